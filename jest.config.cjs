@@ -1,0 +1,24 @@
+/** Tests are TypeScript compiled to CommonJS by ts-jest; type checking is `npm run typecheck`. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/spec'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          target: 'ES2022',
+          esModuleInterop: true,
+          isolatedModules: true,
+          ignoreDeprecations: '6.0',
+          resolveJsonModule: true,
+        },
+        diagnostics: false,
+      },
+    ],
+  },
+  testTimeout: 60000,
+};

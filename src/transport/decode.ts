@@ -1,0 +1,39 @@
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { DecodeError } from '../errors';
+
+export interface DecodeContext {
+  readonly operationId?: string;
+  readonly status?: number;
+}
+
+/** Decodes wire data with a codec, throwing a `DecodeError` that names every mismatching path. */
+export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, value: unknown, context: DecodeContext = {}): A {
+  const result = codec.decode(value);
+  if (isLeft(result)) {
+    throw new DecodeError({ codecName: codec.name, issues: result.left.map(describeIssue), ...context });
+  }
+  return result.right;
+}
+
+function describeIssue(error: t.ValidationError): string {
+  // Intersection and union members add index keys of their own; only real keys and array indexes form the path.
+  const keys: string[] = [];
+  error.context.forEach((entry, i) => {
+    const parent = error.context[i - 1]?.type;
+    const structural = parent instanceof t.IntersectionType || parent instanceof t.UnionType;
+    if (i > 0 && !structural && entry.key !== '') keys.push(entry.key);
+  });
+  const expected = error.context[error.context.length - 1]?.type.name ?? 'unknown';
+  const actual = error.value === undefined ? 'undefined' : safeJson(error.value);
+  return `${keys.join('.') || '<root>'}: expected ${expected}, got ${actual}`;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  } catch {
+    return String(value);
+  }
+}
