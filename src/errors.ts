@@ -49,7 +49,9 @@ export class ApiError extends CvatError {
   constructor(init: ApiErrorInit) {
     const url = redactUrl(init.url);
     const detail = describeServerBody(init.body);
-    super(`${init.method} ${url} failed with ${init.status}${detail ? `: ${detail}` : ''}`, { cause: init.cause });
+    super(`${init.method} ${url} failed with ${init.status}${detail ? `: ${detail}` : ''}`, {
+      cause: init.cause,
+    });
     this.status = init.status;
     this.method = init.method;
     this.url = url;
@@ -93,7 +95,10 @@ export class NetworkError extends CvatError {
   /** A system error code such as `ECONNRESET`, when there is one. */
   readonly code: string | undefined;
 
-  constructor(message: string, init: { method?: HttpMethod; url?: string; code?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    init: { method?: HttpMethod; url?: string; code?: string; cause?: unknown } = {},
+  ) {
     const url = init.url === undefined ? undefined : redactUrl(init.url);
     super(url ? `${init.method ?? 'request'} ${url}: ${message}` : message, { cause: init.cause });
     this.method = init.method;
@@ -111,22 +116,34 @@ export class TimeoutError extends CvatError {
   override readonly name: string = 'TimeoutError';
   readonly kind: string = 'timeout';
   readonly timeoutMs: number;
+  /**
+   * Which limit ran out: `connect` (no connection; nothing reached the server, safe to retry),
+   * `idle` (the server went silent), or `deadline` (a waiter's overall limit).
+   */
+  readonly phase: 'connect' | 'idle' | 'deadline' | undefined;
   /** For waiters: the last status seen and how many polls were made. */
   readonly lastStatus: unknown;
   readonly attempts: number | undefined;
 
   constructor(
     message: string,
-    init: { timeoutMs: number; lastStatus?: unknown; attempts?: number; cause?: unknown },
+    init: {
+      timeoutMs: number;
+      phase?: 'connect' | 'idle' | 'deadline';
+      lastStatus?: unknown;
+      attempts?: number;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: init.cause });
     this.timeoutMs = init.timeoutMs;
+    this.phase = init.phase;
     this.lastStatus = init.lastStatus;
     this.attempts = init.attempts;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), timeoutMs: this.timeoutMs, attempts: this.attempts };
+    return { ...super.toJSON(), timeoutMs: this.timeoutMs, phase: this.phase, attempts: this.attempts };
   }
 }
 
@@ -141,7 +158,8 @@ export class DecodeError extends CvatError {
 
   constructor(init: { codecName: string; issues: readonly string[]; operationId?: string; status?: number }) {
     const shown = init.issues.slice(0, 10);
-    const more = init.issues.length > shown.length ? `\n  … and ${init.issues.length - shown.length} more` : '';
+    const more =
+      init.issues.length > shown.length ? `\n  … and ${init.issues.length - shown.length} more` : '';
     const where = init.operationId ? ` in ${init.operationId}${init.status ? ` (${init.status})` : ''}` : '';
     super(`Invalid ${init.codecName}${where}:\n  ${shown.join('\n  ')}${more}`);
     this.codecName = init.codecName;
@@ -151,7 +169,12 @@ export class DecodeError extends CvatError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), codecName: this.codecName, issues: this.issues, operationId: this.operationId };
+    return {
+      ...super.toJSON(),
+      codecName: this.codecName,
+      issues: this.issues,
+      operationId: this.operationId,
+    };
   }
 }
 

@@ -8,7 +8,11 @@ export interface DecodeContext {
 }
 
 /** Decodes wire data with a codec, throwing a `DecodeError` that names every mismatching path. */
-export function decodeOrThrow<A, O>(codec: t.Type<A, O, unknown>, value: unknown, context: DecodeContext = {}): A {
+export function decodeOrThrow<A, O>(
+  codec: t.Type<A, O, unknown>,
+  value: unknown,
+  context: DecodeContext = {},
+): A {
   const result = codec.decode(value);
   if (isLeft(result)) {
     throw new DecodeError({ codecName: codec.name, issues: result.left.map(describeIssue), ...context });

@@ -1,10 +1,17 @@
 import type { ResponseHeaders } from './types';
 
 /** Query parameters that carry credentials or signatures (CVAT tokens, S3/Azure/GCS signed URLs). */
-const SECRET_QUERY = /^(key|token|access_token|auth|password|secret|sig|signature|x-amz-.*|x-goog-.*|se|sp|sv|skoid|sktid)$/i;
+const SECRET_QUERY =
+  /^(key|token|access_token|auth|password|secret|sig|signature|x-amz-.*|x-goog-.*|se|sp|sv|skoid|sktid)$/i;
 
 /** Headers never kept on errors or logs. */
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'set-cookie', 'x-csrftoken', 'proxy-authorization']);
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-csrftoken',
+  'proxy-authorization',
+]);
 
 /** Removes `user:password@` and secret query parameters from a URL, keeping everything else readable. */
 export function redactUrl(url: string): string {

@@ -1,10 +1,37 @@
-import type { Observable } from 'rxjs';
+import { filter, map, takeLast, throwIfEmpty, type Observable } from 'rxjs';
+import { ApiError, NetworkError } from '../errors';
+import { authStep, sessionStep } from './auth';
+import { createAxiosBackend } from './backend-axios';
+import { composeChain } from './chain';
 import type { Configuration } from './configuration';
-import type { ApiResponse, Handler, TransportEvent, TransportRequest } from './types';
+import { defaultsStep } from './defaults';
+import { organizationStep } from './organization';
+import { redactUrl } from './redact';
+import { isOk } from './response';
+import { parseRetryAfter, retryStep } from './retry';
+import { detectNodeModules, type NodeModules } from './runtime';
+import { Session } from './session';
+import type {
+  ApiResponse,
+  Handler,
+  Interceptor,
+  ResponseEvent,
+  TransportEvent,
+  TransportRequest,
+} from './types';
+import { buildUrl } from './url';
 
 export interface TransportOptions {
   /** Replaces the axios backend (tests, custom stacks). */
   readonly backend?: Handler;
+  /** The session (cookie jar) to use; `withConfiguration` passes its own on. Default: a new one. */
+  readonly session?: Session;
+  /** Forces the Node or browser code path; detected by default. */
+  readonly platform?: 'node' | 'browser';
+  /** Node's `stream`, `http`, `https`, when `process.getBuiltinModule` is not available. */
+  readonly node?: NodeModules;
+  /** The random source of the retry jitter (tests pin it). */
+  readonly random?: () => number;
 }
 
 export interface RequestOptions {
@@ -13,28 +40,89 @@ export interface RequestOptions {
 }
 
 /**
- * Turns requests into cold Observables over one axios instance per configuration:
- * defaults and organization context → auth (incl. session cookies and CSRF) → user interceptors →
- * retry → backend. (SKELETON: being implemented.)
+ * Turns requests into cold Observables over one axios instance per Transport. Every request runs
+ * through a fixed chain of steps, outermost first:
+ *
+ *   1. initialize — defaults (`Accept: application/vnd.cvat+json`, configured headers, JSON
+ *      Content-Type), then the organization context (organization.ts);
+ *   2. build — session cookies are stored from responses, then auth and CSRF (auth.ts;
+ *      precedence: accessToken > token > session cookies > basic);
+ *   3. user interceptors (`configuration.interceptors`, the first outermost): they see the request
+ *      once, with auth applied, and every event of every attempt (each attempt begins with its own
+ *      `sent` event, numbered);
+ *   4. retry (retry.ts): re-runs only what is inside it;
+ *   5. the backend (backend-axios.ts): one attempt, timeouts, progress, cancellation.
+ *
+ * Everything happens on subscribe; unsubscribing aborts the request in flight.
  */
 export class Transport {
+  /** The session shared by this transport and the ones derived from it; `session.clear()` logs out locally. */
+  readonly session: Session;
+  private readonly handler: Handler;
+
   constructor(
     readonly configuration: Configuration,
     readonly options: TransportOptions = {},
-  ) {}
+  ) {
+    const node = options.platform === 'browser' ? undefined : (options.node ?? detectNodeModules());
+    const platform = options.platform ?? (node ? 'node' : 'browser');
+    this.session = options.session ?? new Session({ mode: platform === 'node' ? 'jar' : 'browser' });
+    const backend =
+      options.backend ?? createAxiosBackend(configuration, { node: platform === 'node' ? node : undefined });
+    const steps: Interceptor[] = [
+      defaultsStep(configuration),
+      organizationStep(configuration),
+      sessionStep(configuration, this.session),
+      authStep(configuration, this.session),
+      ...configuration.interceptors,
+      retryStep(configuration.retry, { random: options.random }),
+    ];
+    this.handler = composeChain(steps, backend);
+    // The configuration holds credentials; keep it out of util.inspect of the transport.
+    Object.defineProperty(this, 'configuration', { enumerable: false });
+    Object.defineProperty(this, 'handler', { enumerable: false });
+  }
 
   /** Every event of one request (retries show as repeated `sent` events). */
   events(request: TransportRequest): Observable<TransportEvent> {
-    throw new Error(`not implemented: ${request.method}`);
+    return this.handler(request);
   }
 
   /** The final response; non-2xx statuses become `ApiError` unless `checkStatus: false`. */
   request(request: TransportRequest, options: RequestOptions = {}): Observable<ApiResponse> {
-    throw new Error(`not implemented: ${request.method} ${String(options.checkStatus)}`);
+    const checkStatus = options.checkStatus ?? true;
+    return this.events(request).pipe(
+      filter((event): event is ResponseEvent => event.type === 'response'),
+      takeLast(1),
+      throwIfEmpty(
+        () =>
+          new NetworkError('the request ended without a response', {
+            method: request.method,
+            url: redactUrl(buildUrl(this.configuration.host, request.url, request.query)),
+          }),
+      ),
+      map(({ response }) => {
+        if (checkStatus && !isOk(response.status)) throw toApiError(request, response);
+        return response;
+      }),
+    );
   }
 
   /** A transport for a derived configuration sharing this one's session (cookies, CSRF token). */
   withConfiguration(configuration: Configuration): Transport {
-    return new Transport(configuration, this.options);
+    return new Transport(configuration, { ...this.options, session: this.session });
   }
+}
+
+/** The `ApiError` for a response the caller did not accept. */
+export function toApiError(request: TransportRequest, response: ApiResponse): ApiError {
+  return new ApiError({
+    status: response.status,
+    method: response.method,
+    url: response.url,
+    body: response.body,
+    headers: response.headers,
+    operationId: request.operationId,
+    retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+  });
 }

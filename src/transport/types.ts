@@ -15,7 +15,8 @@ export interface ReadableLike {
 }
 
 /** JSON-compatible data. */
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
 
 /**
  * What a request may carry: raw bytes, a string, a Blob (or File), FormData, a Node stream
@@ -49,6 +50,8 @@ export interface TransportRequest {
   readonly withoutAuth?: boolean;
   /** A name for logs and errors, such as the operationId `tasks_create`. */
   readonly operationId?: string;
+  /** Browsers only: send the browser's cookies (set by the auth step for the configured host). */
+  readonly withCredentials?: boolean;
 }
 
 export type ResponseHeaders = Readonly<Record<string, string>>;
@@ -92,11 +95,7 @@ export interface ResponseEvent<T = unknown> {
 
 /** The event stream of one request, in the manner of Angular's `HttpEvent`. */
 export type TransportEvent<T = unknown> =
-  | SentEvent
-  | UploadProgressEvent
-  | ResponseHeadersEvent
-  | DownloadProgressEvent
-  | ResponseEvent<T>;
+  SentEvent | UploadProgressEvent | ResponseHeadersEvent | DownloadProgressEvent | ResponseEvent<T>;
 
 /** Sends one request; the innermost handler is the axios backend. */
 export type Handler = (request: TransportRequest) => Observable<TransportEvent>;

@@ -1,0 +1,203 @@
+import type { Observable } from 'rxjs';
+
+/**
+ * The narrow interface between the `cvat-rx` command line and the library. One method per
+ * command; every method returns a cold Observable (nothing happens before subscribe, and
+ * unsubscribing aborts requests and removes temporary files). Errors travel in the error channel
+ * as `CvatError`s (src/errors.ts): the CLI maps their class to its exit code.
+ */
+
+export type TransferPhase = 'upload' | 'processing' | 'download';
+
+/**
+ * Progress of a long operation. `loaded`/`total` are bytes for upload and download unless
+ * `unit` says `items` (frames downloaded, for instance); for `processing` they are any
+ * consistent scale (e.g. the server's progress as 0..1 or 0..100), shown as a percentage.
+ */
+export interface CliProgressEvent {
+  readonly type: 'progress';
+  readonly phase: TransferPhase;
+  readonly loaded: number;
+  readonly total?: number;
+  readonly message?: string;
+  readonly unit?: 'bytes' | 'items';
+}
+
+export interface CliResultEvent<T> {
+  readonly type: 'result';
+  readonly value: T;
+}
+
+/** Progress events, then exactly one result, then completion. */
+export type TransferEvent<T> = CliProgressEvent | CliResultEvent<T>;
+
+/** One row of `task ls` / `project ls`. `json` is what `--json` prints (the server's object). */
+export interface ResourceSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly json: Readonly<Record<string, unknown>>;
+}
+export type TaskSummary = ResourceSummary;
+export type ProjectSummary = ResourceSummary;
+
+export interface Created {
+  readonly id: number;
+}
+
+export interface SavedFile {
+  /** Where the file was written (after the atomic rename). */
+  readonly path: string;
+}
+
+export interface SavedFiles {
+  readonly paths: readonly string[];
+}
+
+/** `deleted: false` means the object did not exist (cvat-cli ignores those, and so do we). */
+export interface DeleteOutcome {
+  readonly id: number;
+  readonly deleted: boolean;
+}
+
+/** A label as given to `--labels` (CVAT's label spec; at least a name). */
+export interface LabelInput {
+  readonly name: string;
+  readonly [field: string]: unknown;
+}
+
+export type ResourceType = 'local' | 'share' | 'remote';
+export type SortingMethod = 'lexicographical' | 'natural' | 'predefined' | 'random';
+export type FrameQuality = 'original' | 'compressed';
+
+/** cvat-cli's `--completion_verification_period`, when given (otherwise the library's backoff). */
+export interface PollOptions {
+  readonly pollIntervalMs?: number;
+}
+
+/** A file to upload together with its format name (`--annotation_path` / `--dataset_path`). */
+export interface FormattedFile {
+  readonly path: string;
+  readonly format: string;
+}
+
+export interface CreateTaskArgs extends PollOptions {
+  readonly name: string;
+  readonly resourceType: ResourceType;
+  /** File paths (local), paths on the share (share) or URLs (remote). */
+  readonly resources: readonly string[];
+  /** TaskWriteRequest fields. */
+  readonly spec: {
+    readonly labels?: readonly LabelInput[];
+    readonly projectId?: number;
+    readonly bugTracker?: string;
+    readonly overlap?: number;
+    readonly segmentSize?: number;
+  };
+  /** DataRequest fields; `frameStep` becomes `frame_filter: "step=N"`. */
+  readonly data: {
+    readonly imageQuality: number;
+    readonly sortingMethod: SortingMethod;
+    readonly useCache: boolean;
+    readonly useZipChunks: boolean;
+    readonly copyData: boolean;
+    readonly chunkSize?: number;
+    readonly frameStep?: number;
+    readonly startFrame?: number;
+    readonly stopFrame?: number;
+    readonly cloudStorageId?: number;
+    readonly filenamePattern?: string;
+  };
+  /** Annotations to import once the data is processed. */
+  readonly annotations?: FormattedFile;
+}
+
+export interface CreateProjectArgs extends PollOptions {
+  readonly name: string;
+  readonly labels?: readonly LabelInput[];
+  readonly bugTracker?: string;
+  /** A dataset to import into the new project. */
+  readonly dataset?: FormattedFile;
+}
+
+export interface DownloadFramesArgs {
+  readonly taskId: number;
+  readonly frameIds: readonly number[];
+  /** Directory for the files, named like cvat-cli: `task_<id>_frame_<NNNNNN><ext>`. */
+  readonly outdir: string;
+  readonly quality: FrameQuality;
+}
+
+export interface ExportDatasetArgs extends PollOptions {
+  readonly id: number;
+  readonly filename: string;
+  readonly format: string;
+  readonly includeImages: boolean;
+}
+
+export interface ImportDatasetArgs extends PollOptions {
+  readonly id: number;
+  readonly filename: string;
+  readonly format: string;
+}
+
+export interface BackupArgs extends PollOptions {
+  readonly id: number;
+  readonly filename: string;
+}
+
+export interface RestoreArgs extends PollOptions {
+  readonly filename: string;
+}
+
+export interface CliBackend {
+  listTasks(): Observable<TaskSummary>;
+  createTask(args: CreateTaskArgs): Observable<TransferEvent<Created>>;
+  deleteTasks(ids: readonly number[]): Observable<DeleteOutcome>;
+  downloadFrames(args: DownloadFramesArgs): Observable<TransferEvent<SavedFiles>>;
+  exportTaskDataset(args: ExportDatasetArgs): Observable<TransferEvent<SavedFile>>;
+  importTaskDataset(args: ImportDatasetArgs): Observable<TransferEvent<void>>;
+  backupTask(args: BackupArgs): Observable<TransferEvent<SavedFile>>;
+  createTaskFromBackup(args: RestoreArgs): Observable<TransferEvent<Created>>;
+
+  listProjects(): Observable<ProjectSummary>;
+  createProject(args: CreateProjectArgs): Observable<TransferEvent<Created>>;
+  deleteProjects(ids: readonly number[]): Observable<DeleteOutcome>;
+  exportProjectDataset(args: ExportDatasetArgs): Observable<TransferEvent<SavedFile>>;
+  importProjectDataset(args: ImportDatasetArgs): Observable<TransferEvent<void>>;
+  backupProject(args: BackupArgs): Observable<TransferEvent<SavedFile>>;
+  createProjectFromBackup(args: RestoreArgs): Observable<TransferEvent<Created>>;
+}
+
+export type Credentials =
+  | { readonly kind: 'password'; readonly username: string; readonly password: string }
+  | { readonly kind: 'token'; readonly token: string };
+
+export interface ConnectionOptions {
+  /** Full server URL, port included (`--server-host` + `--server-port`). */
+  readonly host: string;
+  readonly credentials: Credentials;
+  /** `--org`: undefined = not given (all objects), '' = personal workspace. */
+  readonly organization?: string;
+  /** false with `--insecure`. */
+  readonly verifySsl: boolean;
+  /** Present with `--debug`: a sink for request-level debug lines (already redacted by the CLI). */
+  readonly debug?: (line: string) => void;
+}
+
+export interface EmulatorArgs {
+  readonly port?: number;
+}
+
+/** Emitted once the emulator listens; `message` is extra help printed on stderr. */
+export interface EmulatorStatus {
+  readonly url: string;
+  readonly message?: string;
+}
+
+/** What `runCli` needs from the library. The real one lives in ./client-backend. */
+export interface CliBackendFactory {
+  /** Synchronous and side-effect free: login happens lazily inside each command's Observable. */
+  connect(options: ConnectionOptions): CliBackend;
+  /** Runs the embedded emulator until unsubscribed (which closes it). */
+  startEmulator(args: EmulatorArgs): Observable<EmulatorStatus>;
+}

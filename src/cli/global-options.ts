@@ -1,0 +1,27 @@
+import type { OptionSpec } from './args';
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'server-host', kind: 'value', metavar: 'URL', help: 'server URL (default: http://localhost)' },
+  { name: 'server-port', kind: 'value', metavar: 'N', help: 'server port (default: from the URL)' },
+  {
+    name: 'auth',
+    kind: 'value',
+    metavar: 'USER[:PASS]',
+    help: 'credentials; the password may come from PASS or a prompt (default user: your login name)',
+  },
+  {
+    name: 'org',
+    kind: 'value',
+    aliases: ['organization'],
+    metavar: 'SLUG',
+    help: 'organization to work in; "" for the personal workspace',
+  },
+  { name: 'insecure', kind: 'flag', help: 'do not verify the TLS certificate' },
+  { name: 'debug', kind: 'flag', help: 'show request details and stack traces' },
+  { name: 'help', kind: 'flag', short: 'h', help: 'show help and exit' },
+  { name: 'version', kind: 'flag', help: 'show the version and exit' },
+];
+
+export const EMULATOR_OPTIONS: readonly OptionSpec[] = [
+  { name: 'port', kind: 'value', metavar: 'N', help: 'port to listen on (default: a free port)' },
+];

@@ -1,0 +1,167 @@
+import { switchMap, tap, type Observable, type Subscription } from 'rxjs';
+import type { CliBackendFactory, Credentials } from './backend';
+import { resolveCredentials, type Env } from './credentials';
+import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
+import { parseCommandLine, passwordsInArgv, serverUrl, type ParsedCommandLine } from './parse';
+import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
+import type { CliInput } from './prompt';
+import { SecretScrubber } from './secrets';
+import { VERSION } from './version';
+
+export type CliSignal = 'SIGINT' | 'SIGTERM';
+/** Subscribes a handler to interrupt signals; returns the function that unsubscribes it. */
+export type SignalSource = (handler: (signal: CliSignal) => void) => () => void;
+
+export interface RunCliOptions {
+  readonly backendFactory: CliBackendFactory;
+  readonly stdout: CliStream;
+  readonly stderr: CliStream;
+  readonly env: Env;
+  readonly stdin?: CliInput;
+  /** Defaults to the process's SIGINT and SIGTERM. */
+  readonly signals?: SignalSource;
+  /** Clock for throttling plain progress lines. */
+  readonly now?: () => number;
+}
+
+/** SIGINT/SIGTERM of this process; while subscribed, Node's default exit on Ctrl-C is replaced. */
+export const processSignals: SignalSource = (handler) => {
+  const onInt = (): void => handler('SIGINT');
+  const onTerm = (): void => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return () => {
+    process.removeListener('SIGINT', onInt);
+    process.removeListener('SIGTERM', onTerm);
+  };
+};
+
+function describeCredentials(credentials: Credentials): string {
+  return credentials.kind === 'token' ? 'a personal access token' : `user "${credentials.username}"`;
+}
+
+/**
+ * Runs one command line and resolves to its exit code. Never rejects and never exits the
+ * process: bin.ts does that, which keeps this testable in-process.
+ */
+export async function runCli(argv: readonly string[], options: RunCliOptions): Promise<number> {
+  const { env, stdout, stderr } = options;
+  const scrubber = new SecretScrubber();
+  for (const password of passwordsInArgv(argv)) scrubber.add(password);
+  scrubber.add(env['PASS']);
+  scrubber.add(env['CVAT_ACCESS_TOKEN']);
+
+  const out = (line: string): void => void stdout.write(`${line}\n`);
+  const err = (line: string): void => void stderr.write(`${scrubber.scrub(line)}\n`);
+  const scrubbedStderr: CliStream = {
+    write: (chunk: string) => stderr.write(scrubber.scrub(chunk)),
+    isTTY: stderr.isTTY,
+    get columns() {
+      return stderr.columns;
+    },
+  };
+  let debug = argv.includes('--debug');
+
+  const report = (error: unknown, hint = ''): number => {
+    if (error instanceof InterruptedError) {
+      err('cvat-rx: interrupted');
+      return ExitCode.interrupted;
+    }
+    err(`cvat-rx: error: ${describeError(error)}${hint}`);
+    if (debug) debugDetails(error).forEach((line) => err(line));
+    return exitCodeFor(error);
+  };
+
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    return report(error, " (see 'cvat-rx --help')");
+  }
+  if (parsed.kind === 'help') {
+    out(parsed.text);
+    return ExitCode.ok;
+  }
+  if (parsed.kind === 'version') {
+    out(VERSION);
+    return ExitCode.ok;
+  }
+  debug = parsed.globals.debug;
+  const debugLine = debug ? (line: string): void => err(`debug: ${line}`) : undefined;
+
+  let progress: ProgressSink = nullProgress;
+  let work: Observable<unknown>;
+  if (parsed.kind === 'emulator') {
+    work = options.backendFactory.startEmulator({ port: parsed.port }).pipe(
+      tap((status) => {
+        out(status.url);
+        if (status.message) err(status.message);
+        err('Emulator running; press Ctrl-C to stop.');
+      }),
+    );
+  } else {
+    const { globals, run } = parsed;
+    const host = serverUrl(globals);
+    progress = makeProgress(scrubbedStderr, err, options.now);
+    const ctxProgress = progress;
+    work = resolveCredentials({
+      auth: globals.auth,
+      env,
+      host,
+      stdin: options.stdin,
+      stderr: scrubbedStderr,
+      onSecret: (secret, username) => scrubber.add(secret, username),
+    }).pipe(
+      switchMap((credentials) => {
+        debugLine?.(
+          `${parsed.spec.resource} ${parsed.spec.action} on ${host} as ${describeCredentials(credentials)}` +
+            (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
+            (globals.insecure ? ', TLS verification off' : ''),
+        );
+        const backend = options.backendFactory.connect({
+          host,
+          credentials,
+          organization: globals.org,
+          verifySsl: !globals.insecure,
+          debug: debugLine,
+        });
+        return run({ backend, out, info: err, progress: ctxProgress });
+      }),
+    );
+  }
+
+  const isEmulator = parsed.kind === 'emulator';
+  const signals = options.signals ?? processSignals;
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    // Filled right after subscribe; a signal cannot arrive synchronously inside subscribe().
+    const running: { subscription?: Subscription } = {};
+    const finish = (code: number): void => {
+      if (settled) return;
+      settled = true;
+      stopListening();
+      progress.stop();
+      resolve(code);
+    };
+    const stopListening = signals((signal) => {
+      if (settled) return;
+      // Unsubscribing is the cancellation: requests abort and temporary files are removed below us.
+      running.subscription?.unsubscribe();
+      progress.stop();
+      if (isEmulator) {
+        err('cvat-rx: emulator stopped');
+        finish(ExitCode.ok);
+        return;
+      }
+      err('cvat-rx: interrupted');
+      finish(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
+    });
+    running.subscription = work.subscribe({
+      error: (error: unknown) => {
+        progress.stop();
+        finish(report(error));
+      },
+      complete: () => finish(ExitCode.ok),
+    });
+  });
+}

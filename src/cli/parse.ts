@@ -1,0 +1,124 @@
+import { UsageError } from '../errors';
+import {
+  ArgReader,
+  bindPositionals,
+  normalizeArgv,
+  parseStrict,
+  scanPositionals,
+  type OptionSpec,
+} from './args';
+import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
+import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
+import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
+
+export interface GlobalOptions {
+  readonly serverHost: string;
+  readonly serverPort: number | undefined;
+  readonly auth: string | undefined;
+  readonly org: string | undefined;
+  readonly insecure: boolean;
+  readonly debug: boolean;
+}
+
+export type ParsedCommandLine =
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'emulator'; readonly globals: GlobalOptions; readonly port: number | undefined }
+  | {
+      readonly kind: 'command';
+      readonly globals: GlobalOptions;
+      readonly spec: CommandSpec;
+      readonly run: CommandRun;
+    };
+
+const ALL_OPTIONS: readonly OptionSpec[] = [
+  ...GLOBAL_OPTIONS,
+  ...EMULATOR_OPTIONS,
+  ...COMMANDS.flatMap((c) => c.options),
+];
+
+const RESOURCES = ['task', 'project', 'emulator'];
+
+function readGlobals(args: ArgReader): GlobalOptions {
+  return {
+    serverHost: args.string('server-host') ?? 'http://localhost',
+    serverPort: args.int('server-port', { min: 1 }),
+    auth: args.string('auth'),
+    org: args.string('org'),
+    insecure: args.flag('insecure'),
+    debug: args.flag('debug'),
+  };
+}
+
+/** Parses the whole command line. Throws UsageError; performs no I/O except reading a --labels file. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const normalized = normalizeArgv(argv, ALL_OPTIONS);
+  const [resource, action] = scanPositionals(normalized, ALL_OPTIONS);
+  const wantsHelp = normalized.some((a) => a === '--help' || a === '-h');
+
+  if (resource === undefined) {
+    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, 'cvat-rx');
+    if (values['version'] === true) return { kind: 'version' };
+    if (wantsHelp) return { kind: 'help', text: mainHelp() };
+    throw new UsageError('cvat-rx: missing command (task, project or emulator)');
+  }
+  if (!RESOURCES.includes(resource)) {
+    throw new UsageError(`cvat-rx: unknown command "${resource}" (choose from ${RESOURCES.join(', ')})`);
+  }
+
+  if (resource === 'emulator') {
+    if (wantsHelp) return { kind: 'help', text: emulatorHelp() };
+    const where = 'emulator';
+    const { values, positionals } = parseStrict(normalized, [...GLOBAL_OPTIONS, ...EMULATOR_OPTIONS], where);
+    const args = new ArgReader(values, positionals, where);
+    if (values['version'] === true) return { kind: 'version' };
+    bindPositionals(positionals.slice(1), [], where);
+    return { kind: 'emulator', globals: readGlobals(args), port: args.int('port', { min: 0 }) };
+  }
+
+  const actions = COMMANDS.filter((c) => c.resource === resource).map((c) => c.action);
+  if (action === undefined) {
+    if (wantsHelp) return { kind: 'help', text: resourceHelp(resource) };
+    throw new UsageError(`${resource}: missing action (choose from ${actions.join(', ')})`);
+  }
+  const spec = findCommand(resource, action);
+  if (spec === undefined) {
+    throw new UsageError(`${resource}: unknown action "${action}" (choose from ${actions.join(', ')})`);
+  }
+  if (wantsHelp) return { kind: 'help', text: commandHelp(spec) };
+
+  const where = `${resource} ${action}`;
+  const { values, positionals } = parseStrict(normalized, [...GLOBAL_OPTIONS, ...spec.options], where);
+  if (values['version'] === true) return { kind: 'version' };
+  const args = new ArgReader(values, positionals.slice(2), where);
+  const bound = bindPositionals(positionals.slice(2), spec.positionals, where);
+  const globals = readGlobals(args);
+  const run = spec.prepare(args, (name) => bound.get(name) ?? []);
+  return { kind: 'command', globals, spec, run };
+}
+
+/** `--server-host` plus `--server-port`, as cvat-cli joins them. */
+export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPort'>): string {
+  const host = globals.serverHost.replace(/\/+$/, '');
+  if (globals.serverPort === undefined) return host;
+  try {
+    const url = new URL(host);
+    url.port = String(globals.serverPort);
+    return url.toString().replace(/\/+$/, '');
+  } catch {
+    return `${host}:${globals.serverPort}`;
+  }
+}
+
+/** The password inside `--auth` in raw argv, found before parsing so it is scrubbed even from usage errors. */
+export function passwordsInArgv(argv: readonly string[]): string[] {
+  const found: string[] = [];
+  argv.forEach((arg, i) => {
+    const value =
+      arg === '--auth' ? argv[i + 1] : arg.startsWith('--auth=') ? arg.slice('--auth='.length) : undefined;
+    if (value === undefined) return;
+    const colon = value.indexOf(':');
+    if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));
+  });
+  return found;
+}

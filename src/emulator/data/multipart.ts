@@ -1,0 +1,130 @@
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { badRequest } from '../errors';
+
+export interface MultipartResult {
+  fields: Array<[string, string]>;
+  files: Array<{ field: string; filename: string; path: string; size: number }>;
+}
+
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+export function boundaryOf(contentType: string | undefined): string | null {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
+  return m ? (m[1] ?? m[2] ?? '').trim() : null;
+}
+
+/**
+ * Streams a multipart/form-data body: file parts are written to disk chunk by chunk as they
+ * arrive (never buffered whole), other fields are collected as strings.
+ * `placeFile` says where a file part goes (or throws a 400).
+ */
+export async function parseMultipart(
+  req: IncomingMessage,
+  boundary: string,
+  placeFile: (field: string, filename: string) => string,
+): Promise<MultipartResult> {
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  const result: MultipartResult = { fields: [], files: [] };
+  // The first delimiter has no leading CRLF: pretend it had one.
+  let buf: Buffer = Buffer.from('\r\n');
+  let state: 'preamble' | 'after_delim' | 'headers' | 'body' | 'done' = 'preamble';
+  let field = '';
+  let file: { stream: WriteStream; entry: MultipartResult['files'][number] } | null = null;
+  let value: Buffer[] = [];
+  let valueSize = 0;
+
+  const emit = async (data: Buffer): Promise<void> => {
+    if (data.length === 0) return;
+    if (file) {
+      file.entry.size += data.length;
+      if (!file.stream.write(data)) await once(file.stream, 'drain');
+    } else {
+      valueSize += data.length;
+      if (valueSize > 16 * 1024 * 1024) throw badRequest({ [field]: 'Form field is too large.' });
+      value.push(Buffer.from(data));
+    }
+  };
+  const endPart = async (): Promise<void> => {
+    if (file) {
+      const f = file;
+      file = null;
+      f.stream.end();
+      await once(f.stream, 'close');
+      result.files.push(f.entry);
+    } else {
+      result.fields.push([field, Buffer.concat(value).toString('utf8')]);
+    }
+    value = [];
+    valueSize = 0;
+  };
+
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      for (;;) {
+        if (state === 'preamble') {
+          const i = buf.indexOf(delimiter);
+          if (i < 0) {
+            buf = buf.subarray(Math.max(0, buf.length - delimiter.length));
+            break;
+          }
+          buf = buf.subarray(i + delimiter.length);
+          state = 'after_delim';
+        } else if (state === 'after_delim') {
+          if (buf.length < 2) break;
+          if (buf[0] === 0x2d && buf[1] === 0x2d) {
+            state = 'done';
+            buf = Buffer.alloc(0);
+            break;
+          }
+          const nl = buf.indexOf('\r\n');
+          if (nl < 0) break;
+          buf = buf.subarray(nl + 2);
+          state = 'headers';
+        } else if (state === 'headers') {
+          const end = buf.indexOf(CRLF2);
+          if (end < 0) {
+            if (buf.length > 64 * 1024) throw badRequest('Multipart part headers are too large.');
+            break;
+          }
+          const headers = buf.toString('utf8', 0, end);
+          buf = buf.subarray(end + 4);
+          const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
+          field = /\bname="([^"]*)"/i.exec(disposition)?.[1] ?? '';
+          const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+          if (filename !== undefined) {
+            const path = placeFile(field, filename);
+            file = { stream: createWriteStream(path), entry: { field, filename, path, size: 0 } };
+          }
+          state = 'body';
+        } else if (state === 'body') {
+          const i = buf.indexOf(delimiter);
+          if (i < 0) {
+            // Keep a tail that could be the start of a delimiter split across chunks.
+            const safe = buf.length - delimiter.length + 1;
+            if (safe > 0) {
+              await emit(buf.subarray(0, safe));
+              buf = buf.subarray(safe);
+            }
+            break;
+          }
+          await emit(buf.subarray(0, i));
+          await endPart();
+          buf = buf.subarray(i + delimiter.length);
+          state = 'after_delim';
+        } else {
+          buf = Buffer.alloc(0);
+          break;
+        }
+      }
+    }
+  } finally {
+    const open = file as { stream: WriteStream } | null;
+    if (open) open.stream.destroy();
+  }
+  if (state !== 'done') throw badRequest('Malformed multipart body: missing closing boundary.');
+  return result;
+}

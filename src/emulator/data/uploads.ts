@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import type { Ctx } from '../context';
+import { badRequest, detail, HttpError } from '../errors';
+import type { Json, JsonObject } from '../model';
+import type { RequestRec } from '../model';
+import { parseJson } from '../body';
+import { boundaryOf, parseMultipart } from './multipart';
+
+/** A file received by an upload, in arrival order. */
+export interface UploadedFile {
+  name: string;
+  path: string;
+}
+
+interface TusFile {
+  id: string;
+  name: string;
+  path: string;
+  length: number;
+  offset: number;
+  busy: boolean;
+}
+
+export interface UploadSession {
+  dir: string;
+  files: Map<string, UploadedFile>;
+  tus: Map<string, TusFile>;
+}
+
+export interface UploadTarget {
+  /** Identifies the upload session (one per object and kind of upload, and per user for restores). */
+  key: string;
+  /** Backup restores get a server-chosen file name, echoed in Upload-Filename. */
+  uniqueNames?: boolean;
+  /** Starts the server-side request once the files are there. */
+  finish(ctx: Ctx, files: UploadedFile[], params: JsonObject): Promise<RequestRec> | RequestRec;
+}
+
+export const TUS_MAX_SIZE = 26843545600;
+
+const TUS_HEADERS = {
+  'Tus-Resumable': '1.0.0',
+  'Tus-Version': '1.0.0',
+  'Tus-Extension': '',
+  'Tus-Max-Size': String(TUS_MAX_SIZE),
+  'Cache-Control': 'no-store',
+};
+
+export class Uploads {
+  private readonly sessions = new Map<string, UploadSession>();
+  private counter = 0;
+
+  constructor(private readonly tempDir: string) {}
+
+  session(key: string, reset = false): UploadSession {
+    let s = this.sessions.get(key);
+    if (s && reset) {
+      rmSync(s.dir, { recursive: true, force: true });
+      s = undefined;
+    }
+    if (!s) {
+      const dir = join(this.tempDir, 'uploads', `${++this.counter}`);
+      mkdirSync(dir, { recursive: true });
+      s = { dir, files: new Map(), tus: new Map() };
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** Hands the session's files over to a request (the directory now belongs to it). */
+  take(key: string): UploadSession {
+    const s = this.session(key);
+    this.sessions.delete(key);
+    return s;
+  }
+
+  tusFile(key: string, id: string): TusFile {
+    const f = this.sessions.get(key)?.tus.get(id);
+    if (!f) throw detail(404, 'Not found.');
+    return f;
+  }
+
+  /** The POST of an upload endpoint, dispatched on CVAT's Upload-* headers. */
+  async post(ctx: Ctx, target: UploadTarget): Promise<void> {
+    const h = (n: string): boolean => ctx.header(n) !== undefined;
+    if (h('upload-length')) return this.tusCreate(ctx, target);
+    const start = h('upload-start');
+    const finish = h('upload-finish');
+    if (h('upload-multiple')) {
+      const session = this.session(target.key);
+      await this.receiveBody(ctx, session);
+      return ctx.empty(200);
+    }
+    if (start && !finish) {
+      const session = this.session(target.key, true);
+      await this.receiveBody(ctx, session);
+      return ctx.empty(202);
+    }
+    // Upload-Finish, or a single request with everything (CVAT's backward-compatible path).
+    const session = this.session(target.key, start || !finish);
+    const params = await this.receiveBody(ctx, session);
+    for (const [k, v] of ctx.query) if (params[k] === undefined) params[k] = v;
+    const taken = this.take(target.key);
+    const rq = await target.finish(ctx, [...taken.files.values()], params);
+    ctx.json(202, { rq_id: rq.id });
+  }
+
+  /** Reads a JSON or multipart body; files go to the session directory. Returns the other fields. */
+  private async receiveBody(ctx: Ctx, session: UploadSession): Promise<JsonObject> {
+    const type = ctx.header('content-type') ?? '';
+    if (/^multipart\/form-data/i.test(type)) {
+      const boundary = boundaryOf(type);
+      if (!boundary) throw badRequest('Multipart form parse error - Invalid boundary in multipart: None');
+      const parsed = await parseMultipart(ctx.req, boundary, (_field, filename) => {
+        const path = safePath(session.dir, filename);
+        mkdirSync(dirname(path), { recursive: true });
+        return path;
+      });
+      for (const f of parsed.files) session.files.set(f.filename, { name: f.filename, path: f.path });
+      return formParams(parsed.fields);
+    }
+    const body = parseJson((await ctx.readBody()).toString('utf8'));
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Invalid data. Expected a dictionary.');
+    return body as JsonObject;
+  }
+
+  private tusCreate(ctx: Ctx, target: UploadTarget): void {
+    ctx.req.resume();
+    const length = Number(ctx.header('upload-length'));
+    if (!Number.isInteger(length) || length < 0) throw badRequest('Upload-Length header is invalid.');
+    if (length > TUS_MAX_SIZE) throw new HttpError(413, { detail: 'File size exceeds max limit of 26843545600 bytes' }, TUS_HEADERS);
+    const meta = parseMetadata(ctx.header('upload-metadata') ?? '');
+    let filename = meta.get('filename');
+    if (!filename) throw badRequest('Upload-Metadata header must contain a filename.');
+    const session = this.session(target.key);
+    if (target.uniqueNames) filename = `cvat-backup-${randomUUID()}.zip`;
+    const path = safePath(session.dir, filename);
+    if ([...session.tus.values()].some((f) => f.name === filename) || session.files.has(filename)) {
+      throw new HttpError(409, { detail: 'File with same name already exists' }, TUS_HEADERS);
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    createWriteStream(path).end();
+    const id = randomUUID();
+    session.tus.set(id, { id, name: filename, path, length, offset: 0, busy: false });
+    if (length === 0) session.files.set(filename, { name: filename, path });
+    // CVAT builds Location from X-Forwarded-Host, else from Origin + the request path.
+    const origin = ctx.header('x-forwarded-host') ? ctx.base : (ctx.header('origin') ?? ctx.base);
+    const path0 = ctx.path.endsWith('/') ? ctx.path : `${ctx.path}/`;
+    ctx.empty(201, { ...TUS_HEADERS, Location: `${origin}${path0}${id}`, 'Upload-Filename': filename });
+  }
+
+  tusHead(ctx: Ctx, key: string): void {
+    const f = this.tusFile(key, ctx.params.file ?? '');
+    ctx.empty(200, { ...TUS_HEADERS, 'Upload-Offset': f.offset, 'Upload-Length': f.length });
+  }
+
+  /** Appends one chunk, streamed straight from the socket to the file at the current offset. */
+  async tusPatch(ctx: Ctx, key: string): Promise<void> {
+    const f = this.tusFile(key, ctx.params.file ?? '');
+    const offset = Number(ctx.header('upload-offset'));
+    if (!Number.isInteger(offset) || offset !== f.offset || f.busy) {
+      throw new HttpError(409, { detail: `Upload-Offset ${String(ctx.header('upload-offset'))} does not match the server offset ${f.offset}.` }, { ...TUS_HEADERS, 'Upload-Offset': String(f.offset) });
+    }
+    const declared = ctx.header('content-length');
+    if (declared !== undefined && offset + Number(declared) > f.length) {
+      throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
+    }
+    f.busy = true;
+    const out = createWriteStream(f.path, { flags: 'r+', start: offset });
+    let written = 0;
+    let tooLarge = false;
+    try {
+      for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+        if (offset + written + chunk.length > f.length) {
+          tooLarge = true;
+          break;
+        }
+        written += chunk.length;
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    } catch {
+      // The client went away: keep what arrived, the next HEAD reports it.
+    } finally {
+      out.end();
+      await once(out, 'close').catch(() => undefined);
+      f.offset = offset + written;
+      f.busy = false;
+    }
+    if (tooLarge) throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
+    if (f.offset === f.length) {
+      const session = [...this.sessions.values()].find((s) => s.tus.get(f.id) === f);
+      session?.files.set(f.name, { name: f.name, path: f.path });
+    }
+    ctx.empty(204, { ...TUS_HEADERS, 'Upload-Offset': f.offset, 'Upload-Filename': f.name });
+  }
+}
+
+function parseMetadata(raw: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const pair of raw.split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (key) out.set(key, value ? Buffer.from(value, 'base64').toString('utf8') : '');
+  }
+  return out;
+}
+
+/** A file name inside the upload directory; anything escaping it is a 400 as in CVAT. */
+export function safePath(dir: string, name: string): string {
+  const clean = normalize(name.replace(/\\/g, '/'));
+  if (name === '' || isAbsolute(clean) || clean.startsWith('..') || clean.split(sep).includes('..')) {
+    throw badRequest(`File name ${name} is not allowed`);
+  }
+  return join(dir, clean);
+}
+
+/** Form fields to params: `a[0]`, `a[]` and repeated names become lists; JSON-looking values are parsed. */
+export function formParams(fields: Array<[string, string]>): JsonObject {
+  const out: JsonObject = {};
+  const lists = new Set<string>();
+  for (const [rawName, value] of fields) {
+    const m = /^(.*?)\[\d*\]$/.exec(rawName);
+    const name = m ? (m[1] ?? rawName) : rawName;
+    if (m || out[name] !== undefined) {
+      const prev = out[name];
+      const arr: Json[] = Array.isArray(prev) ? prev : prev === undefined ? [] : [prev];
+      arr.push(value);
+      out[name] = arr;
+      lists.add(name);
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}

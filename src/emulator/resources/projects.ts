@@ -1,0 +1,115 @@
+import { canSeeProject, getProject, requireEditor } from '../access';
+import { asObject, optArray, optInt, optString, reqString } from '../body';
+import type { Ctx } from '../context';
+import { list } from '../listing';
+import type { ListSpec } from '../listing';
+import type { ProjectRec } from '../model';
+import { now } from '../model';
+import type { Emulator } from '../server';
+import { Serializer } from '../serialize';
+import { storage, userId } from './common';
+import { applyLabels, deleteLabel } from './labels';
+import { deleteTask } from './tasks';
+import { sendPreview } from '../data/frames';
+
+export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
+  const users = ctx.emu.state.users;
+  return {
+    fields: {
+      id: (p) => p.id,
+      name: (p) => p.name,
+      owner: (p) => (p.owner_id === null ? null : (users.get(p.owner_id)?.username ?? null)),
+      assignee: (p) => (p.assignee_id === null ? null : (users.get(p.assignee_id)?.username ?? null)),
+      status: (p) => p.status,
+      created_date: (p) => p.created_date,
+      updated_date: (p) => p.updated_date,
+      organization: (p) => p.org_id,
+    },
+    simple: ['name', 'owner', 'assignee', 'status'],
+    search: ['name', 'owner', 'assignee', 'status'],
+  };
+}
+
+export function createProject(ctx: Ctx, body: Record<string, unknown>): ProjectRec {
+  const o = asObject(body);
+  const user = ctx.requireUser();
+  const id = ctx.emu.state.nextId('project');
+  const t = now();
+  const p: ProjectRec = {
+    id,
+    name: reqString(o, 'name'),
+    owner_id: userId(ctx, optInt(o, 'owner_id'), 'owner_id') ?? user.id,
+    assignee_id: userId(ctx, optInt(o, 'assignee_id'), 'assignee_id') ?? null,
+    assignee_updated_date: null,
+    bug_tracker: optString(o, 'bug_tracker') ?? '',
+    org_id: ctx.emu.orgs.createIn(ctx),
+    status: 'annotation',
+    created_date: t,
+    updated_date: t,
+    source_storage: storage(ctx, o.source_storage, 'source_storage') ?? null,
+    target_storage: storage(ctx, o.target_storage, 'target_storage') ?? null,
+  };
+  ctx.emu.state.projects.set(id, p);
+  try {
+    applyLabels(ctx, optArray(o, 'labels'), { project_id: id, task_id: null });
+  } catch (e) {
+    ctx.emu.state.projects.delete(id);
+    throw e;
+  }
+  return p;
+}
+
+export function deleteProject(ctx: Ctx, p: ProjectRec): void {
+  const state = ctx.emu.state;
+  for (const t of [...state.tasks.values()]) if (t.project_id === p.id) deleteTask(ctx, t);
+  for (const l of [...state.labels.values()]) if (l.project_id === p.id) deleteLabel(ctx, l.id);
+  state.projects.delete(p.id);
+}
+
+export function registerProjects(emu: Emulator): void {
+  emu.router
+    .add('GET', '/api/projects', (ctx) => {
+      const items = [...ctx.emu.state.projects.values()].filter((p) => canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id));
+      const s = new Serializer(ctx);
+      list(ctx, items, projectSpec(ctx), (p) => s.project(p));
+    })
+    .add('POST', '/api/projects', async (ctx) => {
+      const p = createProject(ctx, asObject(await ctx.readJson()));
+      ctx.json(201, new Serializer(ctx).project(p));
+    })
+    .add('GET', '/api/projects/:id', (ctx) => {
+      ctx.json(200, new Serializer(ctx).project(getProject(ctx, ctx.param('id'))));
+    })
+    .add('PATCH', '/api/projects/:id', async (ctx) => {
+      const p = getProject(ctx, ctx.param('id'));
+      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+      const o = asObject(await ctx.readJson());
+      if (o.name !== undefined) p.name = reqString(o, 'name');
+      if (o.bug_tracker !== undefined) p.bug_tracker = optString(o, 'bug_tracker') ?? '';
+      const owner = userId(ctx, optInt(o, 'owner_id'), 'owner_id');
+      if (owner !== undefined) p.owner_id = owner;
+      const assignee = userId(ctx, optInt(o, 'assignee_id'), 'assignee_id');
+      if (assignee !== undefined && assignee !== p.assignee_id) {
+        p.assignee_id = assignee;
+        p.assignee_updated_date = now();
+      }
+      const src = storage(ctx, o.source_storage, 'source_storage');
+      if (src !== undefined) p.source_storage = src;
+      const dst = storage(ctx, o.target_storage, 'target_storage');
+      if (dst !== undefined) p.target_storage = dst;
+      applyLabels(ctx, optArray(o, 'labels'), { project_id: p.id, task_id: null });
+      p.updated_date = now();
+      ctx.json(200, new Serializer(ctx).project(p));
+    })
+    .add('DELETE', '/api/projects/:id', (ctx) => {
+      const p = getProject(ctx, ctx.param('id'));
+      requireEditor(ctx, p.org_id, [p.owner_id]);
+      deleteProject(ctx, p);
+      ctx.empty(204);
+    })
+    .add('GET', '/api/projects/:id/preview', (ctx) => {
+      const p = getProject(ctx, ctx.param('id'));
+      const task = [...ctx.emu.state.tasks.values()].filter((t) => t.project_id === p.id && t.data).sort((a, b) => a.id - b.id)[0];
+      sendPreview(ctx, task ?? null);
+    });
+}

@@ -1,0 +1,183 @@
+import { canSeeTask, getProject, getTask, requireEditor } from '../access';
+import { asObject, optArray, optInt, optString, reqString } from '../body';
+import type { Ctx } from '../context';
+import { sendPreview } from '../data/frames';
+import { badRequest, detail } from '../errors';
+import { list } from '../listing';
+import type { ListSpec } from '../listing';
+import type { JobRec, TaskRec } from '../model';
+import { now } from '../model';
+import type { Emulator } from '../server';
+import { Serializer } from '../serialize';
+import { storage, userId } from './common';
+import { applyLabels, deleteLabel } from './labels';
+
+export function taskSpec(ctx: Ctx): ListSpec<TaskRec> {
+  const state = ctx.emu.state;
+  const username = (id: number | null): string | null => (id === null ? null : (state.users.get(id)?.username ?? null));
+  return {
+    fields: {
+      id: (t) => t.id,
+      name: (t) => t.name,
+      owner: (t) => username(t.owner_id),
+      assignee: (t) => username(t.assignee_id),
+      status: (t) => t.status,
+      project_id: (t) => t.project_id,
+      project_name: (t) => (t.project_id === null ? null : (state.projects.get(t.project_id)?.name ?? null)),
+      subset: (t) => t.subset,
+      mode: (t) => (t.data ? 'annotation' : ''),
+      dimension: (t) => (t.data ? '2d' : ''),
+      media_type: (t) => (t.data ? 'image' : ''),
+      tracker_link: (t) => t.bug_tracker,
+      validation_mode: (t) => t.validation_mode,
+      size: (t) => t.data?.frames.length ?? 0,
+      created_date: (t) => t.created_date,
+      updated_date: (t) => t.updated_date,
+      organization: (t) => t.org_id,
+    },
+    simple: ['name', 'owner', 'assignee', 'status', 'project_id', 'project_name', 'subset', 'mode', 'dimension', 'media_type', 'tracker_link', 'validation_mode'],
+    search: ['name', 'owner', 'assignee', 'status', 'project_name', 'subset', 'mode', 'dimension', 'tracker_link'],
+  };
+}
+
+export function createTask(ctx: Ctx, raw: unknown): TaskRec {
+  const o = asObject(raw);
+  const user = ctx.requireUser();
+  const state = ctx.emu.state;
+  const name = reqString(o, 'name');
+  const projectId = optInt(o, 'project_id') ?? null;
+  let orgId = ctx.emu.orgs.createIn(ctx);
+  if (projectId !== null) {
+    const p = state.projects.get(projectId);
+    if (!p) throw badRequest({ project_id: `Invalid pk "${projectId}" - object does not exist.` });
+    getProject(ctx, projectId);
+    if (ctx.org.kind === 'all') orgId = p.org_id;
+    if (p.org_id !== orgId) throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
+    if (optArray(o, 'labels')?.length) throw badRequest({ project_id: 'Task must have only one of Label set or project_id' });
+  }
+  const segmentSize = optInt(o, 'segment_size') ?? 0;
+  const overlap = optInt(o, 'overlap') ?? null;
+  if (segmentSize < 0) throw badRequest({ segment_size: 'Ensure this value is greater than or equal to 0.' });
+  if (overlap !== null && overlap < 0) throw badRequest({ overlap: 'Ensure this value is greater than or equal to 0.' });
+  const replicas = optInt(o, 'consensus_replicas') ?? 0;
+  const id = state.nextId('task');
+  const t = now();
+  const task: TaskRec = {
+    id,
+    name,
+    project_id: projectId,
+    owner_id: userId(ctx, optInt(o, 'owner_id'), 'owner_id') ?? user.id,
+    assignee_id: userId(ctx, optInt(o, 'assignee_id'), 'assignee_id') ?? null,
+    assignee_updated_date: null,
+    bug_tracker: optString(o, 'bug_tracker') ?? '',
+    org_id: orgId,
+    overlap,
+    segment_size: segmentSize,
+    subset: optString(o, 'subset') ?? '',
+    status: 'annotation',
+    created_date: t,
+    updated_date: t,
+    consensus_replicas: replicas,
+    validation_mode: null,
+    source_storage: storage(ctx, o.source_storage, 'source_storage') ?? null,
+    target_storage: storage(ctx, o.target_storage, 'target_storage') ?? null,
+    data: null,
+    data_rq_id: null,
+  };
+  state.tasks.set(id, task);
+  try {
+    if (projectId === null) applyLabels(ctx, optArray(o, 'labels'), { project_id: null, task_id: id });
+  } catch (e) {
+    deleteTask(ctx, task);
+    throw e;
+  }
+  return task;
+}
+
+export function deleteTask(ctx: Ctx, t: TaskRec): void {
+  const state = ctx.emu.state;
+  for (const j of [...state.jobs.values()]) if (j.task_id === t.id) deleteJobRecords(ctx, j);
+  for (const l of [...state.labels.values()]) if (l.task_id === t.id) deleteLabel(ctx, l.id);
+  state.annotations.delete(t.id);
+  state.tasks.delete(t.id);
+}
+
+export function deleteJobRecords(ctx: Ctx, j: JobRec): void {
+  const state = ctx.emu.state;
+  for (const i of [...state.issues.values()]) {
+    if (i.job_id !== j.id) continue;
+    for (const c of [...state.comments.values()]) if (c.issue_id === i.id) state.comments.delete(c.id);
+    state.issues.delete(i.id);
+  }
+  state.jobs.delete(j.id);
+}
+
+export function registerTasks(emu: Emulator): void {
+  emu.router
+    .add('GET', '/api/tasks', (ctx) => {
+      const items = [...ctx.emu.state.tasks.values()].filter((t) => canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id));
+      const s = new Serializer(ctx);
+      list(ctx, items, taskSpec(ctx), (t) => s.task(t));
+    })
+    .add('POST', '/api/tasks', async (ctx) => {
+      const t = createTask(ctx, await ctx.readJson());
+      ctx.json(201, new Serializer(ctx).task(t));
+    })
+    .add('GET', '/api/tasks/:id', (ctx) => {
+      ctx.json(200, new Serializer(ctx).task(getTask(ctx, ctx.param('id'))));
+    })
+    .add('PATCH', '/api/tasks/:id', async (ctx) => {
+      const t = getTask(ctx, ctx.param('id'));
+      requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
+      const o = asObject(await ctx.readJson());
+      if (o.name !== undefined) t.name = reqString(o, 'name');
+      if (o.bug_tracker !== undefined) t.bug_tracker = optString(o, 'bug_tracker') ?? '';
+      if (o.subset !== undefined) t.subset = optString(o, 'subset') ?? '';
+      const owner = userId(ctx, optInt(o, 'owner_id'), 'owner_id');
+      if (owner !== undefined) t.owner_id = owner;
+      const assignee = userId(ctx, optInt(o, 'assignee_id'), 'assignee_id');
+      if (assignee !== undefined && assignee !== t.assignee_id) {
+        t.assignee_id = assignee;
+        t.assignee_updated_date = now();
+      }
+      const projectId = optInt(o, 'project_id');
+      if (projectId !== undefined && projectId !== t.project_id) {
+        if (projectId !== null) {
+          const p = getProject(ctx, projectId);
+          if (p.org_id !== t.org_id) throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
+          for (const l of [...ctx.emu.state.labels.values()]) if (l.task_id === t.id) deleteLabel(ctx, l.id);
+        }
+        t.project_id = projectId;
+      }
+      const src = storage(ctx, o.source_storage, 'source_storage');
+      if (src !== undefined) t.source_storage = src;
+      const dst = storage(ctx, o.target_storage, 'target_storage');
+      if (dst !== undefined) t.target_storage = dst;
+      const labels = optArray(o, 'labels');
+      if (labels?.length) {
+        if (t.project_id !== null) throw badRequest({ labels: 'Cannot change labels of a task in a project.' });
+        applyLabels(ctx, labels, { project_id: null, task_id: t.id });
+      }
+      t.updated_date = now();
+      ctx.json(200, new Serializer(ctx).task(t));
+    })
+    .add('DELETE', '/api/tasks/:id', (ctx) => {
+      const t = getTask(ctx, ctx.param('id'));
+      requireEditor(ctx, t.org_id, [t.owner_id]);
+      deleteTask(ctx, t);
+      ctx.empty(204);
+    })
+    .add('GET', '/api/tasks/:id/status', (ctx) => {
+      const t = getTask(ctx, ctx.param('id'));
+      const r = t.data_rq_id ? ctx.emu.state.requests.get(t.data_rq_id) : undefined;
+      if (!r) {
+        if (t.data) return ctx.json(200, { state: 'Finished', message: '', progress: 1 });
+        throw detail(404, 'Not found.');
+      }
+      const state = { queued: 'Queued', started: 'Started', finished: 'Finished', failed: 'Failed' }[r.status];
+      ctx.json(200, { state, message: r.message, progress: r.progress ?? 0 });
+    })
+    .add('GET', '/api/tasks/:id/preview', (ctx) => {
+      sendPreview(ctx, getTask(ctx, ctx.param('id')));
+    });
+}

@@ -1,0 +1,17 @@
+import type { Logger, PollingOptions } from '../client/options';
+import type { RequestStatus, StatusLoopRegistry } from '../lifecycle';
+import type { Transport } from '../transport/transport';
+
+/**
+ * What an entity or repository needs of the client that made it: the transport (which carries the
+ * host, credentials and organization context) and the client's settings. Entities keep it so that
+ * later operations (uploads, exports, frames) can be added without changing their constructors.
+ */
+export interface ClientContext {
+  readonly transport: Transport;
+  readonly pageSize: number;
+  readonly polling: PollingOptions;
+  readonly logger: Logger;
+  /** The client's shared poll loops (one per watched object), so every `status$` subscriber shares one. */
+  readonly statusLoops: StatusLoopRegistry<RequestStatus>;
+}

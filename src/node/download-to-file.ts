@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, openSync, rmSync } from 'node:fs';
+import { link, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Observable, defer, from, switchMap } from 'rxjs';
+import { CvatError, NetworkError, UsageError } from '../errors';
+import type { TransportRequest } from '../transport/types';
+import { filenameFromContentDisposition } from '../transfer/download';
+import { header, integerHeader, isSuccess, unexpectedResponse } from '../transfer/http';
+import type { TransferTransport } from '../transfer/http';
+import type { TransferEvent } from '../transfer/progress';
+
+export interface DownloadToFileOptions {
+  /** The file to write. Give this or `directory`. */
+  readonly path?: string;
+  /** A folder to write into, under the (sanitized) name from `Content-Disposition`. */
+  readonly directory?: string;
+  /** The name in `directory` when the server proposes none (default `download`). */
+  readonly filename?: string;
+  /** Replace an existing file (default false: an existing file is a UsageError). */
+  readonly overwrite?: boolean;
+}
+
+export interface DownloadedFile {
+  /** The absolute path of the written file. */
+  readonly path: string;
+  readonly size: number;
+  readonly contentType: string | undefined;
+}
+
+/**
+ * Streams a response to disk through a temporary file in the target folder, renamed into place
+ * when complete (atomically; without `overwrite`, a file that appeared meanwhile is not
+ * replaced). A failure or an unsubscribe removes the temporary file: nothing partial is left.
+ * Emits `download` progress (total from Content-Length when sent), then the result.
+ */
+export function downloadToFile(
+  transport: TransferTransport,
+  request: TransportRequest,
+  options: DownloadToFileOptions,
+): Observable<TransferEvent<DownloadedFile>> {
+  return defer(() => from(prepare(options))).pipe(
+    switchMap((target) => write(transport, request, options, target)),
+  );
+}
+
+interface Target {
+  readonly directory: string;
+  /** Fixed by `path`, or chosen once the response headers arrive. */
+  readonly path: string | undefined;
+}
+
+async function prepare(options: DownloadToFileOptions): Promise<Target> {
+  if ((options.path === undefined) === (options.directory === undefined)) {
+    throw new UsageError('downloadToFile needs either a path or a directory');
+  }
+  const path = options.path === undefined ? undefined : resolve(options.path);
+  const directory = path === undefined ? resolve(options.directory ?? '.') : dirname(path);
+  const info = await stat(directory).catch(() => undefined);
+  if (!info?.isDirectory())
+    throw new UsageError(`Cannot download into "${directory}": not an existing directory`);
+  if (path !== undefined) {
+    const existing = await stat(path).catch(() => undefined);
+    if (existing?.isDirectory()) throw new UsageError(`Cannot download to "${path}": it is a directory`);
+    if (existing && options.overwrite !== true) {
+      throw new UsageError(`"${path}" already exists; pass overwrite: true to replace it`);
+    }
+  }
+  return { directory, path };
+}
+
+function write(
+  transport: TransferTransport,
+  request: TransportRequest,
+  options: DownloadToFileOptions,
+  target: Target,
+): Observable<TransferEvent<DownloadedFile>> {
+  return new Observable<TransferEvent<DownloadedFile>>((subscriber) => {
+    let temp: string | undefined;
+    let committed = false;
+    let body: Readable | undefined;
+    let output: ReturnType<typeof createWriteStream> | undefined;
+
+    const discard = (): void => {
+      body?.destroy();
+      output?.destroy();
+      if (temp !== undefined && !committed) {
+        // Synchronous, so that no partial file outlives the unsubscribe or the error.
+        try {
+          rmSync(temp, { force: true });
+        } catch {
+          output?.once('close', () => rmSync(temp ?? '', { force: true }));
+        }
+      }
+    };
+    const fail = (error: unknown): void => {
+      discard();
+      subscriber.error(error);
+    };
+
+    const events = transport.events({ ...request, responseType: 'stream' }).subscribe({
+      next: (event) => {
+        if (event.type !== 'response' || body !== undefined) return;
+        const response = event.response;
+        if (!(response.body instanceof Readable)) {
+          if (!isSuccess(response.status)) return fail(unexpectedResponse(response, request.operationId));
+          return fail(new UsageError('The transport did not return a stream for responseType "stream"'));
+        }
+        body = response.body;
+        if (!isSuccess(response.status))
+          return fail(unexpectedResponse({ ...response, body: undefined }, request.operationId));
+
+        const proposed = filenameFromContentDisposition(header(response.headers, 'content-disposition'));
+        const final = target.path ?? join(target.directory, proposed ?? options.filename ?? 'download');
+        if (options.overwrite !== true && existsSync(final)) {
+          return fail(new UsageError(`"${final}" already exists; pass overwrite: true to replace it`));
+        }
+        temp = join(target.directory, `.${basename(final)}.${randomUUID()}.part`);
+        try {
+          // Opened synchronously so that an unsubscribe can never race the file's creation.
+          output = createWriteStream(temp, { fd: openSync(temp, 'wx') });
+        } catch (error) {
+          temp = undefined;
+          return fail(new UsageError(`Cannot write into "${target.directory}"`, { cause: error }));
+        }
+
+        const total = integerHeader(response.headers, 'content-length');
+        let loaded = 0;
+        const progress = (): TransferEvent<DownloadedFile> => ({
+          type: 'progress',
+          phase: 'download',
+          loaded,
+          ...(total === undefined ? {} : { total }),
+        });
+        subscriber.next(progress());
+        const counter = new Transform({
+          transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+            loaded += chunk.length;
+            subscriber.next(progress());
+            callback(null, chunk);
+          },
+        });
+        const writing = output;
+        const reading = body;
+        let readFailed: unknown;
+        reading.once('error', (error) => (readFailed = error));
+
+        pipeline(reading, counter, writing)
+          .then(() => commit(temp ?? '', final, options.overwrite === true))
+          .then(() => {
+            committed = true;
+            subscriber.next({
+              type: 'result',
+              value: { path: final, size: loaded, contentType: header(response.headers, 'content-type') },
+            });
+            subscriber.complete();
+          })
+          .catch((error: unknown) => {
+            if (subscriber.closed) return;
+            if (error instanceof CvatError) return fail(error);
+            if (readFailed !== undefined) {
+              return fail(
+                new NetworkError('the download was interrupted', {
+                  method: request.method,
+                  url: request.url,
+                  cause: error,
+                }),
+              );
+            }
+            fail(new UsageError(`Cannot write "${final}"`, { cause: error }));
+          });
+      },
+      error: (error: unknown) => fail(error),
+    });
+
+    return () => {
+      events.unsubscribe();
+      discard();
+    };
+  });
+}
+
+/** Moves the finished temporary file into place; without overwrite, never replaces a file. */
+async function commit(temp: string, final: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return rename(temp, final);
+  try {
+    // link() fails if the target exists, with no window between the check and the write.
+    await link(temp, final);
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+    if (code === 'EEXIST')
+      throw new UsageError(`"${final}" already exists; pass overwrite: true to replace it`);
+    // File systems without hard links: check, then rename.
+    if (existsSync(final))
+      throw new UsageError(`"${final}" already exists; pass overwrite: true to replace it`);
+    return rename(temp, final);
+  }
+  await unlink(temp);
+}

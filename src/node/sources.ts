@@ -1,0 +1,145 @@
+import { constants, openAsBlob } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { defer } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { UsageError } from '../errors';
+import { fromBlob, fromBytes, isUploadSource, validateSources } from '../transfer/source';
+import type { UploadSource } from '../transfer/source';
+
+/**
+ * What Node code can upload: a file path; `{ path, name }` to store it under another (relative)
+ * name; `{ name, data }` bytes in memory; `{ name, stream, size }` a one-shot stream of a known
+ * size; a File, `{ name, blob }`, or any `UploadSource`.
+ */
+export type NodeUploadInput =
+  | string
+  | { readonly path: string; readonly name?: string }
+  | { readonly name: string; readonly data: Uint8Array }
+  | { readonly name: string; readonly stream: Readable; readonly size: number; readonly type?: string }
+  | { readonly name: string; readonly blob: Blob }
+  | File
+  | UploadSource;
+
+/**
+ * A file on disk as a source: its size is read now (a missing, unreadable or non-regular file is
+ * a UsageError); its bytes are read lazily, a range at a time, from a file-backed Blob (never
+ * whole into memory). A file changed after this call fails to read instead of sending mixed data.
+ */
+export async function fromPath(path: string, name: string = basename(path)): Promise<UploadSource> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new UsageError(`Cannot upload "${path}": ${describeFsError(error)}`, { cause: error });
+  }
+  if (info.isDirectory()) throw new UsageError(`Cannot upload "${path}": it is a directory`);
+  if (!info.isFile()) throw new UsageError(`Cannot upload "${path}": not a regular file`);
+  try {
+    await access(path, constants.R_OK);
+  } catch (error) {
+    throw new UsageError(`Cannot upload "${path}": ${describeFsError(error)}`, { cause: error });
+  }
+  const blob = await openAsBlob(path);
+  return { ...fromBlob(blob, name), name };
+}
+
+/**
+ * A one-shot Node stream of a known size. It is read forwards only, each requested range
+ * buffered in memory (at most a TUS chunk and a little more), so it always goes by TUS and a
+ * failed chunk can be resumed from any offset within the last range read, but not before it.
+ * A stream that ends early is an error; bytes beyond `size` are not read.
+ */
+export function fromReadable(
+  stream: Readable,
+  options: { name: string; size: number; type?: string },
+): UploadSource {
+  const { name, size } = options;
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  // The bytes [bufferStart, bufferStart + buffer.length) read from the stream and still held.
+  let buffer: Buffer = Buffer.alloc(0);
+  let bufferStart = 0;
+
+  const open = async (start = 0, end = size): Promise<Uint8Array> => {
+    if (start < bufferStart) {
+      throw new UsageError(
+        `"${name}" is a one-shot stream: cannot go back to byte ${start} (at ${bufferStart})`,
+      );
+    }
+    const parts: Buffer[] = [buffer];
+    let held = buffer.length;
+    while (bufferStart + held < end) {
+      const next = await iterator.next();
+      if (next.done) {
+        throw new UsageError(`"${name}" ended after ${bufferStart + held} bytes; ${size} were announced`);
+      }
+      const value: unknown = next.value;
+      if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+        throw new UsageError(`"${name}" is an object-mode stream; bytes are needed`);
+      }
+      const chunk =
+        typeof value === 'string'
+          ? Buffer.from(value)
+          : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      parts.push(chunk);
+      held += chunk.length;
+    }
+    // One concatenation per range, not one per stream chunk.
+    if (parts.length > 1) buffer = Buffer.concat(parts, held);
+    // Drop what precedes the requested range; keep the range itself for a resume within it.
+    buffer = buffer.subarray(start - bufferStart);
+    bufferStart = start;
+    return Uint8Array.prototype.slice.call(buffer, 0, end - start);
+  };
+
+  return { name, size, ...(options.type ? { type: options.type } : {}), seekable: false, open };
+}
+
+/** Turns one Node input into a source (rejects with UsageError on bad input). */
+export async function toNodeSource(input: NodeUploadInput): Promise<UploadSource> {
+  if (typeof input === 'string') return fromPath(input);
+  if (isUploadSource(input)) return input;
+  if (input instanceof Blob) {
+    if ('name' in input && typeof input.name === 'string' && input.name !== '')
+      return fromBlob(input, input.name);
+    throw new UsageError('A Blob needs a name: pass { name, blob }');
+  }
+  if ('path' in input) return fromPath(input.path, input.name);
+  if ('data' in input) {
+    if (!(input.data instanceof Uint8Array))
+      throw new UsageError(`"${input.name}": data must be a Buffer or Uint8Array`);
+    return fromBytes(input.data, input.name);
+  }
+  if ('stream' in input) {
+    if (!Number.isSafeInteger(input.size) || input.size < 0) {
+      throw new UsageError(`"${input.name}": a stream needs its size in bytes`);
+    }
+    return fromReadable(input.stream, input);
+  }
+  if ('blob' in input && input.blob instanceof Blob) return fromBlob(input.blob, input.name);
+  throw new UsageError('Unsupported upload input');
+}
+
+/**
+ * Node inputs → validated sources, as a cold Observable: every file is checked (exists, is a
+ * regular readable file) and names are unique, before any request is made.
+ */
+export function resolveNodeSources(inputs: readonly NodeUploadInput[]): Observable<readonly UploadSource[]> {
+  return defer(async () => validateSources(await Promise.all(inputs.map(toNodeSource))));
+}
+
+function describeFsError(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'a parent is not a directory';
+    default:
+      return code || 'cannot read it';
+  }
+}

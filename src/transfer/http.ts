@@ -1,0 +1,83 @@
+import type { Observable } from 'rxjs';
+import { ApiError, NetworkError, TimeoutError } from '../errors';
+import type { ApiResponse, ResponseHeaders, TransportEvent, TransportRequest } from '../transport/types';
+import type { RequestOptions } from '../transport/transport';
+import { parseRetryAfter } from '../transport/retry';
+
+/** The part of `Transport` the transfer engine uses (a `Transport` is one). */
+export interface TransferTransport {
+  events(request: TransportRequest): Observable<TransportEvent>;
+  request(request: TransportRequest, options?: RequestOptions): Observable<ApiResponse>;
+  readonly configuration: { readonly host: string };
+}
+
+/** A response header by case-insensitive name. */
+export function header(headers: ResponseHeaders, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+/** The error for a response the protocol step does not accept. */
+export function unexpectedResponse(response: ApiResponse, operationId?: string, cause?: unknown): ApiError {
+  return new ApiError({
+    status: response.status,
+    method: response.method,
+    url: response.url,
+    body: response.body,
+    headers: response.headers,
+    ...(operationId === undefined ? {} : { operationId }),
+    retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')),
+    cause,
+  });
+}
+
+/** Non-2xx responses become `ApiError`, whether or not the transport raised them already. */
+export function checkResponse(response: ApiResponse, operationId?: string): ApiResponse {
+  if (!isSuccess(response.status)) throw unexpectedResponse(response, operationId);
+  return response;
+}
+
+/**
+ * Resolves a server-given URL (TUS `Location`, `result_url`) against the configured host. CVAT
+ * builds them from `Origin` or `CVAT_BASE_URL`, which often name `localhost` or an internal host,
+ * so an absolute URL on another origin is moved onto the configured origin (path and query kept).
+ */
+export function onConfiguredOrigin(url: string, host: string, base?: string): string {
+  const configured = new URL(host);
+  // A relative base is a path under the host (which may carry a prefix), as the transport joins it.
+  const absoluteBase =
+    base === undefined ? host : /^[a-z][a-z0-9+.-]*:/i.test(base) ? base : joinPath(host, base);
+  const resolved = new URL(url, absoluteBase);
+  if (resolved.origin !== configured.origin) {
+    resolved.protocol = configured.protocol;
+    resolved.hostname = configured.hostname;
+    resolved.port = configured.port;
+  }
+  return resolved.toString();
+}
+
+/** Whether a failed TUS step may be resumed: network trouble, timeouts, 409, 423, 429 and 5xx. */
+export function isResumable(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
+  if (error instanceof ApiError) {
+    return error.status >= 500 || error.status === 409 || error.status === 423 || error.status === 429;
+  }
+  return false;
+}
+
+/** A `Tus-Resumable`/`Upload-*` header value as a non-negative integer, or undefined. */
+export function integerHeader(headers: ResponseHeaders, name: string): number | undefined {
+  const raw = header(headers, name);
+  if (raw === undefined || !/^\s*\d+\s*$/.test(raw)) return undefined;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function joinPath(host: string, path: string): string {
+  return `${host.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}

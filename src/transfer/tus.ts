@@ -1,0 +1,256 @@
+import {
+  EMPTY,
+  catchError,
+  concat,
+  defer,
+  expand,
+  filter,
+  from,
+  map,
+  mergeMap,
+  of,
+  switchMap,
+  throwError,
+  timer,
+} from 'rxjs';
+import type { Observable } from 'rxjs';
+import { ApiError, UsageError } from '../errors';
+import type { ApiResponse, QueryParams, TransportEvent } from '../transport/types';
+import {
+  checkResponse,
+  header,
+  integerHeader,
+  isResumable,
+  isSuccess,
+  onConfiguredOrigin,
+  unexpectedResponse,
+} from './http';
+import type { TransferTransport } from './http';
+import type { ProgressEvent, TransferEvent } from './progress';
+import type { UploadSource } from './source';
+
+/** CVAT's SDK sends 10 MiB chunks. */
+export const TUS_CHUNK_SIZE = 10 * 2 ** 20;
+/** Failed steps allowed per file in all (CVAT's SDK: 3). */
+export const TUS_MAX_RETRIES = 3;
+
+export interface TusUploadOptions {
+  /** The create URL (`/api/tasks/1/data/`); a trailing slash is added, as the server joins ids onto it. */
+  readonly url: string;
+  readonly source: UploadSource;
+  /** Bytes per PATCH (default 10 MiB). */
+  readonly chunkSize?: number;
+  /** Failed chunks resumed per file, counted over the whole file (default 3). */
+  readonly maxRetries?: number;
+  /** The delay before the first resume, doubled after each failure up to 30 s (default 1000 ms). */
+  readonly retryDelayMs?: number;
+  /** Extra headers on every TUS request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Query parameters of the create request. */
+  readonly query?: QueryParams;
+  /** Extra `Upload-Metadata` entries besides `filename` (and `filetype` when known). */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * The `Origin` header of the create request, from which CVAT builds `Location`. Default: the
+   * configured host's origin outside browsers (a browser sends its own and forbids setting it).
+   */
+  readonly origin?: string | false;
+}
+
+export interface TusResult {
+  /** The upload's URL on the configured origin. */
+  readonly location: string;
+  /** The name the server stored the file under (`Upload-Filename`; backups rename files). */
+  readonly filename: string;
+}
+
+type Step =
+  | { readonly kind: 'progress'; readonly loaded: number }
+  | { readonly kind: 'offset'; readonly offset: number };
+
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * Uploads one file with CVAT's TUS flavour: `POST` (Upload-Length, Upload-Metadata) → 201 with
+ * `Location`, then `PATCH` chunks from offset 0. A chunk that fails with a network error, a
+ * timeout, 409, 423, 429 or 5xx is resumed from the server's offset (from the error's
+ * `Upload-Offset` or a `HEAD`), within a retry budget counted over the whole file. Progress
+ * never goes backwards, even when the server kept less than was sent.
+ */
+export function tusUpload(
+  transport: TransferTransport,
+  options: TusUploadOptions,
+): Observable<TransferEvent<TusResult>> {
+  return defer(() => {
+    const { source } = options;
+    const chunkSize = options.chunkSize ?? TUS_CHUNK_SIZE;
+    const maxRetries = options.maxRetries ?? TUS_MAX_RETRIES;
+    const retryDelayMs = options.retryDelayMs ?? 1000;
+    if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
+      throw new UsageError(`Invalid TUS chunk size ${chunkSize}`);
+    if (!Number.isInteger(maxRetries) || maxRetries < 0)
+      throw new UsageError(`Invalid retry budget ${maxRetries}`);
+
+    const host = transport.configuration.host;
+    const createUrl = options.url.endsWith('/') ? options.url : `${options.url}/`;
+    const size = source.size;
+    const common = { ...options.headers, 'Tus-Resumable': '1.0.0' };
+    let reported = -1;
+    let failures = 0;
+
+    const progress = (loaded: number): ProgressEvent[] => {
+      if (loaded <= reported) return [];
+      reported = loaded;
+      return [{ type: 'progress', phase: 'upload', loaded, total: size }];
+    };
+
+    const create$ = transport
+      .request(
+        {
+          method: 'POST',
+          url: createUrl,
+          ...(options.query ? { query: options.query } : {}),
+          headers: {
+            ...common,
+            ...originHeader(options.origin, host),
+            'Upload-Length': String(size),
+            'Upload-Metadata': encodeMetadata({
+              filename: source.name,
+              ...(source.type ? { filetype: source.type } : {}),
+              ...options.metadata,
+            }),
+          },
+          operationId: 'tus_create',
+        },
+        { checkStatus: false },
+      )
+      .pipe(
+        map((response): TusResult => {
+          checkResponse(response, 'tus_create');
+          const location = header(response.headers, 'location');
+          if (!location) throw protocolError(response, 'the TUS create response has no Location header');
+          return {
+            location: onConfiguredOrigin(location, host, createUrl),
+            filename: header(response.headers, 'upload-filename') ?? source.name,
+          };
+        }),
+      );
+
+    const patch$ = (location: string, offset: number): Observable<Step> => {
+      const end = Math.min(size, offset + chunkSize);
+      return from(source.open(offset, end)).pipe(
+        switchMap((body) =>
+          transport.events({
+            method: 'PATCH',
+            url: location,
+            headers: {
+              ...common,
+              'Content-Type': 'application/offset+octet-stream',
+              'Upload-Offset': String(offset),
+            },
+            body,
+            bodySize: end - offset,
+            // Resuming is ours to do (from the server's offset); a blind repeat would get a 409.
+            retry: { maxAttempts: 1 },
+            operationId: 'tus_patch',
+          }),
+        ),
+        mergeMap((event: TransportEvent): Observable<Step> => {
+          if (event.type === 'upload_progress') {
+            return of<Step[]>({ kind: 'progress', loaded: offset + Math.min(event.loaded, end - offset) });
+          }
+          if (event.type !== 'response') return EMPTY;
+          const response = event.response;
+          if (!isSuccess(response.status)) throw unexpectedResponse(response, 'tus_patch');
+          const next = integerHeader(response.headers, 'upload-offset');
+          if (next === undefined || next < end || next > size) {
+            throw protocolError(
+              response,
+              `the server reported Upload-Offset ${String(next)} after a chunk ending at ${end}`,
+            );
+          }
+          return of<Step[]>({ kind: 'progress', loaded: next }, { kind: 'offset', offset: next });
+        }),
+      );
+    };
+
+    const serverOffset$ = (location: string, error: unknown): Observable<number> => {
+      if (!isResumable(error) || failures >= maxRetries) return throwError(() => error);
+      failures += 1;
+      const known = error instanceof ApiError ? integerHeader(error.headers, 'upload-offset') : undefined;
+      const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
+      const delay = retryAfter ?? Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (failures - 1));
+      const offset$: Observable<number> =
+        known !== undefined
+          ? of(known)
+          : transport
+              .request({ method: 'HEAD', url: location, headers: common, operationId: 'tus_head' })
+              .pipe(
+                map((response) => {
+                  const offset = integerHeader(response.headers, 'upload-offset');
+                  if (offset === undefined || offset > size) {
+                    throw protocolError(response, `the server reported Upload-Offset ${String(offset)}`);
+                  }
+                  return offset;
+                }),
+              );
+      return delay > 0 ? timer(delay).pipe(switchMap(() => offset$)) : offset$;
+    };
+
+    return create$.pipe(
+      switchMap((result) => {
+        const upload$ = of<Step>({ kind: 'offset', offset: 0 }).pipe(
+          expand((step) =>
+            step.kind === 'offset' && step.offset < size
+              ? patch$(result.location, step.offset).pipe(
+                  // A resync replaces the failed chunk's stream with the server's offset.
+                  catchError((error: unknown) =>
+                    serverOffset$(result.location, error).pipe(
+                      map((offset): Step => ({ kind: 'offset', offset })),
+                    ),
+                  ),
+                )
+              : EMPTY,
+          ),
+          filter((step): step is Extract<Step, { kind: 'progress' }> => step.kind === 'progress'),
+          mergeMap((step) => progress(step.loaded)),
+        );
+        const done$ = defer(() => concat(progress(size), of({ type: 'result' as const, value: result })));
+        return concat(upload$, done$);
+      }),
+    );
+  });
+}
+
+function originHeader(origin: string | false | undefined, host: string): Record<string, string> {
+  if (origin === false) return {};
+  if (origin !== undefined) return { Origin: origin };
+  return isBrowser() ? {} : { Origin: new URL(host).origin };
+}
+
+function isBrowser(): boolean {
+  return typeof window !== 'undefined' && typeof window.document !== 'undefined';
+}
+
+function protocolError(response: ApiResponse, detail: string): ApiError {
+  return new ApiError({
+    status: response.status,
+    method: response.method,
+    url: response.url,
+    body: { detail: `Unexpected TUS response: ${detail}` },
+    headers: response.headers,
+  });
+}
+
+/** `key base64(value)` pairs, comma-separated, base64 over UTF-8 (TUS 1.0.0 Upload-Metadata). */
+export function encodeMetadata(metadata: Readonly<Record<string, string>>): string {
+  return Object.entries(metadata)
+    .map(([key, value]) => `${key} ${base64(value)}`)
+    .join(',');
+}
+
+function base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

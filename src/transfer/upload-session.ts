@@ -1,0 +1,212 @@
+import * as t from 'io-ts';
+import { concat, defer, EMPTY, from, map, mergeMap, of, switchMap } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { UsageError } from '../errors';
+import type { ApiResponse, JsonValue, QueryParams } from '../transport/types';
+import { bulkUpload } from './bulk';
+import type { FormFieldValue } from './bulk';
+import { checkResponse } from './http';
+import type { TransferTransport } from './http';
+import { planUpload } from './plan';
+import type { ProgressEvent, TransferEvent } from './progress';
+import { validateSources } from './source';
+import type { UploadSource } from './source';
+import { tusUpload } from './tus';
+import type { TusUploadOptions } from './tus';
+
+/** Bulk groups and TUS files in flight at once (CVAT's own clients send one at a time). */
+export const DEFAULT_UPLOAD_CONCURRENCY = 2;
+
+export interface UploadSessionOptions {
+  /** The upload endpoint, e.g. `/api/tasks/1/data/` or `/api/tasks/1/annotations/`. */
+  readonly url: string;
+  readonly sources: readonly UploadSource[];
+  /** Query of Upload-Start and Upload-Finish (imports: `format`, `filename`, `conv_mask_to_poly`). */
+  readonly query?: QueryParams;
+  /** Extra headers on every request of the session. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A JSON body for Upload-Start (CVAT accepts the data parameters there too). */
+  readonly startBody?: JsonValue;
+  /** The JSON body of Upload-Finish: for task data, every data parameter (`image_quality`, …). */
+  readonly finishBody?: { readonly [key: string]: JsonValue | undefined };
+  /**
+   * Adds `upload_file_order` (the names in input order) to the finish body; needed with the
+   * `predefined` sorting method, as files are not sent in input order.
+   */
+  readonly fileOrder?: boolean;
+  /**
+   * A finish query parameter that receives the name the server stored the file under
+   * (`Upload-Filename`); backups require it (`filename`). Single-file sessions only.
+   */
+  readonly filenameParam?: string;
+  /** Form fields repeated in every bulk request (CVAT's SDK sends `image_quality`). */
+  readonly bulkFields?: Readonly<Record<string, FormFieldValue>>;
+  /** `tus` sends every file by TUS (imports, backups); `auto` (default) packs small files. */
+  readonly mode?: 'auto' | 'tus';
+  /** The largest bulk request in bytes of file data (default 100 MiB). */
+  readonly maxRequestSize?: number;
+  /** Bulk groups and TUS files in flight at once (default 2). */
+  readonly concurrency?: number;
+  readonly tus?: Pick<TusUploadOptions, 'chunkSize' | 'maxRetries' | 'retryDelayMs' | 'origin' | 'metadata'>;
+}
+
+export interface UploadSessionResult {
+  /** The Upload-Finish response (202). */
+  readonly response: ApiResponse;
+  /** The background request the server started, when it named one. */
+  readonly rqId: string | undefined;
+  /** The names the server stored the files under, in input order. */
+  readonly filenames: readonly string[];
+}
+
+const RqIdBody = t.type({ rq_id: t.string });
+
+interface Unit {
+  readonly sources: readonly UploadSource[];
+  readonly run: () => Observable<TransferEvent<readonly string[]>>;
+}
+
+/**
+ * CVAT's upload protocol for any upload endpoint: `Upload-Start`, then bulk groups and TUS files
+ * with bounded concurrency, then `Upload-Finish` whose response (an rq_id) is the result. One
+ * progress for the whole session: `total` is the sum of the sizes, `loaded` only grows, and the
+ * last upload event has `loaded === total`. Bad input is a `UsageError` before any request.
+ */
+export function uploadSession(
+  transport: TransferTransport,
+  options: UploadSessionOptions,
+): Observable<TransferEvent<UploadSessionResult>> {
+  return defer(() => {
+    const sources = validateSources(options.sources);
+    const concurrency = options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new UsageError(`Invalid concurrency ${concurrency}`);
+    const maxRequestSize = options.maxRequestSize;
+    if (maxRequestSize !== undefined && !(maxRequestSize > 0)) {
+      throw new UsageError(`Invalid maxRequestSize ${maxRequestSize}`);
+    }
+    if (options.filenameParam !== undefined && sources.length !== 1) {
+      throw new UsageError('filenameParam needs exactly one file');
+    }
+    const chunkSize = options.tus?.chunkSize;
+    if (chunkSize !== undefined && !(Number.isSafeInteger(chunkSize) && chunkSize > 0)) {
+      throw new UsageError(`Invalid TUS chunk size ${chunkSize}`);
+    }
+
+    const plan = planUpload(sources, { mode: options.mode, maxRequestSize });
+    const headers = options.headers ?? {};
+    const units: Unit[] = [
+      ...plan.bulk.map((group): Unit => ({
+        sources: group.sources,
+        run: () =>
+          bulkUpload(transport, {
+            url: options.url,
+            sources: group.sources,
+            headers,
+            ...(options.bulkFields ? { fields: options.bulkFields } : {}),
+          }).pipe(
+            map((event) =>
+              event.type === 'result' ? { type: 'result', value: group.sources.map((s) => s.name) } : event,
+            ),
+          ),
+      })),
+      ...plan.tus.map((source): Unit => ({
+        sources: [source],
+        run: () =>
+          tusUpload(transport, { ...options.tus, url: options.url, source, headers }).pipe(
+            map((event) =>
+              event.type === 'result' ? { type: 'result', value: [event.value.filename] } : event,
+            ),
+          ),
+      })),
+    ];
+
+    const stored = new Map<UploadSource, string>();
+    const loadedByUnit = units.map(() => 0);
+    let reported = -1;
+    const progress = (): ProgressEvent[] => {
+      const loaded = loadedByUnit.reduce((sum, value) => sum + value, 0);
+      if (loaded <= reported) return [];
+      reported = loaded;
+      return [{ type: 'progress', phase: 'upload', loaded, total: plan.total }];
+    };
+
+    const post = (
+      kind: 'Upload-Start' | 'Upload-Finish',
+      query: QueryParams | undefined,
+      body: JsonValue | undefined,
+    ) =>
+      transport
+        .request(
+          {
+            method: 'POST',
+            url: options.url,
+            ...(query ? { query } : {}),
+            headers: { ...headers, [kind]: 'true' },
+            ...(body === undefined ? {} : { body }),
+            operationId: kind === 'Upload-Start' ? 'upload_start' : 'upload_finish',
+          },
+          { checkStatus: false },
+        )
+        .pipe(
+          map((response) =>
+            checkResponse(response, kind === 'Upload-Start' ? 'upload_start' : 'upload_finish'),
+          ),
+        );
+
+    const transfer$ = from(units.map((unit, index) => ({ unit, index }))).pipe(
+      mergeMap(
+        ({ unit, index }) =>
+          unit.run().pipe(
+            mergeMap((event): ProgressEvent[] => {
+              if (event.type === 'result') {
+                event.value.forEach((name, i) => stored.set(unit.sources[i], name));
+                return [];
+              }
+              loadedByUnit[index] = Math.max(loadedByUnit[index], event.loaded);
+              return progress();
+            }),
+          ),
+        concurrency,
+      ),
+    );
+
+    const finish$ = defer(() => {
+      const filenames = sources.map((source) => stored.get(source) ?? source.name);
+      const query =
+        options.filenameParam === undefined
+          ? options.query
+          : { ...options.query, [options.filenameParam]: filenames[0] };
+      const body =
+        options.fileOrder === true
+          ? { ...options.finishBody, upload_file_order: sources.map((source) => source.name) }
+          : options.finishBody;
+      return post('Upload-Finish', query, body).pipe(
+        map((response): TransferEvent<UploadSessionResult> => {
+          const decoded = RqIdBody.decode(response.body);
+          const rqId = decoded._tag === 'Right' ? decoded.right.rq_id : undefined;
+          return { type: 'result', value: { response, rqId, filenames } };
+        }),
+      );
+    });
+
+    return concat(
+      of<ProgressEvent>({ type: 'progress', phase: 'upload', loaded: 0, total: plan.total }).pipe(
+        map((event) => {
+          reported = 0;
+          return event;
+        }),
+      ),
+      post('Upload-Start', options.query, options.startBody).pipe(switchMap(() => EMPTY)),
+      transfer$,
+      defer(() => {
+        // Every unit ends at its size, so this only fills in when a transport reported no progress.
+        loadedByUnit.forEach(
+          (_, i) => (loadedByUnit[i] = units[i].sources.reduce((sum, s) => sum + s.size, 0)),
+        );
+        return from(progress());
+      }),
+      finish$,
+    );
+  });
+}

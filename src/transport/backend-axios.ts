@@ -1,0 +1,420 @@
+/**
+ * The innermost handler: one request over one axios instance, as a cold Observable.
+ *
+ * Each subscription is one attempt with its own AbortController; unsubscribing aborts it, destroys
+ * the body stream and clears the timers. Statuses are not judged here (`validateStatus: () => true`):
+ * every response is emitted and `Transport.request` decides. Events: `sent`, `upload_progress`…,
+ * `response_headers`, `download_progress`…, `response`.
+ *
+ * Node: bodies go through our counting stream (node-body.ts); the response arrives as a stream we
+ * count ourselves; a small transport wrapper sees the socket for the connect timeout. Redirects
+ * are not followed (CVAT's API does not redirect; a 3xx is emitted as it is). With
+ * `responseType: 'stream'` a 2xx response is emitted with its stream as the body right after the
+ * headers: reading it (and its progress and idle time) is then the caller's business.
+ * Browsers: axios' XHR/fetch adapter, with its upload/download progress callbacks turned into
+ * events; a final upload event with loaded = total is added before the headers.
+ */
+import axios from 'axios';
+import type { AxiosInstance, AxiosProgressEvent, AxiosResponse } from 'axios';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { Observable, type Subscriber } from 'rxjs';
+import { NetworkError, TimeoutError, UsageError } from '../errors';
+import { bodyKind, bytesOf, concatBytes } from './body';
+import type { Configuration } from './configuration';
+import { toNetworkError, secretsOf } from './failure';
+import { findHeader, normalizeResponseHeaders } from './headers';
+import { prepareNodeBody, type PreparedBody } from './node-body';
+import { ProgressMeter } from './progress';
+import { redactUrl } from './redact';
+import { decodeBody, isOk } from './response';
+import type { NodeModules } from './runtime';
+import { Watchdog, type TimeoutPhase } from './timeouts';
+import type { ApiResponse, Handler, ResponseHeaders, TransportEvent, TransportRequest } from './types';
+import { buildUrl } from './url';
+
+export interface AxiosBackendOptions {
+  /** Node modules for the Node path; absent = the browser path. */
+  readonly node?: NodeModules;
+}
+
+interface Attempt {
+  readonly request: TransportRequest;
+  readonly url: string;
+  readonly safeUrl: string;
+  readonly secrets: readonly string[];
+  readonly subscriber: Subscriber<TransportEvent>;
+  readonly controller: AbortController;
+  readonly watchdog: Watchdog;
+  done: boolean;
+  headersSeen: boolean;
+  cleanup: Array<() => void>;
+}
+
+/** Creates the axios backend of one Transport (one axios instance, one HTTPS agent if needed). */
+export function createAxiosBackend(configuration: Configuration, options: AxiosBackendOptions = {}): Handler {
+  const instance = axios.create({
+    // We serialize bodies and parse responses ourselves, and classify every status.
+    transformRequest: [],
+    transformResponse: [],
+    validateStatus: () => true,
+    maxRedirects: 0,
+    maxBodyLength: -1,
+    maxContentLength: -1,
+    timeout: 0,
+  });
+  const node = options.node;
+  let insecureAgent: HttpsAgent | undefined;
+  const httpsAgent = (): HttpsAgent | undefined => {
+    if (!node || configuration.verifySsl) return undefined;
+    insecureAgent ??= new node.https.Agent({ rejectUnauthorized: false, keepAlive: true });
+    return insecureAgent;
+  };
+  const secrets = [configuration.password, configuration.token, configuration.accessToken];
+
+  return (request) =>
+    new Observable<TransportEvent>((subscriber) => {
+      const url = buildUrl(configuration.host, request.url, request.query);
+      const timeouts = { ...configuration.timeouts, ...request.timeouts };
+      const attempt: Attempt = {
+        request,
+        url,
+        safeUrl: redactUrl(url),
+        secrets: secretsOf(request.headers, secrets),
+        subscriber,
+        controller: new AbortController(),
+        watchdog: new Watchdog(timeouts, (phase, ms) => fail(attempt, timeoutError(attempt, phase, ms))),
+        done: false,
+        headersSeen: false,
+        cleanup: [],
+      };
+      subscriber.next({ type: 'sent', attempt: 1 });
+      attempt.watchdog.start();
+      if (node) sendNode(instance, node, httpsAgent(), attempt);
+      else sendBrowser(instance, attempt);
+      return () => {
+        if (!attempt.done) {
+          attempt.done = true;
+          attempt.controller.abort();
+        }
+        finish(attempt);
+      };
+    });
+}
+
+function finish(attempt: Attempt): void {
+  attempt.watchdog.stop();
+  for (const step of attempt.cleanup.splice(0)) step();
+}
+
+function fail(attempt: Attempt, error: Error): void {
+  if (attempt.done) return;
+  attempt.done = true;
+  attempt.controller.abort();
+  finish(attempt);
+  attempt.subscriber.error(error);
+}
+
+function timeoutError(attempt: Attempt, phase: TimeoutPhase, ms: number): TimeoutError {
+  const what = phase === 'connect' ? 'no connection' : 'no data';
+  return new TimeoutError(`${attempt.request.method} ${attempt.safeUrl}: ${what} within ${ms} ms`, {
+    timeoutMs: ms,
+    phase,
+  });
+}
+
+function networkError(attempt: Attempt, error: unknown, what?: string): NetworkError {
+  return toNetworkError(error, {
+    method: attempt.request.method,
+    url: attempt.url,
+    secrets: attempt.secrets,
+    what,
+  });
+}
+
+function respond(
+  attempt: Attempt,
+  status: number,
+  statusText: string,
+  headers: ResponseHeaders,
+  body: unknown,
+) {
+  if (attempt.done) return;
+  attempt.done = true;
+  finish(attempt);
+  const response: ApiResponse = {
+    status,
+    statusText,
+    headers,
+    body,
+    method: attempt.request.method,
+    url: attempt.safeUrl,
+  };
+  attempt.subscriber.next({ type: 'response', response });
+  attempt.subscriber.complete();
+}
+
+function requestHeaders(
+  request: TransportRequest,
+  implied: Readonly<Record<string, string>>,
+  forced?: string,
+) {
+  const headers: Record<string, string> = { ...request.headers };
+  for (const [name, value] of Object.entries(implied)) {
+    if (findHeader(headers, name) === undefined) headers[name] = value;
+  }
+  if (forced) {
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+    headers['Content-Type'] = forced;
+  }
+  return headers;
+}
+
+function totalOf(headers: ResponseHeaders, encoded: boolean): number | undefined {
+  if (encoded) return undefined;
+  const length = Number(headers['content-length']);
+  return Number.isFinite(length) && length >= 0 ? length : undefined;
+}
+
+// ---------------------------------------------------------------- Node
+
+function sendNode(
+  instance: AxiosInstance,
+  node: NodeModules,
+  agent: HttpsAgent | undefined,
+  attempt: Attempt,
+) {
+  const { request, subscriber, watchdog } = attempt;
+  let sourceError: unknown;
+  const total = (): number | undefined => body?.total;
+  const upload = new ProgressMeter((loaded) => {
+    if (!attempt.headersSeen && !attempt.done)
+      subscriber.next({ type: 'upload_progress', loaded, total: total() });
+  });
+  let body: PreparedBody | undefined;
+  try {
+    body = prepareNodeBody(request, node, {
+      onBytes: (bytes) => {
+        upload.add(bytes);
+        watchdog.activity();
+      },
+      onEnd: () => upload.finish(),
+      onSourceError: (error) => {
+        sourceError = error;
+      },
+    });
+  } catch (error) {
+    fail(attempt, new UsageError('the request body cannot be sent', { cause: error }));
+    return;
+  }
+  const prepared = body;
+  attempt.cleanup.push(() => prepared.destroy());
+
+  let contentEncoding: string | undefined;
+  const transport = {
+    request(options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest {
+      const module = options.protocol === 'https:' ? node.https : node.http;
+      const req = module.request(options, (res) => {
+        contentEncoding = res.headers['content-encoding'];
+        callback(res);
+      });
+      req.once('socket', (socket: Socket) => {
+        if (!socket.connecting) watchdog.connected();
+        else
+          socket.once(options.protocol === 'https:' ? 'secureConnect' : 'connect', () =>
+            watchdog.connected(),
+          );
+      });
+      return req;
+    },
+  };
+  const headers = requestHeaders(request, prepared.headers, prepared.forcedContentType);
+  if (findHeader(headers, 'User-Agent') === undefined) headers['User-Agent'] = 'cvat-rx';
+
+  instance
+    .request<Readable>({
+      url: attempt.url,
+      method: request.method,
+      headers,
+      data: prepared.data,
+      signal: attempt.controller.signal,
+      responseType: 'stream',
+      transport,
+      httpsAgent: agent,
+    })
+    .then(
+      (response) => onNodeResponse(attempt, response, contentEncoding !== undefined),
+      (error: unknown) => {
+        if (attempt.done) return;
+        fail(
+          attempt,
+          sourceError !== undefined
+            ? networkError(attempt, sourceError, 'reading the request body failed')
+            : networkError(attempt, error),
+        );
+      },
+    );
+}
+
+function onNodeResponse(attempt: Attempt, response: AxiosResponse<Readable>, encoded: boolean): void {
+  const stream = response.data;
+  if (attempt.done) {
+    stream.destroy();
+    return;
+  }
+  const { request, subscriber, watchdog } = attempt;
+  attempt.headersSeen = true;
+  watchdog.connected();
+  watchdog.activity();
+  const headers = normalizeResponseHeaders(response.headers as Record<string, unknown>);
+  const status = response.status;
+  subscriber.next({ type: 'response_headers', status, headers });
+  const ok = isOk(status);
+  if (ok && request.responseType === 'stream') {
+    respond(attempt, status, response.statusText, headers, stream);
+    return;
+  }
+  attempt.cleanup.push(() => {
+    if (!stream.destroyed) stream.destroy();
+  });
+  const total = totalOf(headers, encoded);
+  const meter = new ProgressMeter((loaded) => {
+    if (!attempt.done) subscriber.next({ type: 'download_progress', loaded, total });
+  });
+  const chunks: Uint8Array[] = [];
+  let ended = false;
+  stream.on('data', (chunk: Uint8Array) => {
+    chunks.push(chunk);
+    meter.add(chunk.byteLength);
+    watchdog.activity();
+  });
+  stream.once('end', () => {
+    ended = true;
+    if (meter.bytes > 0) meter.finish();
+    const bytes = concatBytes(chunks, meter.bytes);
+    respond(
+      attempt,
+      status,
+      response.statusText,
+      headers,
+      decodeBody(bytes, headers['content-type'], request.responseType ?? 'json', ok),
+    );
+  });
+  stream.once('error', (error: unknown) =>
+    fail(attempt, networkError(attempt, error, 'the response broke off')),
+  );
+  stream.once('close', () => {
+    if (!ended) {
+      fail(
+        attempt,
+        new NetworkError('the connection closed before the response ended', {
+          method: request.method,
+          url: attempt.url,
+          code: 'ECONNRESET',
+        }),
+      );
+    }
+  });
+}
+
+// ---------------------------------------------------------------- Browsers
+
+function browserData(request: TransportRequest): { data: unknown; total: number | undefined } {
+  const body = request.body;
+  switch (bodyKind(body)) {
+    case 'none':
+      return { data: undefined, total: undefined };
+    case 'blob':
+      return { data: body, total: (body as Blob).size };
+    case 'form':
+      return { data: body, total: undefined };
+    case 'stream':
+      throw new UsageError('stream bodies need Node; in a browser send a Blob or File');
+    default: {
+      const bytes = bytesOf(body)!;
+      return { data: typeof body === 'string' ? body : bytes, total: bytes.byteLength };
+    }
+  }
+}
+
+function sendBrowser(instance: AxiosInstance, attempt: Attempt): void {
+  const { request, subscriber, watchdog } = attempt;
+  let prepared: { data: unknown; total: number | undefined };
+  try {
+    prepared = browserData(request);
+  } catch (error) {
+    fail(attempt, error instanceof Error ? error : new UsageError(String(error)));
+    return;
+  }
+  let uploadTotal = prepared.total;
+  let uploaded = 0;
+  let downloaded = 0;
+  const onUpload = (event: AxiosProgressEvent) => {
+    watchdog.connected();
+    watchdog.activity();
+    if (event.total !== undefined) uploadTotal ??= event.total;
+    if (attempt.done || attempt.headersSeen || event.loaded <= uploaded) return;
+    uploaded = event.loaded;
+    subscriber.next({ type: 'upload_progress', loaded: uploaded, total: uploadTotal });
+  };
+  const onDownload = (event: AxiosProgressEvent) => {
+    watchdog.connected();
+    watchdog.activity();
+    if (attempt.done || event.loaded <= downloaded) return;
+    downloaded = event.loaded;
+    subscriber.next({ type: 'download_progress', loaded: downloaded, total: event.total });
+  };
+  const wantsBlob = request.responseType === 'blob' || request.responseType === 'stream';
+  instance
+    .request<ArrayBuffer | Blob>({
+      url: attempt.url,
+      method: request.method,
+      headers: { ...request.headers },
+      data: prepared.data,
+      signal: attempt.controller.signal,
+      responseType: wantsBlob ? 'blob' : 'arraybuffer',
+      withCredentials: request.withCredentials ?? false,
+      onUploadProgress: prepared.data === undefined ? undefined : onUpload,
+      onDownloadProgress: onDownload,
+    })
+    .then(
+      async (response) => {
+        if (attempt.done) return;
+        if (uploadTotal !== undefined && uploaded < uploadTotal && !attempt.headersSeen) {
+          uploaded = uploadTotal;
+          subscriber.next({ type: 'upload_progress', loaded: uploaded, total: uploadTotal });
+        }
+        attempt.headersSeen = true;
+        watchdog.connected();
+        const headers = normalizeResponseHeaders(response.headers as Record<string, unknown>);
+        const status = response.status;
+        subscriber.next({ type: 'response_headers', status, headers });
+        const ok = isOk(status);
+        const data = response.data;
+        if (ok && wantsBlob && data instanceof Blob) {
+          respond(attempt, status, response.statusText, headers, data);
+          return;
+        }
+        const bytes =
+          data instanceof ArrayBuffer
+            ? new Uint8Array(data)
+            : data instanceof Uint8Array
+              ? data
+              : data instanceof Blob
+                ? new Uint8Array(await data.arrayBuffer())
+                : new Uint8Array(0);
+        respond(
+          attempt,
+          status,
+          response.statusText,
+          headers,
+          decodeBody(bytes, headers['content-type'], request.responseType ?? 'json', ok),
+        );
+      },
+      (error: unknown) => {
+        if (!attempt.done) fail(attempt, networkError(attempt, error));
+      },
+    );
+}
