@@ -161,7 +161,13 @@ export class CvatClient implements Repositories {
         operationId: 'auth_create_logout',
       },
       RestAuthDetail,
-    ).pipe(map(() => this.derive(credentialFields(undefined))));
+    ).pipe(
+      map(() => {
+        // The server ended the session and deleted the key; forget the cookies that named them.
+        this.transport.session.clear();
+        return this.derive(credentialFields(undefined));
+      }),
+    );
   }
 
   /** `GET /api/server/about`: name, description and version of the server. */
@@ -227,7 +233,7 @@ export function makeClient(options: ClientOptions): CvatClient {
   const transportOptions = config.backend ? { backend: config.backend } : {};
   const transport = hasScheme(options.host)
     ? new Transport(configuration, transportOptions)
-    : DeferredHostTransport.create(configuration, transportOptions);
+    : new DeferredHostTransport(configuration, transportOptions);
   return new CvatClient(transport, config);
 }
 

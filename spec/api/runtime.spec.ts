@@ -2,6 +2,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { Readable } from 'node:stream';
 import { ApiClient } from '../../src/api';
 import { ApiError, DecodeError, UsageError } from '../../src/errors';
+import type { RqId, TaskRead } from '../../src/models';
 import type { TransportRequest } from '../../src/transport/types';
 import { fakeTransport, type FakeReply } from './support/fake-transport';
 
@@ -151,11 +152,27 @@ describe('generated methods: requests', () => {
   });
 });
 
+describe('generated methods: types follow the options', () => {
+  it('types data by the codec, unknown with checkStatus: false, undefined with parseResponse: false', async () => {
+    const { client } = setup(() => ({ status: 202, body: { rq_id: 'r' } }));
+    const [rq] = await firstValueFrom(client.tasksApi.createDatasetExport({ id: 1, format: 'COCO 1.0' }));
+    const typed: RqId = rq; // compile-time: the 202 codec's type
+    const [loose] = await firstValueFrom(
+      client.tasksApi.createDatasetExport({ id: 1, format: 'COCO 1.0' }, { checkStatus: false }),
+    );
+    const unknownData: unknown = loose;
+    const [raw] = await firstValueFrom(client.tasksApi.createData({ id: 1 }, { parseResponse: false }));
+    const nothing: undefined = raw;
+    expect([typed, unknownData, nothing]).toEqual([{ rq_id: 'r' }, { rq_id: 'r' }, undefined]);
+  });
+});
+
 describe('generated methods: responses', () => {
   it('emits [data, response] decoded with the status codec', async () => {
     const { client } = setup(() => ({ status: 201, body: { ...taskRead, future_field: { x: 1 } } }));
     const [task, response] = await firstValueFrom(client.tasksApi.create({ body: { name: 'cars' } }));
-    expect(task.name).toBe('cars');
+    const typed: TaskRead = task;
+    expect(typed.name).toBe('cars');
     expect(response.status).toBe(201);
   });
 

@@ -47,20 +47,26 @@ describe('planUpload', () => {
 
   it('keeps every file exactly once, every group within the limit, order preserved', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 250 }), { maxLength: 40 }), fc.integer({ min: 1, max: 200 }), (sizes, limit) => {
-        const sources = sizes.map((size, i) => file(`f${i}`, size));
-        const plan = planUpload(sources, { maxRequestSize: limit });
-        const bulkNames = plan.bulk.flatMap((g) => names(g.sources));
-        expect([...bulkNames, ...names(plan.tus)].sort()).toEqual(names(sources).sort());
-        expect(bulkNames).toEqual(names(sources.filter((s) => s.size <= limit)));
-        for (const group of plan.bulk) {
-          expect(group.size).toBeLessThanOrEqual(limit);
-          expect(group.size).toBe(group.sources.reduce((sum, s) => sum + s.size, 0));
-        }
-        // Greedy: a group closed only because the next file did not fit.
-        plan.bulk.slice(1).forEach((group, i) => expect(plan.bulk[i].size + group.sources[0].size).toBeGreaterThan(limit));
-        expect(plan.total).toBe(sizes.reduce((a, b) => a + b, 0));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 250 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 200 }),
+        (sizes, limit) => {
+          const sources = sizes.map((size, i) => file(`f${i}`, size));
+          const plan = planUpload(sources, { maxRequestSize: limit });
+          const bulkNames = plan.bulk.flatMap((g) => names(g.sources));
+          expect([...bulkNames, ...names(plan.tus)].sort()).toEqual(names(sources).sort());
+          expect(bulkNames).toEqual(names(sources.filter((s) => s.size <= limit)));
+          for (const group of plan.bulk) {
+            expect(group.size).toBeLessThanOrEqual(limit);
+            expect(group.size).toBe(group.sources.reduce((sum, s) => sum + s.size, 0));
+          }
+          // Greedy: a group closed only because the next file did not fit.
+          plan.bulk
+            .slice(1)
+            .forEach((group, i) => expect(plan.bulk[i].size + group.sources[0].size).toBeGreaterThan(limit));
+          expect(plan.total).toBe(sizes.reduce((a, b) => a + b, 0));
+        },
+      ),
     );
   });
 });

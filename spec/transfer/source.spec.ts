@@ -41,9 +41,12 @@ describe('browser sources', () => {
     await expect(firstValueFrom(sources$)).rejects.toBeInstanceOf(UsageError);
   });
 
-  it.each(['', '../etc/passwd', '/abs.jpg', 'a\\b.jpg', 'a/./b', 'nul\0.jpg', 'dir/'])('rejects the name %j', (name) => {
-    expect(() => validateSources([fromBytes(new Uint8Array(1), name)])).toThrow(UsageError);
-  });
+  it.each(['', '../etc/passwd', '/abs.jpg', 'a\\b.jpg', 'a/./b', 'nul\0.jpg', 'dir/'])(
+    'rejects the name %j',
+    (name) => {
+      expect(() => validateSources([fromBytes(new Uint8Array(1), name)])).toThrow(UsageError);
+    },
+  );
 
   it('accepts relative names with folders', () => {
     expect(() => validateSources([fromBytes(new Uint8Array(1), 'cats/cat_1.jpg')])).not.toThrow();

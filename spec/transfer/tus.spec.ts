@@ -17,7 +17,10 @@ function text(body: RequestBody | undefined): string {
 }
 
 const created: FakeReply = { status: 201, headers: { Location: LOCATION, 'Upload-Filename': 'a.bin' } };
-const accepted = (offset: number): FakeReply => ({ status: 204, headers: { 'Upload-Offset': String(offset) } });
+const accepted = (offset: number): FakeReply => ({
+  status: 204,
+  headers: { 'Upload-Offset': String(offset) },
+});
 
 /** A well-behaved server: answers every chunk with the offset after it. */
 function server(overrides: Record<number, FakeReply> = {}) {
@@ -31,7 +34,15 @@ function server(overrides: Record<number, FakeReply> = {}) {
 }
 
 const run = (transport: FakeTransport, options: Partial<Parameters<typeof tusUpload>[1]> = {}) =>
-  lastValueFrom(tusUpload(transport, { url: '/api/tasks/1/data', source: source(), chunkSize: 10, retryDelayMs: 0, ...options }).pipe(toArray()));
+  lastValueFrom(
+    tusUpload(transport, {
+      url: '/api/tasks/1/data',
+      source: source(),
+      chunkSize: 10,
+      retryDelayMs: 0,
+      ...options,
+    }).pipe(toArray()),
+  );
 
 function progressOf(events: readonly TransferEvent<TusResult>[]): number[] {
   return events.flatMap((event) => (event.type === 'progress' ? [event.loaded] : []));
@@ -62,23 +73,37 @@ describe('tusUpload', () => {
       'Upload-Offset': '0',
     });
     expect(patch.retry).toEqual({ maxAttempts: 1 });
-    expect(transport.requests.slice(1).map((r) => text(r.request.body))).toEqual(['abcdefghij', 'klmnopqrst', 'uvwxy']);
+    expect(transport.requests.slice(1).map((r) => text(r.request.body))).toEqual([
+      'abcdefghij',
+      'klmnopqrst',
+      'uvwxy',
+    ]);
     expect(transport.requests.slice(1).map((r) => r.request.bodySize)).toEqual([10, 10, 5]);
     expect(progressOf(events)).toEqual([10, 20, 25]);
-    expect(events[events.length - 1]).toEqual({ type: 'result', value: { location: LOCATION, filename: 'a.bin' } });
+    expect(events[events.length - 1]).toEqual({
+      type: 'result',
+      value: { location: LOCATION, filename: 'a.bin' },
+    });
   });
 
   it('reports progress inside a chunk from upload_progress events', async () => {
-    const transport = new FakeTransport((request, index) =>
-      index === 0 ? created : { ...accepted(Number(request.headers?.['Upload-Offset']) + 10 > 25 ? 25 : Number(request.headers?.['Upload-Offset']) + 10), progress: [4, 10] },
-    );
+    const transport = new FakeTransport((request, index) => {
+      if (index === 0) return created;
+      const offset = Number(request.headers?.['Upload-Offset']);
+      return { ...accepted(Math.min(25, offset + 10)), progress: [4, 10] };
+    });
     const events = await run(transport);
+    // 4 of the last 5-byte chunk is 24; its 10 is capped at the chunk's end, 25.
     expect(progressOf(events)).toEqual([4, 10, 14, 20, 24, 25]);
   });
 
   it('resumes after a 5xx from the offset HEAD reports, not from the start', async () => {
     const transport = new FakeTransport(
-      server({ 2: { status: 503, progress: [7] }, 3: { status: 200, headers: { 'Upload-Offset': '15' } } }),
+      server({
+        2: { status: 503, progress: [7] },
+        3: { status: 200, headers: { 'Upload-Offset': '15' } },
+        4: { ...accepted(25), progress: [1, 5] },
+      }),
     );
     const events = await run(transport);
 
@@ -92,12 +117,15 @@ describe('tusUpload', () => {
     expect(transport.requests[3].request.headers).toEqual({ 'Tus-Resumable': '1.0.0' });
     expect(text(transport.requests[4].request.body)).toBe('pqrstuvwxy');
     // 17 was reported before the failure; the resume at 15 does not move the bar back.
-    expect(progressOf(events)).toEqual([10, 17, 25]);
+    expect(progressOf(events)).toEqual([10, 17, 20, 25]);
   });
 
   it('resumes after a 409 via HEAD', async () => {
     const transport = new FakeTransport(
-      server({ 1: { status: 409, body: { detail: 'offset mismatch' } }, 2: { status: 200, headers: { 'Upload-Offset': '0' } } }),
+      server({
+        1: { status: 409, body: { detail: 'offset mismatch' } },
+        2: { status: 200, headers: { 'Upload-Offset': '0' } },
+      }),
     );
     await run(transport);
     expect(transport.lines()).toEqual([
@@ -115,7 +143,12 @@ describe('tusUpload', () => {
       server({ 2: { reset: true, progress: [3] }, 3: { status: 200, headers: { 'Upload-Offset': '12' } } }),
     );
     const events = await run(transport);
-    expect(transport.lines().slice(2)).toEqual([`PATCH ${LOCATION} @10`, `HEAD ${LOCATION}`, `PATCH ${LOCATION} @12`, `PATCH ${LOCATION} @22`]);
+    expect(transport.lines().slice(2)).toEqual([
+      `PATCH ${LOCATION} @10`,
+      `HEAD ${LOCATION}`,
+      `PATCH ${LOCATION} @12`,
+      `PATCH ${LOCATION} @22`,
+    ]);
     expect(text(transport.requests[4].request.body)).toBe('mnopqrstuv');
     expect(progressOf(events)).toEqual([10, 13, 22, 25]);
   });
@@ -128,7 +161,11 @@ describe('tusUpload', () => {
 
   it('gives up when the retry budget (counted over the whole file) is spent', async () => {
     const transport = new FakeTransport((request, index) =>
-      index === 0 ? created : request.method === 'HEAD' ? { status: 200, headers: { 'Upload-Offset': '0' } } : { status: 500 },
+      index === 0
+        ? created
+        : request.method === 'HEAD'
+          ? { status: 200, headers: { 'Upload-Offset': '0' } }
+          : { status: 500 },
     );
     const error = await run(transport, { maxRetries: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
@@ -184,7 +221,9 @@ describe('tusUpload', () => {
   });
 
   it('returns the stored name from Upload-Filename (backups are renamed)', async () => {
-    const transport = new FakeTransport(server({ 0: { status: 201, headers: { Location: LOCATION, 'Upload-Filename': 'cvat-backup-x.zip' } } }));
+    const transport = new FakeTransport(
+      server({ 0: { status: 201, headers: { Location: LOCATION, 'Upload-Filename': 'cvat-backup-x.zip' } } }),
+    );
     const events = await run(transport);
     expect(events[events.length - 1]).toMatchObject({ value: { filename: 'cvat-backup-x.zip' } });
   });
@@ -199,9 +238,13 @@ describe('tusUpload', () => {
   });
 
   it('aborts the chunk in flight on unsubscribe and sends nothing more', async () => {
-    const transport = new FakeTransport((request, index) => (index === 0 ? created : index === 1 ? accepted(10) : { hang: true }));
+    const transport = new FakeTransport((request, index) =>
+      index === 0 ? created : index === 1 ? accepted(10) : { hang: true },
+    );
     const events: unknown[] = [];
-    const subscription = tusUpload(transport, { url: '/u/', source: source(), chunkSize: 10 }).subscribe((e) => events.push(e));
+    const subscription = tusUpload(transport, { url: '/u/', source: source(), chunkSize: 10 }).subscribe(
+      (e) => events.push(e),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(transport.lines()).toHaveLength(3);
     subscription.unsubscribe();
@@ -232,5 +275,40 @@ describe('tusUpload', () => {
     const transport = new FakeTransport(server({ 0: { reset: true } }));
     await expect(run(transport)).rejects.toBeInstanceOf(NetworkError);
     expect(transport.lines()).toHaveLength(1);
+  });
+});
+
+describe('tusUpload retry delays', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('waits Retry-After on a 429, then the doubling delay, before resyncing', async () => {
+    jest.useFakeTimers();
+    const transport = new FakeTransport(
+      server({
+        1: { status: 429, headers: { 'Retry-After': '5' } },
+        2: { status: 200, headers: { 'Upload-Offset': '0' } },
+        3: { status: 503 },
+        4: { status: 200, headers: { 'Upload-Offset': '0' } },
+      }),
+    );
+    let done = false;
+    tusUpload(transport, { url: '/u/', source: source(), chunkSize: 25 }).subscribe({
+      complete: () => (done = true),
+    });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(transport.lines()).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(4999);
+    expect(transport.lines()).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    // HEAD, then the PATCH again, which fails with 503: the second failure waits 2 × 1000 ms.
+    expect(transport.lines().slice(2)).toEqual([
+      'HEAD http://cvat.test:8080/api/tasks/1/data/0b8d4f3e-0000-4000-8000-000000000001',
+      expect.stringMatching(/^PATCH .* @0$/),
+    ]);
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(transport.lines()).toHaveLength(4);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(transport.lines()).toHaveLength(6);
+    expect(done).toBe(true);
   });
 });

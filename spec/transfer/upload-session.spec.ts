@@ -21,7 +21,8 @@ function cvat(overrides: (request: TransportRequest) => FakeReply | undefined = 
     if (h['Upload-Start']) return { status: 202 };
     if (h['Upload-Finish']) return { status: 202, body: { rq_id: 'rq-1' } };
     if (h['Upload-Multiple']) return { status: 200, progress: [1, 1_000_000] };
-    if (h['Upload-Length']) return { status: 201, headers: { Location: LOCATION, 'Upload-Filename': 'big.mp4' } };
+    if (h['Upload-Length'])
+      return { status: 201, headers: { Location: LOCATION, 'Upload-Filename': 'big.mp4' } };
     if (request.method === 'PATCH') {
       const offset = Number(h['Upload-Offset']);
       return { status: 204, headers: { 'Upload-Offset': String(offset + (request.bodySize ?? 0)) } };
@@ -32,7 +33,8 @@ function cvat(overrides: (request: TransportRequest) => FakeReply | undefined = 
 
 function describeRequest({ request }: { request: TransportRequest }): string {
   const h = request.headers ?? {};
-  const kind = ['Upload-Start', 'Upload-Multiple', 'Upload-Finish', 'Upload-Length'].find((k) => k in h) ?? '';
+  const kind =
+    ['Upload-Start', 'Upload-Multiple', 'Upload-Finish', 'Upload-Length'].find((k) => k in h) ?? '';
   const offset = h['Upload-Offset'] === undefined ? '' : `@${h['Upload-Offset']}`;
   return [request.method, request.url, kind + offset.trim()].filter(Boolean).join(' ');
 }
@@ -64,7 +66,6 @@ describe('uploadSession', () => {
     const transport = new FakeTransport(cvat());
     const events = await session(transport, {
       finishBody: { image_quality: 70, sorting_method: 'predefined' },
-      fileOrder: true,
       bulkFields: { image_quality: 70 },
     });
 
@@ -104,6 +105,23 @@ describe('uploadSession', () => {
       expect(last.value.filenames).toEqual(['a.jpg', 'big.mp4', 'b.jpg', 'c.jpg']);
       expect(last.value.response.status).toBe(202);
     }
+  });
+
+  it('adds upload_file_order only when asked or for predefined sorting', async () => {
+    const plain = new FakeTransport(cvat());
+    await session(plain, { finishBody: { image_quality: 70, sorting_method: 'natural' } });
+    expect(plain.requests[plain.requests.length - 1].request.body).toEqual({
+      image_quality: 70,
+      sorting_method: 'natural',
+    });
+    const asked = new FakeTransport(cvat());
+    await session(asked, { fileOrder: true });
+    expect(asked.requests[asked.requests.length - 1].request.body).toEqual({
+      upload_file_order: ['a.jpg', 'big.mp4', 'b.jpg', 'c.jpg'],
+    });
+    const none = new FakeTransport(cvat());
+    await session(none);
+    expect(none.requests[none.requests.length - 1].request.body).toBeUndefined();
   });
 
   it('reports one monotonic progress over all files, ending at the total before the result', async () => {
@@ -153,7 +171,12 @@ describe('uploadSession', () => {
       }),
     );
     const queries = transport.requests.map((r) => r.request.query);
-    expect(queries).toEqual([{ format: 'COCO 1.0', filename: 'ann.zip' }, undefined, undefined, { format: 'COCO 1.0', filename: 'ann.zip' }]);
+    expect(queries).toEqual([
+      { format: 'COCO 1.0', filename: 'ann.zip' },
+      undefined,
+      undefined,
+      { format: 'COCO 1.0', filename: 'ann.zip' },
+    ]);
   });
 
   it.each<[string, Partial<UploadSessionOptions>]>([
@@ -169,21 +192,32 @@ describe('uploadSession', () => {
   });
 
   it('stops at a failed Upload-Start', async () => {
-    const transport = new FakeTransport(cvat((r) => (r.headers?.['Upload-Start'] ? { status: 403 } : undefined)));
+    const transport = new FakeTransport(
+      cvat((r) => (r.headers?.['Upload-Start'] ? { status: 403 } : undefined)),
+    );
     const error = await session(transport).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(transport.requests).toHaveLength(1);
   });
 
   it('does not finish when a bulk request fails', async () => {
-    const transport = new FakeTransport(cvat((r) => (r.headers?.['Upload-Multiple'] ? { status: 400, body: { detail: 'bad name' } } : undefined)));
+    const transport = new FakeTransport(
+      cvat((r) =>
+        r.headers?.['Upload-Multiple'] ? { status: 400, body: { detail: 'bad name' } } : undefined,
+      ),
+    );
     const error = await session(transport).catch((e: unknown) => e);
     expect((error as ApiError).status).toBe(400);
-    expect(transport.requests.map(describeRequest)).toEqual([`POST ${URL_} Upload-Start`, `POST ${URL_} Upload-Multiple`]);
+    expect(transport.requests.map(describeRequest)).toEqual([
+      `POST ${URL_} Upload-Start`,
+      `POST ${URL_} Upload-Multiple`,
+    ]);
   });
 
   it('keeps at most `concurrency` transfers in flight', async () => {
-    const transport = new FakeTransport((request) => (request.headers?.['Upload-Start'] ? { status: 202 } : { hang: true }));
+    const transport = new FakeTransport((request) =>
+      request.headers?.['Upload-Start'] ? { status: 202 } : { hang: true },
+    );
     const subscription = uploadSession(transport, {
       url: URL_,
       sources: [fromBytes(bytes(4), 'a'), fromBytes(bytes(4), 'b'), fromBytes(bytes(4), 'c')],
@@ -207,7 +241,9 @@ describe('bulkUpload', () => {
   it('rejects a one-shot source, which cannot become a Blob', async () => {
     const transport = new FakeTransport(cvat());
     const oneShot = { name: 's', size: 1, seekable: false, open: () => Promise.resolve(new Uint8Array(1)) };
-    await expect(lastValueFrom(bulkUpload(transport, { url: URL_, sources: [oneShot] }))).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      lastValueFrom(bulkUpload(transport, { url: URL_, sources: [oneShot] })),
+    ).rejects.toBeInstanceOf(UsageError);
     expect(transport.requests).toHaveLength(0);
   });
 });

@@ -19,7 +19,13 @@ const unmatched = recordRequests();
 const source = () => fromBytes(new TextEncoder().encode(CONTENT), 'a.bin');
 const upload = (options: Partial<Parameters<typeof tusUpload>[1]> = {}) =>
   lastValueFrom(
-    tusUpload(wireTransport(), { url: '/api/tasks/1/data/', source: source(), chunkSize: 10, retryDelayMs: 0, ...options }).pipe(toArray()),
+    tusUpload(wireTransport(), {
+      url: '/api/tasks/1/data/',
+      source: source(),
+      chunkSize: 10,
+      retryDelayMs: 0,
+      ...options,
+    }).pipe(toArray()),
   );
 
 /** A PATCH interceptor that checks the TUS headers and the exact bytes of the chunk. */
@@ -43,7 +49,8 @@ function create(scope: nock.Scope, location = `http://localhost:8080${TUS_PATH}`
     .reply(201, '', { Location: location, 'Upload-Filename': 'a.bin', 'Tus-Resumable': '1.0.0' });
 }
 
-const loaded = (events: readonly TransferEvent<unknown>[]) => events.flatMap((e) => (e.type === 'progress' ? [e.loaded] : []));
+const loaded = (events: readonly TransferEvent<unknown>[]) =>
+  events.flatMap((e) => (e.type === 'progress' ? [e.loaded] : []));
 
 function expectMonotonicTo(values: readonly number[], total: number) {
   values.slice(1).forEach((value, i) => expect(value).toBeGreaterThanOrEqual(values[i]));
@@ -51,6 +58,7 @@ function expectMonotonicTo(values: readonly number[], total: number) {
 }
 
 describe('TUS on the wire', () => {
+  // A connection reset mid-chunk is staged with a real socket in tus-server.spec.ts.
   it('creates, then PATCHes every chunk on the configured host (Location said localhost)', async () => {
     const scope = nock(HOST);
     create(scope);
@@ -62,7 +70,10 @@ describe('TUS on the wire', () => {
     expect(scope.isDone()).toBe(true);
     expect(unmatched).toEqual([]);
     expectMonotonicTo(loaded(events), 25);
-    expect(events[events.length - 1]).toEqual({ type: 'result', value: { location: `${HOST}${TUS_PATH}`, filename: 'a.bin' } });
+    expect(events[events.length - 1]).toEqual({
+      type: 'result',
+      value: { location: `${HOST}${TUS_PATH}`, filename: 'a.bin' },
+    });
   });
 
   it('resumes after a 500 from the offset HEAD reports', async () => {
@@ -70,7 +81,10 @@ describe('TUS on the wire', () => {
     create(scope);
     patch(scope, 0).reply(204, '', { 'Upload-Offset': '10' });
     patch(scope, 10).reply(500, { detail: 'boom' });
-    scope.head(TUS_PATH).matchHeader('tus-resumable', '1.0.0').reply(200, '', { 'Upload-Offset': '15', 'Upload-Length': '25' });
+    scope
+      .head(TUS_PATH)
+      .matchHeader('tus-resumable', '1.0.0')
+      .reply(200, '', { 'Upload-Offset': '15', 'Upload-Length': '25' });
     scope
       .patch(TUS_PATH, CONTENT.slice(15, 25))
       .matchHeader('upload-offset', '15')
@@ -94,20 +108,6 @@ describe('TUS on the wire', () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it('resumes after the connection is reset during a chunk', async () => {
-    const scope = nock(HOST);
-    create(scope);
-    patch(scope, 0).reply(204, '', { 'Upload-Offset': '10' });
-    patch(scope, 10).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
-    scope.head(TUS_PATH).reply(200, '', { 'Upload-Offset': '13' });
-    scope.patch(TUS_PATH, CONTENT.slice(13, 23)).matchHeader('upload-offset', '13').reply(204, '', { 'Upload-Offset': '23' });
-    scope.patch(TUS_PATH, CONTENT.slice(23)).matchHeader('upload-offset', '23').reply(204, '', { 'Upload-Offset': '25' });
-
-    const events = await upload();
-    expect(scope.isDone()).toBe(true);
-    expectMonotonicTo(loaded(events), 25);
-  });
-
   it('stops after the retry budget with the last error', async () => {
     const scope = nock(HOST);
     create(scope);
@@ -123,23 +123,26 @@ describe('TUS on the wire', () => {
   it('aborts the chunk in flight on unsubscribe and sends nothing more', async () => {
     const scope = nock(HOST);
     create(scope);
-    let arrived = false;
-    patch(scope, 0)
-      .delay(60_000)
-      .reply(() => {
-        arrived = true;
-        return [204, '', { 'Upload-Offset': '10' }];
-      });
-    const requested = new Promise<void>((resolve) => scope.on('request', (req: { method: string }) => req.method === 'PATCH' && resolve()));
-    const subscription = tusUpload(wireTransport(), { url: '/api/tasks/1/data/', source: source(), chunkSize: 10 }).subscribe({
-      error: () => undefined,
+    patch(scope, 0).delay(60_000).reply(204, '', { 'Upload-Offset': '10' });
+    const requested = new Promise<void>((resolve) =>
+      scope.on('request', (req: { method: string }) => req.method === 'PATCH' && resolve()),
+    );
+    const seen: unknown[] = [];
+    const subscription = tusUpload(wireTransport(), {
+      url: '/api/tasks/1/data/',
+      source: source(),
+      chunkSize: 10,
+    }).subscribe({
+      next: (event) => seen.push(event),
+      error: (error: unknown) => seen.push(error),
     });
     await requested;
     subscription.unsubscribe();
     await tick();
-    expect(arrived).toBe(false);
+    // (That the socket is really closed is checked against a real server in tus-server.spec.ts.)
+    // Bytes handed to the socket may have been reported; no result and no error arrive.
+    expect(seen.every((e) => (e as { type?: string }).type === 'progress')).toBe(true);
     expect(unmatched).toEqual([]);
-    nock.abortPendingRequests();
   });
 });
 
@@ -169,7 +172,11 @@ describe('the upload session on the wire', () => {
     const events = await lastValueFrom(
       uploadSession(wireTransport(), {
         url,
-        sources: [fromBytes(new TextEncoder().encode('XXXX'), 'x.jpg'), source(), fromBytes(new TextEncoder().encode('YY'), 'y.png')],
+        sources: [
+          fromBytes(new TextEncoder().encode('XXXX'), 'x.jpg'),
+          source(),
+          fromBytes(new TextEncoder().encode('YY'), 'y.png'),
+        ],
         maxRequestSize: 10,
         concurrency: 1,
         finishBody: { image_quality: 70 },
@@ -180,9 +187,36 @@ describe('the upload session on the wire', () => {
 
     expect(scope.isDone()).toBe(true);
     expect(unmatched).toEqual([]);
-    expect(bodies[0]).toMatch(/name="client_files\[0\]"; filename="x.jpg"\r\nContent-Type: application\/octet-stream\r\n\r\nXXXX\r\n/);
+    expect(bodies[0]).toMatch(
+      /name="client_files\[0\]"; filename="x.jpg"\r\nContent-Type: application\/octet-stream\r\n\r\nXXXX\r\n/,
+    );
     expect(bodies[0]).toMatch(/name="client_files\[1\]"; filename="y.png"[\s\S]*\r\n\r\nYY\r\n/);
     expectMonotonicTo(loaded(events), 31);
     expect(events[events.length - 1]).toMatchObject({ type: 'result', value: { rqId: 'create:task-1' } });
+  });
+
+  it('aborts on unsubscribe during a bulk request and never sends Upload-Finish', async () => {
+    const url = '/api/tasks/1/data/';
+    const scope = nock(HOST);
+    scope.post(url).matchHeader('upload-start', 'true').reply(202, '');
+    scope.post(url).matchHeader('upload-multiple', 'true').delay(60_000).reply(200, 'ok');
+    const finish = nock(HOST).post(url).matchHeader('upload-finish', 'true').reply(202, { rq_id: 'x' });
+    const requested = new Promise<void>((resolve) =>
+      scope.on(
+        'request',
+        (req: { headers: Record<string, string> }) => req.headers['upload-multiple'] && resolve(),
+      ),
+    );
+    const seen: TransferEvent<unknown>[] = [];
+    const subscription = uploadSession(wireTransport(), {
+      url,
+      sources: [fromBytes(new Uint8Array(3), 'x.jpg')],
+    }).subscribe({ next: (e) => seen.push(e), error: (e: unknown) => seen.push(e as never) });
+    await requested;
+    subscription.unsubscribe();
+    await tick();
+    expect(finish.isDone()).toBe(false);
+    expect(unmatched).toEqual([]);
+    expect(seen.every((e) => e.type === 'progress')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import type { WatchRequestOptions } from '../lifecycle';
 import type { ConfigurationInit } from '../transport/configuration';
 import type { Handler } from '../transport/types';
 
@@ -20,12 +21,11 @@ export interface Logger {
   debug?(message: string): void;
 }
 
-/** Delays of the waiters behind `status$` and `requests.watch` (see src/lifecycle). */
-export interface PollingOptions {
-  readonly minDelayMs?: number;
-  readonly maxDelayMs?: number;
-  readonly maxWaitMs?: number;
-}
+/**
+ * Defaults of the waiters behind `status$` and `requests.watch` (see src/lifecycle): `minDelayMs`
+ * (250), `maxDelayMs` (5,000), `maxWaitMs` (none), `jitter` (`full`), and `scheduler`/`random` for tests.
+ */
+export type PollingOptions = WatchRequestOptions;
 
 export interface ClientConfig {
   /**

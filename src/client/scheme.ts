@@ -60,30 +60,26 @@ export function detectHost(
 
 /**
  * A transport whose host is found on first use. The detection runs once per client family (it is
- * shared with every transport derived through `withConfiguration`), again after a failure, and
- * is abandoned when every subscriber leaves before it ends.
+ * shared with every transport derived through `withConfiguration`, as is the session), again after
+ * a failure, and is abandoned when every subscriber leaves before it ends.
  */
 export class DeferredHostTransport extends Transport {
+  private readonly base$: Observable<Transport>;
   private readonly resolved$: Observable<Transport>;
 
-  constructor(
-    configuration: Configuration,
-    options: TransportOptions,
-    private readonly host$: Observable<Transport>,
-  ) {
+  constructor(configuration: Configuration, options: TransportOptions = {}, base$?: Observable<Transport>) {
     super(configuration, options);
-    this.resolved$ = host$.pipe(
+    const session = this.session;
+    this.base$ =
+      base$ ??
+      detectHost(configuration.host, configuration, options).pipe(
+        map((host) => new Transport(configuration.with({ host }), { ...options, session })),
+        shareReplay({ bufferSize: 1, refCount: true }),
+      );
+    this.resolved$ = this.base$.pipe(
       map((base) => base.withConfiguration(configuration.with({ host: base.configuration.host }))),
       shareReplay({ bufferSize: 1, refCount: true }),
     );
-  }
-
-  static create(configuration: Configuration, options: TransportOptions): DeferredHostTransport {
-    const base$ = detectHost(configuration.host, configuration, options).pipe(
-      map((host) => new Transport(configuration.with({ host }), options)),
-      shareReplay({ bufferSize: 1, refCount: true }),
-    );
-    return new DeferredHostTransport(configuration, options, base$);
   }
 
   override events(request: TransportRequest): Observable<TransportEvent> {
@@ -95,6 +91,6 @@ export class DeferredHostTransport extends Transport {
   }
 
   override withConfiguration(configuration: Configuration): Transport {
-    return new DeferredHostTransport(configuration, this.options, this.host$);
+    return new DeferredHostTransport(configuration, { ...this.options, session: this.session }, this.base$);
   }
 }

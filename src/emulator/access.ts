@@ -16,7 +16,10 @@ export function taskUsers(ctx: Ctx, t: TaskRec): Array<number | null> {
 export function canSeeProject(ctx: Ctx, p: ProjectRec): boolean {
   const user = ctx.requireUser();
   const tasks = [...ctx.emu.state.tasks.values()].filter((t) => t.project_id === p.id);
-  return ctx.emu.orgs.canSee(user, p.org_id, [...projectUsers(p), ...tasks.flatMap((t) => taskUsers(ctx, t))]);
+  return ctx.emu.orgs.canSee(user, p.org_id, [
+    ...projectUsers(p),
+    ...tasks.flatMap((t) => taskUsers(ctx, t)),
+  ]);
 }
 
 export function canSeeTask(ctx: Ctx, t: TaskRec): boolean {
@@ -25,7 +28,9 @@ export function canSeeTask(ctx: Ctx, t: TaskRec): boolean {
 
 export function canSeeJob(ctx: Ctx, j: JobRec): boolean {
   const t = ctx.emu.state.tasks.get(j.task_id);
-  return t !== undefined && ctx.emu.orgs.canSee(ctx.requireUser(), t.org_id, [...taskUsers(ctx, t), j.assignee_id]);
+  return (
+    t !== undefined && ctx.emu.orgs.canSee(ctx.requireUser(), t.org_id, [...taskUsers(ctx, t), j.assignee_id])
+  );
 }
 
 export function getProject(ctx: Ctx, id: number): ProjectRec {

@@ -31,13 +31,21 @@ function wire(a: AnnotationsRec, scope: Scope): Record<string, unknown> {
 }
 
 /** Checks one object and fills CVAT's defaults; ids of new objects are assigned by `assignIds`. */
-function normalize(ctx: Ctx, scope: Scope, kind: Kind, raw: Json, labels: Set<number>, path: string): JsonObject {
+function normalize(
+  ctx: Ctx,
+  scope: Scope,
+  kind: Kind,
+  raw: Json,
+  labels: Set<number>,
+  path: string,
+): JsonObject {
   const o = { ...asObject(raw, kind) };
   const size = scope.task.data?.frames.length ?? 0;
   const err = (msg: string): never => {
     throw badRequest({ [kind]: `${path}: ${msg}` });
   };
-  if (typeof o.label_id !== 'number' || !labels.has(o.label_id)) err(`label_id ${String(o.label_id)} is not a label of this task`);
+  if (typeof o.label_id !== 'number' || !labels.has(o.label_id))
+    err(`label_id ${String(o.label_id)} is not a label of this task`);
   if (typeof o.frame !== 'number' || !Number.isInteger(o.frame)) err('frame: This field is required.');
   const frame = o.frame as number;
   if (frame < 0 || frame >= size) err(`The frame number should be in the [0, ${size - 1}] range`);
@@ -46,14 +54,17 @@ function normalize(ctx: Ctx, scope: Scope, kind: Kind, raw: Json, labels: Set<nu
   o.source ??= 'manual';
   o.attributes ??= [];
   if (kind === 'shapes') {
-    if (typeof o.type !== 'string' || !SHAPE_TYPES.includes(o.type)) err(`type: "${String(o.type)}" is not a valid choice.`);
+    if (typeof o.type !== 'string' || !SHAPE_TYPES.includes(o.type))
+      err(`type: "${String(o.type)}" is not a valid choice.`);
     o.occluded ??= false;
     o.outside ??= false;
     o.z_order ??= 0;
     o.rotation ??= 0;
     o.points ??= [];
     o.score ??= 1;
-    o.elements = (Array.isArray(o.elements) ? o.elements : []).map((e, i) => normalize(ctx, scope, 'shapes', { frame, ...asObject(e) }, labels, `${path}.elements[${i}]`));
+    o.elements = (Array.isArray(o.elements) ? o.elements : []).map((e, i) =>
+      normalize(ctx, scope, 'shapes', { frame, ...asObject(e) }, labels, `${path}.elements[${i}]`),
+    );
     for (const e of o.elements) delete (e as JsonObject).elements;
   }
   if (kind === 'tracks') {
@@ -68,7 +79,9 @@ function normalize(ctx: Ctx, scope: Scope, kind: Kind, raw: Json, labels: Set<nu
       so.points ??= [];
       return so;
     });
-    o.elements = (Array.isArray(o.elements) ? o.elements : []).map((e, i) => normalize(ctx, scope, 'tracks', { frame, ...asObject(e) }, labels, `${path}.elements[${i}]`));
+    o.elements = (Array.isArray(o.elements) ? o.elements : []).map((e, i) =>
+      normalize(ctx, scope, 'tracks', { frame, ...asObject(e) }, labels, `${path}.elements[${i}]`),
+    );
   }
   return o;
 }
@@ -76,8 +89,13 @@ function normalize(ctx: Ctx, scope: Scope, kind: Kind, raw: Json, labels: Set<nu
 function assignIds(ctx: Ctx, kind: Kind, o: JsonObject, force: boolean): void {
   const state = ctx.emu.state;
   if (force || typeof o.id !== 'number') o.id = state.nextId(`annotation:${kind}`);
-  if (Array.isArray(o.shapes)) for (const s of o.shapes) if (typeof s === 'object' && s && !Array.isArray(s)) (s as JsonObject).id = state.nextId('annotation:tracked_shape');
-  if (Array.isArray(o.elements)) for (const e of o.elements) if (typeof e === 'object' && e && !Array.isArray(e)) assignIds(ctx, kind, e as JsonObject, force);
+  if (Array.isArray(o.shapes))
+    for (const s of o.shapes)
+      if (typeof s === 'object' && s && !Array.isArray(s))
+        (s as JsonObject).id = state.nextId('annotation:tracked_shape');
+  if (Array.isArray(o.elements))
+    for (const e of o.elements)
+      if (typeof e === 'object' && e && !Array.isArray(e)) assignIds(ctx, kind, e as JsonObject, force);
 }
 
 function parseData(ctx: Ctx, scope: Scope, body: unknown): Record<Kind, JsonObject[]> {
@@ -95,13 +113,20 @@ function parseData(ctx: Ctx, scope: Scope, body: unknown): Record<Kind, JsonObje
 
 export function getAnnotations(ctx: Ctx, scope: Scope): void {
   if (ctx.query.get('format') !== null || ctx.query.get('action') !== null) {
-    throw detail(410, 'This endpoint no longer handles dataset exports. Use POST /api/<resource>/<id>/dataset/export and the Requests API.');
+    throw detail(
+      410,
+      'This endpoint no longer handles dataset exports. Use POST /api/<resource>/<id>/dataset/export and the Requests API.',
+    );
   }
   ctx.json(200, wire(ctx.emu.state.annotationsOf(scope.task.id), scope));
 }
 
 /** Replaces the annotations in scope (all of a task, or a job's frames). */
-export function replaceAnnotations(ctx: Ctx, scope: Scope, data: Record<Kind, JsonObject[]>): Record<string, unknown> {
+export function replaceAnnotations(
+  ctx: Ctx,
+  scope: Scope,
+  data: Record<Kind, JsonObject[]>,
+): Record<string, unknown> {
   const a = ctx.emu.state.annotationsOf(scope.task.id);
   for (const k of KINDS) {
     a[k] = a[k].filter((o) => !inScope(scope, o));
@@ -119,14 +144,19 @@ export async function putAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
 
 export async function patchAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
   const action = ctx.query.get('action');
-  if (action !== 'create' && action !== 'update' && action !== 'delete') throw badRequest('Please specify a correct "action" for the request: create, update or delete.');
+  if (action !== 'create' && action !== 'update' && action !== 'delete')
+    throw badRequest('Please specify a correct "action" for the request: create, update or delete.');
   const body = asObject(await ctx.readJson());
   const a = ctx.emu.state.annotationsOf(scope.task.id);
   let result: Record<Kind, JsonObject[]>;
   if (action === 'delete') {
     result = { tags: [], shapes: [], tracks: [] };
     for (const k of KINDS) {
-      const ids = new Set((Array.isArray(body[k]) ? body[k] : []).map((o) => (typeof o === 'object' && o && !Array.isArray(o) ? (o as JsonObject).id : o)));
+      const ids = new Set(
+        (Array.isArray(body[k]) ? body[k] : []).map((o) =>
+          typeof o === 'object' && o && !Array.isArray(o) ? (o as JsonObject).id : o,
+        ),
+      );
       result[k] = a[k].filter((o) => ids.has(o.id) && inScope(scope, o));
       a[k] = a[k].filter((o) => !(ids.has(o.id) && inScope(scope, o)));
     }
@@ -139,7 +169,8 @@ export async function patchAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
           a[k].push(o);
         } else {
           const i = a[k].findIndex((x) => x.id === o.id && inScope(scope, x));
-          if (i < 0) throw badRequest({ [k]: `Cannot update: object with id ${String(o.id)} does not exist.` });
+          if (i < 0)
+            throw badRequest({ [k]: `Cannot update: object with id ${String(o.id)} does not exist.` });
           assignIds(ctx, k, o, false);
           a[k][i] = o;
         }

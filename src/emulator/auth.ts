@@ -26,7 +26,12 @@ export function parseCookies(raw: string | undefined): Map<string, string> {
 
 export function checkPassword(state: State, login: string, password: string): UserRec | undefined {
   for (const u of state.users.values()) {
-    if ((u.username === login || (u.email !== '' && u.email === login)) && u.is_active && sameText(u.password, password)) return u;
+    if (
+      (u.username === login || (u.email !== '' && u.email === login)) &&
+      u.is_active &&
+      sameText(u.password, password)
+    )
+      return u;
   }
   return undefined;
 }
@@ -55,7 +60,8 @@ export function authenticate(ctx: Ctx): void {
       const token = [...state.accessTokens.values()].find((t) => sameText(t.value, value));
       const user = token ? state.users.get(token.owner_id) : undefined;
       if (!token || !user || !user.is_active) throw detail(401, 'Invalid token.');
-      if (token.expiry_date && Date.parse(token.expiry_date) <= Date.now()) throw detail(401, 'Token has expired.');
+      if (token.expiry_date && Date.parse(token.expiry_date) <= Date.now())
+        throw detail(401, 'Token has expired.');
       token.last_used_date = now();
       if (token.read_only && !SAFE_METHODS.has(ctx.method)) throw forbidden('This token is read-only.');
       ctx.user = user;
@@ -66,7 +72,8 @@ export function authenticate(ctx: Ctx): void {
     if (scheme === 'basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      const user = colon < 0 ? undefined : checkPassword(state, decoded.slice(0, colon), decoded.slice(colon + 1));
+      const user =
+        colon < 0 ? undefined : checkPassword(state, decoded.slice(0, colon), decoded.slice(colon + 1));
       if (!user) throw detail(401, 'Invalid username/password.', { 'WWW-Authenticate': 'Basic realm="api"' });
       ctx.user = user;
       ctx.authKind = 'basic';

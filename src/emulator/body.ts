@@ -3,7 +3,8 @@ import type { Json, JsonObject } from './model';
 
 /** Small validators for request bodies: wrong types become CVAT-style 400 field errors. */
 export function asObject(v: unknown, field = 'non_field_errors'): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest({ [field]: 'Invalid data. Expected a dictionary.' });
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw badRequest({ [field]: 'Invalid data. Expected a dictionary.' });
   return v as JsonObject;
 }
 
@@ -26,7 +27,8 @@ export function optInt(o: JsonObject, k: string): number | null | undefined {
   const v = o[k];
   if (v === undefined || v === null) return v as null | undefined;
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw badRequest({ [k]: 'A valid integer is required.' });
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    throw badRequest({ [k]: 'A valid integer is required.' });
   return n;
 }
 
@@ -54,7 +56,8 @@ export function optArray(o: JsonObject, k: string): Json[] | undefined {
 export function optEnum<T extends string>(o: JsonObject, k: string, values: readonly T[]): T | undefined {
   const v = o[k];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw badRequest({ [k]: `"${String(v)}" is not a valid choice.` });
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    throw badRequest({ [k]: `"${String(v)}" is not a valid choice.` });
   return v as T;
 }
 

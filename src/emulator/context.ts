@@ -92,7 +92,8 @@ export class Ctx {
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     if (body === null) {
       res.statusCode = status;
-      if (!res.hasHeader('Content-Length') && status !== 204 && status !== 304) res.setHeader('Content-Length', 0);
+      if (!res.hasHeader('Content-Length') && status !== 204 && status !== 304)
+        res.setHeader('Content-Length', 0);
       res.end();
       return;
     }

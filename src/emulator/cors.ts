@@ -24,7 +24,16 @@ const ALLOWED_HEADERS = [
   'upload-checksum',
   'content-disposition',
 ];
-const EXPOSED_HEADERS = ['Location', 'Upload-Offset', 'Upload-Length', 'Upload-Filename', 'Tus-Resumable', 'Upload-Metadata', 'Retry-After', 'Content-Disposition'];
+const EXPOSED_HEADERS = [
+  'Location',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Filename',
+  'Tus-Resumable',
+  'Upload-Metadata',
+  'Retry-After',
+  'Content-Disposition',
+];
 
 /** CORS as CVAT's django-cors-headers configuration: any origin, with credentials. */
 export function applyCors(ctx: Ctx): void {

@@ -43,7 +43,9 @@ function compile(rule: FaultRule): ActiveRule {
     const source = p
       .replace(/\/$/, '')
       .split(/(\*\*|\*)/)
-      .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .map((part) =>
+        part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('');
     const re = new RegExp(`^${source}/?$`);
     pathTest = (x) => re.test(x);
@@ -90,7 +92,11 @@ export class Faults {
         const headers: Record<string, string> = {};
         if (rule.retryAfterSeconds !== undefined) headers['Retry-After'] = String(rule.retryAfterSeconds);
         ctx.req.resume();
-        ctx.json(rule.errorStatus, rule.errorBody ?? { detail: `Injected fault: HTTP ${rule.errorStatus}.` }, headers);
+        ctx.json(
+          rule.errorStatus,
+          rule.errorBody ?? { detail: `Injected fault: HTTP ${rule.errorStatus}.` },
+          headers,
+        );
         return false;
       }
       if (rule.dropResponseAfterBytes !== undefined) truncateResponse(ctx.res, rule.dropResponseAfterBytes);
@@ -123,7 +129,10 @@ type Chunk = string | Uint8Array;
 type WriteFn = (chunk: Chunk, cb?: () => void) => boolean;
 type EndFn = (chunk?: Chunk | (() => void), cb?: () => void) => ServerResponse;
 
-const toBuffer = (chunk: Chunk): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+const toBuffer = (chunk: Chunk): Buffer =>
+  typeof chunk === 'string'
+    ? Buffer.from(chunk)
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
 function truncateResponse(res: ServerResponse, limit: number): void {
   const write = res.write.bind(res) as WriteFn;

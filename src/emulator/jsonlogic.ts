@@ -11,7 +11,8 @@ export function evaluate(rule: unknown, lookup: VarLookup): unknown {
   if (rule === null || typeof rule !== 'object') return rule;
   if (Array.isArray(rule)) return rule.map((r) => evaluate(r, lookup));
   const keys = Object.keys(rule);
-  if (keys.length !== 1) throw badRequest({ filter: 'Each JSON Logic operation must have exactly one operator.' });
+  if (keys.length !== 1)
+    throw badRequest({ filter: 'Each JSON Logic operation must have exactly one operator.' });
   const op = keys[0] as string;
   const raw = (rule as Record<string, unknown>)[op];
   const args = Array.isArray(raw) ? raw : [raw];
@@ -63,7 +64,8 @@ function truthy(v: unknown): boolean {
 
 function loose(v: unknown): unknown {
   if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) && /^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+  if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) && /^-?\d+(\.\d+)?$/.test(v))
+    return Number(v);
   return v;
 }
 

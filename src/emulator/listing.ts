@@ -97,7 +97,12 @@ export function paginate<T>(ctx: Ctx, items: T[], serialize: (item: T) => unknow
     if (Number.isInteger(n) && n > 0) pageSize = n;
   }
   const rawPage = q.get('page');
-  const page = rawPage === null || rawPage === '' ? 1 : rawPage === 'last' ? Math.max(1, Math.ceil(items.length / pageSize)) : Number(rawPage);
+  const page =
+    rawPage === null || rawPage === ''
+      ? 1
+      : rawPage === 'last'
+        ? Math.max(1, Math.ceil(items.length / pageSize))
+        : Number(rawPage);
   const pages = Math.max(1, Math.ceil(items.length / pageSize));
   if (!Number.isInteger(page) || page < 1 || page > pages) throw detail(404, 'Invalid page.');
   const link = (p: number): string => {
@@ -114,6 +119,11 @@ export function paginate<T>(ctx: Ctx, items: T[], serialize: (item: T) => unknow
   });
 }
 
-export function list<T>(ctx: Ctx, items: Iterable<T>, spec: ListSpec<T>, serialize: (item: T) => unknown): void {
+export function list<T>(
+  ctx: Ctx,
+  items: Iterable<T>,
+  spec: ListSpec<T>,
+  serialize: (item: T) => unknown,
+): void {
   paginate(ctx, query(ctx, items, spec), serialize);
 }

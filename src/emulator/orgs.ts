@@ -4,7 +4,8 @@ import type { OrgRec, Role, UserRec } from './model';
 import type { State } from './state';
 
 /** The organization context of a request: CVAT's X-Organization header, `org` or `org_id`. */
-export type OrgContext = { kind: 'all' } | { kind: 'personal' } | { kind: 'org'; org: OrgRec; role: Role | null };
+export type OrgContext =
+  { kind: 'all' } | { kind: 'personal' } | { kind: 'org'; org: OrgRec; role: Role | null };
 
 export class Orgs {
   constructor(private readonly state: State) {}
@@ -14,10 +15,14 @@ export class Orgs {
     const querySlug = ctx.query.get('org');
     const queryId = ctx.query.get('org_id');
     if (queryId !== null && (querySlug !== null || headerSlug !== undefined)) {
-      throw badRequest('You cannot specify "org_id" query parameter with "org" query parameter or "X-Organization" HTTP header at the same time.');
+      throw badRequest(
+        'You cannot specify "org_id" query parameter with "org" query parameter or "X-Organization" HTTP header at the same time.',
+      );
     }
     if (querySlug !== null && headerSlug !== undefined && querySlug !== headerSlug) {
-      throw badRequest('You cannot specify "org" query parameter and "X-Organization" HTTP header with different values.');
+      throw badRequest(
+        'You cannot specify "org" query parameter and "X-Organization" HTTP header with different values.',
+      );
     }
     let org: OrgRec | undefined;
     if (queryId !== null) {
@@ -39,7 +44,8 @@ export class Orgs {
   /** Organizations whose resources the user can see. */
   memberOrgIds(user: UserRec): Set<number> {
     const ids = new Set<number>();
-    for (const m of this.state.memberships.values()) if (m.user_id === user.id && m.is_active) ids.add(m.org_id);
+    for (const m of this.state.memberships.values())
+      if (m.user_id === user.id && m.is_active) ids.add(m.org_id);
     return ids;
   }
 

@@ -36,7 +36,12 @@ export function rqId(parts: Record<string, string | number | null | undefined>):
  * processing delay with progress reported by the work, then `finished` or `failed`.
  * A request with the same id still running answers 409 with its id, as CVAT does.
  */
-export function enqueue(ctx: Ctx, id: string, operation: Partial<RequestOperation> & { type: string; target: string }, work: Work): RequestRec {
+export function enqueue(
+  ctx: Ctx,
+  id: string,
+  operation: Partial<RequestOperation> & { type: string; target: string },
+  work: Work,
+): RequestRec {
   const emu = ctx.emu;
   const existing = emu.state.requests.get(id);
   if (existing && (existing.status === 'queued' || existing.status === 'started')) {
@@ -101,7 +106,10 @@ export function enqueue(ctx: Ctx, id: string, operation: Partial<RequestOperatio
         rec.status = 'failed';
         rec.finished_date = now();
         rec.expiry_date = new Date(Date.now() + 864e5).toISOString();
-        rec.message = e instanceof RequestFailure || e instanceof HttpError ? e.message : `Internal error: ${e instanceof Error ? e.message : String(e)}`;
+        rec.message =
+          e instanceof RequestFailure || e instanceof HttpError
+            ? e.message
+            : `Internal error: ${e instanceof Error ? e.message : String(e)}`;
         if (!(e instanceof RequestFailure) && !(e instanceof HttpError)) emu.reportError(e);
       },
     );
@@ -139,7 +147,9 @@ const spec: ListSpec<RequestRec> = {
 export function registerRequests(emu: Emulator): void {
   emu.router
     .add('GET', '/api/requests', (ctx) => {
-      const items = [...ctx.emu.state.requests.values()].filter((r) => visible(ctx, r) && ctx.emu.orgs.inContext(ctx, r.operation.org_id));
+      const items = [...ctx.emu.state.requests.values()].filter(
+        (r) => visible(ctx, r) && ctx.emu.orgs.inContext(ctx, r.operation.org_id),
+      );
       const s = new Serializer(ctx);
       list(ctx, items, spec, (r) => s.request(r));
     })
@@ -151,7 +161,10 @@ export function registerRequests(emu: Emulator): void {
     .add('POST', '/api/requests/:rq/cancel', (ctx) => {
       const r = ctx.emu.state.requests.get(ctx.params.rq ?? '');
       if (!r || !visible(ctx, r)) throw notFound();
-      if (r.status !== 'queued') throw badRequest(`Only requests that have not yet been started can be cancelled. The current status is "${r.status}".`);
+      if (r.status !== 'queued')
+        throw badRequest(
+          `Only requests that have not yet been started can be cancelled. The current status is "${r.status}".`,
+        );
       r.cancelled = true;
       ctx.emu.state.requests.delete(r.id);
       ctx.empty(200);

@@ -17,7 +17,13 @@ interface Route {
 }
 
 export type Match =
-  | { kind: 'found'; handler: Handler; params: Record<string, string>; options: RouteOptions; pattern: string }
+  | {
+      kind: 'found';
+      handler: Handler;
+      params: Record<string, string>;
+      options: RouteOptions;
+      pattern: string;
+    }
   | { kind: 'method_not_allowed'; allowed: string[] }
   | { kind: 'not_found' };
 

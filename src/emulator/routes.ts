@@ -29,7 +29,7 @@ const NOT_IMPLEMENTED = [
   ['/api/auth/register', 'user registration'],
   ['/api/auth/password', 'password management'],
   ['/api/auth/rules', 'IAM rules'],
-  ['/api/schema', 'the OpenAPI schema endpoint (use CVAT\'s schema.yml)'],
+  ['/api/schema', "the OpenAPI schema endpoint (use CVAT's schema.yml)"],
   ['/api/tasks/:id/validation_layout', 'validation layouts'],
   ['/api/jobs/:id/validation_layout', 'validation layouts'],
 ] as const;
@@ -52,7 +52,11 @@ export function registerRoutes(emu: Emulator): void {
       throw notImplemented(what);
     };
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
-      emu.router.add(method, prefix, handler).add(method, `${prefix}/:rest`, handler).add(method, `${prefix}/:rest/:more`, handler).add(method, `${prefix}/:rest/:more/:tail`, handler);
+      emu.router
+        .add(method, prefix, handler)
+        .add(method, `${prefix}/:rest`, handler)
+        .add(method, `${prefix}/:rest/:more`, handler)
+        .add(method, `${prefix}/:rest/:more/:tail`, handler);
     }
   }
 }

@@ -27,7 +27,13 @@ export class Serializer {
   basicUser(id: number | null): Record<string, unknown> | null {
     const u = id === null ? undefined : this.state.users.get(id);
     if (!u) return null;
-    return { url: this.ctx.abs(`/api/users/${u.id}`), id: u.id, username: u.username, first_name: u.first_name, last_name: u.last_name };
+    return {
+      url: this.ctx.abs(`/api/users/${u.id}`),
+      id: u.id,
+      username: u.username,
+      first_name: u.first_name,
+      last_name: u.last_name,
+    };
   }
 
   user(u: UserRec): Record<string, unknown> {
@@ -147,7 +153,12 @@ export class Serializer {
       mode: 'annotation',
       media_type: 'image',
       bug_tracker: t && t.bug_tracker !== '' ? t.bug_tracker : null,
-      status: j.stage === 'acceptance' && j.state === 'completed' ? 'completed' : j.stage === 'validation' ? 'validation' : 'annotation',
+      status:
+        j.stage === 'acceptance' && j.state === 'completed'
+          ? 'completed'
+          : j.stage === 'validation'
+            ? 'validation'
+            : 'annotation',
       stage: j.stage,
       state: j.state,
       frame_count: j.frames ? j.frames.length : j.stop_frame - j.start_frame + 1,
@@ -172,7 +183,14 @@ export class Serializer {
   }
 
   attribute(a: AttributeRec): Record<string, unknown> {
-    return { id: a.id, name: a.name, mutable: a.mutable, input_type: a.input_type, default_value: a.default_value, values: a.values };
+    return {
+      id: a.id,
+      name: a.name,
+      mutable: a.mutable,
+      input_type: a.input_type,
+      default_value: a.default_value,
+      values: a.values,
+    };
   }
 
   label(l: LabelRec): Record<string, unknown> {

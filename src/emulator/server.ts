@@ -67,7 +67,9 @@ export class Emulator {
     this.faults = new Faults(options.faults ?? []);
     this.processingDelayMs = options.processingDelayMs ?? 20;
     this.shareDir = options.shareDir;
-    const users = options.users ?? [{ username: 'admin', password: 'admin', is_superuser: true, email: 'admin@localhost' }];
+    const users = options.users ?? [
+      { username: 'admin', password: 'admin', is_superuser: true, email: 'admin@localhost' },
+    ];
     for (const u of users) {
       const id = this.state.nextId('user');
       this.state.users.set(id, {
@@ -121,12 +123,20 @@ export class Emulator {
       if (match.kind === 'not_found') throw detail(404, 'Not found.');
       if (match.kind === 'method_not_allowed') {
         if (!ctx.user) throw detail(401, 'Authentication credentials were not provided.');
-        throw new HttpError(405, { detail: `Method "${ctx.method}" not allowed.` }, { Allow: match.allowed.join(', ') });
+        throw new HttpError(
+          405,
+          { detail: `Method "${ctx.method}" not allowed.` },
+          { Allow: match.allowed.join(', ') },
+        );
       }
-      if (!match.options.public && !ctx.user) throw detail(401, 'Authentication credentials were not provided.');
+      if (!match.options.public && !ctx.user)
+        throw detail(401, 'Authentication credentials were not provided.');
       ctx.params = match.params;
+      // Like CVAT's organization middleware: a bad org context fails every request, not only lists.
+      if (ctx.user) void ctx.org;
       await match.handler(ctx);
-      if (!res.headersSent && !res.writableEnded) throw new Error(`handler for ${match.pattern} sent no response`);
+      if (!res.headersSent && !res.writableEnded)
+        throw new Error(`handler for ${match.pattern} sent no response`);
     } catch (e) {
       this.fail(ctx, e);
     }
@@ -141,7 +151,8 @@ export class Emulator {
       return;
     }
     this.reportError(e);
-    if (!ctx.res.headersSent) ctx.json(500, { detail: `Internal error: ${e instanceof Error ? e.message : String(e)}` });
+    if (!ctx.res.headersSent)
+      ctx.json(500, { detail: `Internal error: ${e instanceof Error ? e.message : String(e)}` });
     else ctx.res.destroy();
   }
 

@@ -58,7 +58,8 @@ export class State {
   }
 
   membershipOf(userId: number, orgId: number): MembershipRec | undefined {
-    for (const m of this.memberships.values()) if (m.user_id === userId && m.org_id === orgId && m.is_active) return m;
+    for (const m of this.memberships.values())
+      if (m.user_id === userId && m.org_id === orgId && m.is_active) return m;
     return undefined;
   }
 }

@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Observable, defer, from, switchMap } from 'rxjs';
-import { CvatError, NetworkError, UsageError } from '../errors';
+import { CvatError, NetworkError, TimeoutError, UsageError } from '../errors';
 import type { TransportRequest } from '../transport/types';
 import { filenameFromContentDisposition } from '../transfer/download';
 import { header, integerHeader, isSuccess, unexpectedResponse } from '../transfer/http';
@@ -22,6 +22,8 @@ export interface DownloadToFileOptions {
   readonly filename?: string;
   /** Replace an existing file (default false: an existing file is a UsageError). */
   readonly overwrite?: boolean;
+  /** The longest silence while reading the body (default: the configuration's `timeouts.idleMs`). */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface DownloadedFile {
@@ -83,8 +85,24 @@ function write(
     let committed = false;
     let body: Readable | undefined;
     let output: ReturnType<typeof createWriteStream> | undefined;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const idleMs = options.idleTimeoutMs ?? transport.configuration.timeouts?.idleMs ?? 300_000;
+    // The transport hands a streamed body over at its headers; its silence is ours to watch.
+    const watchIdle = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () =>
+          fail(
+            new TimeoutError(`${request.method} ${request.url}: no data within ${idleMs} ms`, {
+              timeoutMs: idleMs,
+            }),
+          ),
+        idleMs,
+      );
+    };
 
     const discard = (): void => {
+      clearTimeout(idle);
       body?.destroy();
       output?.destroy();
       if (temp !== undefined && !committed) {
@@ -136,8 +154,10 @@ function write(
           ...(total === undefined ? {} : { total }),
         });
         subscriber.next(progress());
+        watchIdle();
         const counter = new Transform({
           transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+            watchIdle();
             loaded += chunk.length;
             subscriber.next(progress());
             callback(null, chunk);
@@ -152,6 +172,7 @@ function write(
           .then(() => commit(temp ?? '', final, options.overwrite === true))
           .then(() => {
             committed = true;
+            clearTimeout(idle);
             subscriber.next({
               type: 'result',
               value: { path: final, size: loaded, contentType: header(response.headers, 'content-type') },

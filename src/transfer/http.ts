@@ -8,7 +8,7 @@ import { parseRetryAfter } from '../transport/retry';
 export interface TransferTransport {
   events(request: TransportRequest): Observable<TransportEvent>;
   request(request: TransportRequest, options?: RequestOptions): Observable<ApiResponse>;
-  readonly configuration: { readonly host: string };
+  readonly configuration: { readonly host: string; readonly timeouts?: { readonly idleMs: number } };
 }
 
 /** A response header by case-insensitive name. */

@@ -1,5 +1,6 @@
+import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { concat, defer, EMPTY, from, map, mergeMap, of, switchMap } from 'rxjs';
+import { concat, defer, EMPTY, from, map, mergeMap, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { ApiResponse, JsonValue, QueryParams } from '../transport/types';
@@ -30,8 +31,9 @@ export interface UploadSessionOptions {
   /** The JSON body of Upload-Finish: for task data, every data parameter (`image_quality`, …). */
   readonly finishBody?: { readonly [key: string]: JsonValue | undefined };
   /**
-   * Adds `upload_file_order` (the names in input order) to the finish body; needed with the
-   * `predefined` sorting method, as files are not sent in input order.
+   * Adds `upload_file_order` (the names in input order) to the finish body, as files are not
+   * sent in input order. Default: when the finish body asks for `sorting_method: 'predefined'`
+   * (as CVAT's SDK does).
    */
   readonly fileOrder?: boolean;
   /**
@@ -178,25 +180,22 @@ export function uploadSession(
           ? options.query
           : { ...options.query, [options.filenameParam]: filenames[0] };
       const body =
-        options.fileOrder === true
+        (options.fileOrder ?? options.finishBody?.['sorting_method'] === 'predefined')
           ? { ...options.finishBody, upload_file_order: sources.map((source) => source.name) }
           : options.finishBody;
       return post('Upload-Finish', query, body).pipe(
         map((response): TransferEvent<UploadSessionResult> => {
+          // A missing rq_id is not an error here: the caller decides whether it needs one.
           const decoded = RqIdBody.decode(response.body);
-          const rqId = decoded._tag === 'Right' ? decoded.right.rq_id : undefined;
+          const rqId = isRight(decoded) ? decoded.right.rq_id : undefined;
           return { type: 'result', value: { response, rqId, filenames } };
         }),
       );
     });
 
     return concat(
-      of<ProgressEvent>({ type: 'progress', phase: 'upload', loaded: 0, total: plan.total }).pipe(
-        map((event) => {
-          reported = 0;
-          return event;
-        }),
-      ),
+      // A first event at 0, so a bar appears before the first byte is sent.
+      defer(() => from(progress())),
       post('Upload-Start', options.query, options.startBody).pipe(switchMap(() => EMPTY)),
       transfer$,
       defer(() => {

@@ -89,7 +89,7 @@ export function prepareNodeBody(
   } else {
     const bytes = bytesOf(body)!;
     total = bytes.byteLength;
-    source = slices(bytes);
+    source = [bytes];
     headers['Content-Type'] = kind === 'text' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
   }
   if (total !== undefined) headers['Content-Length'] = String(total);
@@ -97,11 +97,12 @@ export function prepareNodeBody(
   async function* counted(): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of source) {
-        const bytes = asBytes(chunk);
-        if (bytes.byteLength === 0) continue;
-        yield bytes;
-        // Resumed: the request has taken this chunk and asks for the next one.
-        hooks.onBytes(bytes.byteLength);
+        // Big chunks (a Blob hands out whole parts) are cut to one progress step each.
+        for (const piece of slices(asBytes(chunk))) {
+          yield piece;
+          // Resumed: the request has taken this piece and asks for the next one.
+          hooks.onBytes(piece.byteLength);
+        }
       }
     } catch (error) {
       hooks.onSourceError(error);

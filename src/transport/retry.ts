@@ -46,6 +46,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number = Date.
   const text = value.trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // HTTP dates always name a day and month (`Wed, 21 Oct 2015 07:28:00 GMT`); plain numbers are not dates.
+  if (!/[a-z]/i.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -86,6 +86,7 @@ export const Operation = t.intersection(
       deprecated: t.boolean,
       parameters: t.readonlyArray(Parameter),
       requestBody: t.intersection([t.type({ content: Content }), t.partial({ required: t.boolean })]),
+      security: t.readonlyArray(t.record(t.string, t.readonlyArray(t.string))),
     }),
   ],
   'Operation',

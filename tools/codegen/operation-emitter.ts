@@ -15,6 +15,7 @@ export interface EmittedOperation {
 }
 
 const JSON_TYPES = /^application\/(.+\+)?json$/;
+const CVAT_JSON = 'application/vnd.cvat+json';
 
 interface ResponseShape {
   readonly codec: string;
@@ -83,11 +84,13 @@ export function emitOperation(
   const dataTypes = new Set<string>();
   let json = false;
   let binary = false;
+  const accepted = new Set<string>();
   for (const [status, response] of Object.entries(operation.responses)) {
     const code = Number(status);
     if (!Number.isInteger(code)) continue; // `default` and `2XX` ranges: CVAT's document has none
     const shape = responseShape(response.content, imports);
     if (code >= 200 && code < 300) {
+      for (const type of Object.keys(response.content ?? {})) if (JSON_TYPES.test(type)) accepted.add(type);
       success.push(`${code}: ${shape.codec}`);
       dataTypes.add(shape.type);
       if (shape.binary) binary = true;
@@ -101,6 +104,9 @@ export function emitOperation(
   // Bodies the document does not describe (previews, frames, files) come as bytes.
   const responseType = json ? 'json' : binary || httpMethod === 'get' ? 'arraybuffer' : 'json';
 
+  // The transport asks for CVAT's own JSON type; operations documented with other JSON types ask for those.
+  const accept = [...accepted].join(', ');
+  const acceptSpec = accept && accept !== CVAT_JSON ? `accept: ${JSON.stringify(accept)},\n` : '';
   const constName = specConstName(id);
   const spec =
     `const ${constName}: OperationSpec<${dataType}> = {\n` +
@@ -110,6 +116,7 @@ export function emitOperation(
     `parameters: [${specParams.join(', ')}],\n` +
     bodySpec +
     `responseType: ${JSON.stringify(responseType)},\n` +
+    acceptSpec +
     `success: { ${success.join(', ')} },\n` +
     `failure: { ${failure.join(', ')} },\n` +
     `};\n`;
@@ -147,7 +154,8 @@ function responseShape(
     imports.scalars.add('NoContent');
     return { codec: 'NoContent', type: 'undefined', binary: false, hasContent: false };
   }
-  if (schema.type === 'string' && schema.format === 'binary') {
+  // Binary schemas, and content in no JSON type (CSV, images), are read as bytes and not decoded further.
+  if ((schema.type === 'string' && schema.format === 'binary') || jsonEntry === undefined) {
     imports.scalars.add('Binary');
     imports.binaryType = true;
     return { codec: 'Binary', type: 'BinaryData', binary: true, hasContent: true };

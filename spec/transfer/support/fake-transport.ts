@@ -46,17 +46,29 @@ export class FakeTransport implements TransferTransport {
         };
       }
       for (const loaded of answer.progress ?? []) {
-        subscriber.next({ type: 'upload_progress', loaded, ...(request.bodySize ? { total: request.bodySize } : {}) });
+        subscriber.next({
+          type: 'upload_progress',
+          loaded,
+          ...(request.bodySize ? { total: request.bodySize } : {}),
+        });
       }
       done = true;
       if ('reset' in answer) {
-        subscriber.error(new NetworkError('socket hang up', { method: request.method, url: request.url, code: 'ECONNRESET' }));
+        subscriber.error(
+          new NetworkError('socket hang up', {
+            method: request.method,
+            url: request.url,
+            code: 'ECONNRESET',
+          }),
+        );
         return;
       }
       const response: ApiResponse = {
         status: answer.status,
         statusText: '',
-        headers: Object.fromEntries(Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+        headers: Object.fromEntries(
+          Object.entries(answer.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+        ),
         body: answer.body,
         method: request.method,
         url: request.url,

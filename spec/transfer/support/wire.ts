@@ -6,13 +6,18 @@ export const HOST = 'http://cvat.test:8080';
 
 /** The real transport against the nock host, basic auth, jitter pinned to zero. */
 export function wireTransport(): Transport {
-  return new Transport(new Configuration({ host: HOST, username: 'alice', password: 's3cret' }), { random: () => 0 });
+  return new Transport(new Configuration({ host: HOST, username: 'alice', password: 's3cret' }), {
+    random: () => 0,
+  });
 }
 
 /** No real network; every test's interceptors consumed; nothing left for the next test. */
 export function useNock(): void {
   beforeAll(() => nock.disableNetConnect());
-  afterEach(() => nock.cleanAll());
+  afterEach(() => {
+    nock.abortPendingRequests();
+    nock.cleanAll();
+  });
   afterAll(() => nock.enableNetConnect());
 }
 

@@ -477,6 +477,7 @@ const qualityRetrieveReportRequirementConfusion: OperationSpec<QualityReportConf
     { key: 'requirement', name: 'requirement', in: 'query', required: true },
   ],
   responseType: 'json',
+  accept: 'application/json',
   success: { 200: QualityReportConfusionMatrix },
   failure: {},
 };

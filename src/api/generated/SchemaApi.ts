@@ -115,6 +115,7 @@ const schemaRetrieve: OperationSpec<{ [key: string]: unknown }> = {
     { key: 'scheme', name: 'scheme', in: 'query', required: false },
   ],
   responseType: 'json',
+  accept: 'application/vnd.oai.openapi+json, application/json',
   success: { 200: t.UnknownRecord },
   failure: {},
 };

@@ -16,7 +16,7 @@ export function buildRequest<D>(
   const id = spec.operationId;
   let url = spec.path;
   const query: Record<string, QueryValue> = {};
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = spec.accept ? { Accept: spec.accept } : {};
 
   for (const param of spec.parameters) {
     const value = params[param.key];

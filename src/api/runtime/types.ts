@@ -30,6 +30,8 @@ export interface OperationSpec<D> {
   readonly body?: { readonly required: boolean; readonly contentTypes: readonly string[] };
   /** How the transport should read the body of a successful response. */
   readonly responseType: ResponseType;
+  /** The `Accept` header, when the document names JSON types other than CVAT's own. */
+  readonly accept?: string;
   /** The decoder of each 2xx status the document declares; the first one also serves undeclared 2xx. */
   readonly success: Readonly<Record<number, t.Decoder<unknown, D>>>;
   /** Decoders of declared non-2xx statuses, used only with `checkStatus: false`. */

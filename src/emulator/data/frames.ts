@@ -9,7 +9,13 @@ import { now } from '../model';
 import { zipBuffers } from './zip';
 
 /** Streams one stored file with its content type. */
-export function sendFile(ctx: Ctx, path: string, mime: string, size: number, extra: Record<string, string> = {}): Promise<void> {
+export function sendFile(
+  ctx: Ctx,
+  path: string,
+  mime: string,
+  size: number,
+  extra: Record<string, string> = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     ctx.res.statusCode = 200;
     ctx.res.setHeader('Content-Type', mime);
@@ -42,7 +48,12 @@ export function sendPreview(ctx: Ctx, task: TaskRec | null, frame = 0): Promise<
 }
 
 function chunkZip(frames: Array<{ number: number; frame: FrameRec }>): Promise<Buffer> {
-  return Promise.all(frames.map(async ({ number, frame }) => ({ name: `${String(number).padStart(6, '0')}${extname(frame.name).toLowerCase() || '.jpg'}`, data: await readFile(frame.path) }))).then(zipBuffers);
+  return Promise.all(
+    frames.map(async ({ number, frame }) => ({
+      name: `${String(number).padStart(6, '0')}${extname(frame.name).toLowerCase() || '.jpg'}`,
+      data: await readFile(frame.path),
+    })),
+  ).then(zipBuffers);
 }
 
 function frameNumber(ctx: Ctx, min: number, max: number): number {
@@ -69,8 +80,13 @@ export async function taskData(ctx: Ctx, task: TaskRec): Promise<void> {
   if (type === 'chunk') {
     const chunks = Math.ceil(size / data.chunk_size);
     const n = frameNumber(ctx, 0, chunks - 1);
-    const frames = data.frames.slice(n * data.chunk_size, (n + 1) * data.chunk_size).map((frame, i) => ({ number: n * data.chunk_size + i, frame }));
-    return ctx.send(200, await chunkZip(frames), { 'Content-Type': 'application/zip', 'X-Updated-Date': data.chunks_updated_date });
+    const frames = data.frames
+      .slice(n * data.chunk_size, (n + 1) * data.chunk_size)
+      .map((frame, i) => ({ number: n * data.chunk_size + i, frame }));
+    return ctx.send(200, await chunkZip(frames), {
+      'Content-Type': 'application/zip',
+      'X-Updated-Date': data.chunks_updated_date,
+    });
   }
   if (type === 'preview') return sendPreview(ctx, task);
   if (type === 'context_image') throw detail(404, 'No context images found.');
@@ -100,7 +116,8 @@ export async function jobData(ctx: Ctx, task: TaskRec, job: JobRec): Promise<voi
     if (rawIndex !== null) {
       const index = Number(rawIndex);
       const count = Math.ceil(frames.length / data.chunk_size);
-      if (!Number.isInteger(index) || index < 0 || index >= count) throw badRequest(`The chunk index should be in the [0, ${count - 1}] range`);
+      if (!Number.isInteger(index) || index < 0 || index >= count)
+        throw badRequest(`The chunk index should be in the [0, ${count - 1}] range`);
       selected = frames.slice(index * data.chunk_size, (index + 1) * data.chunk_size);
     } else {
       const n = frameNumber(ctx, 0, Math.ceil(data.frames.length / data.chunk_size) - 1);
@@ -108,7 +125,10 @@ export async function jobData(ctx: Ctx, task: TaskRec, job: JobRec): Promise<voi
       if (!selected.length) throw badRequest('The chunk is outside of the job.');
     }
     const zip = await chunkZip(selected.map((number) => ({ number, frame: data.frames[number]! })));
-    return ctx.send(200, zip, { 'Content-Type': 'application/zip', 'X-Updated-Date': data.chunks_updated_date });
+    return ctx.send(200, zip, {
+      'Content-Type': 'application/zip',
+      'X-Updated-Date': data.chunks_updated_date,
+    });
   }
   if (type === 'context_image') throw detail(404, 'No context images found.');
   throw badRequest('The "type" parameter must be one of: chunk, frame, context_image.');
@@ -148,7 +168,11 @@ export async function patchMeta(ctx: Ctx, task: TaskRec, job?: JobRec): Promise<
   if (deleted) {
     const allowed = job ? new Set(jobFrames(job)) : null;
     const nums = deleted.map(Number);
-    if (nums.some((n) => !Number.isInteger(n) || n < 0 || n >= data.frames.length || (allowed && !allowed.has(n)))) {
+    if (
+      nums.some(
+        (n) => !Number.isInteger(n) || n < 0 || n >= data.frames.length || (allowed && !allowed.has(n)),
+      )
+    ) {
       throw badRequest({ deleted_frames: 'Frame numbers are out of range.' });
     }
     const keep = job ? data.deleted_frames.filter((d) => !allowed!.has(d)) : [];

@@ -9,7 +9,12 @@ export interface ImageInfo {
 
 /** Reads an image's size from its header (PNG, JPEG, GIF, BMP, WebP, TIFF); null when not an image. */
 export function imageInfo(buf: Buffer): ImageInfo | null {
-  if (buf.length >= 24 && buf.readUInt32BE(0) === 0x89504e47 && buf.readUInt32BE(4) === 0x0d0a1a0a && buf.toString('latin1', 12, 16) === 'IHDR') {
+  if (
+    buf.length >= 24 &&
+    buf.readUInt32BE(0) === 0x89504e47 &&
+    buf.readUInt32BE(4) === 0x0d0a1a0a &&
+    buf.toString('latin1', 12, 16) === 'IHDR'
+  ) {
     return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20), mime: 'image/png', ext: '.png' };
   }
   if (buf.length >= 10 && buf.toString('latin1', 0, 4) === 'GIF8') {
@@ -17,12 +22,23 @@ export function imageInfo(buf: Buffer): ImageInfo | null {
   }
   if (buf.length >= 26 && buf.toString('latin1', 0, 2) === 'BM') {
     const headerSize = buf.readUInt32LE(14);
-    if (headerSize === 12) return { width: buf.readUInt16LE(18), height: buf.readUInt16LE(20), mime: 'image/bmp', ext: '.bmp' };
-    return { width: Math.abs(buf.readInt32LE(18)), height: Math.abs(buf.readInt32LE(22)), mime: 'image/bmp', ext: '.bmp' };
+    if (headerSize === 12)
+      return { width: buf.readUInt16LE(18), height: buf.readUInt16LE(20), mime: 'image/bmp', ext: '.bmp' };
+    return {
+      width: Math.abs(buf.readInt32LE(18)),
+      height: Math.abs(buf.readInt32LE(22)),
+      mime: 'image/bmp',
+      ext: '.bmp',
+    };
   }
   if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) return jpeg(buf);
-  if (buf.length >= 30 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return webp(buf);
-  if (buf.length >= 8 && (buf.toString('latin1', 0, 4) === 'II*\0' || buf.toString('latin1', 0, 4) === 'MM\0*')) return tiff(buf);
+  if (buf.length >= 30 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP')
+    return webp(buf);
+  if (
+    buf.length >= 8 &&
+    (buf.toString('latin1', 0, 4) === 'II*\0' || buf.toString('latin1', 0, 4) === 'MM\0*')
+  )
+    return tiff(buf);
   return null;
 }
 
@@ -44,7 +60,13 @@ function jpeg(buf: Buffer): ImageInfo | null {
     }
     const len = buf.readUInt16BE(i + 2);
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return { height: buf.readUInt16BE(i + 5), width: buf.readUInt16BE(i + 7), mime: 'image/jpeg', ext: '.jpg' };
+    if (isSof)
+      return {
+        height: buf.readUInt16BE(i + 5),
+        width: buf.readUInt16BE(i + 7),
+        mime: 'image/jpeg',
+        ext: '.jpg',
+      };
     if (marker === 0xda) return null;
     i += 2 + len;
   }
@@ -54,12 +76,14 @@ function jpeg(buf: Buffer): ImageInfo | null {
 function webp(buf: Buffer): ImageInfo | null {
   const kind = buf.toString('latin1', 12, 16);
   const base = { mime: 'image/webp', ext: '.webp' };
-  if (kind === 'VP8 ') return { ...base, width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
+  if (kind === 'VP8 ')
+    return { ...base, width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
   if (kind === 'VP8L') {
     const b = buf.readUInt32LE(21);
     return { ...base, width: (b & 0x3fff) + 1, height: ((b >> 14) & 0x3fff) + 1 };
   }
-  if (kind === 'VP8X') return { ...base, width: buf.readUIntLE(24, 3) + 1, height: buf.readUIntLE(27, 3) + 1 };
+  if (kind === 'VP8X')
+    return { ...base, width: buf.readUIntLE(24, 3) + 1, height: buf.readUIntLE(27, 3) + 1 };
   return null;
 }
 

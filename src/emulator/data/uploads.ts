@@ -123,7 +123,8 @@ export class Uploads {
       return formParams(parsed.fields);
     }
     const body = parseJson((await ctx.readBody()).toString('utf8'));
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Invalid data. Expected a dictionary.');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('Invalid data. Expected a dictionary.');
     return body as JsonObject;
   }
 
@@ -131,7 +132,8 @@ export class Uploads {
     ctx.req.resume();
     const length = Number(ctx.header('upload-length'));
     if (!Number.isInteger(length) || length < 0) throw badRequest('Upload-Length header is invalid.');
-    if (length > TUS_MAX_SIZE) throw new HttpError(413, { detail: 'File size exceeds max limit of 26843545600 bytes' }, TUS_HEADERS);
+    if (length > TUS_MAX_SIZE)
+      throw new HttpError(413, { detail: 'File size exceeds max limit of 26843545600 bytes' }, TUS_HEADERS);
     const meta = parseMetadata(ctx.header('upload-metadata') ?? '');
     let filename = meta.get('filename');
     if (!filename) throw badRequest('Upload-Metadata header must contain a filename.');
@@ -162,7 +164,13 @@ export class Uploads {
     const f = this.tusFile(key, ctx.params.file ?? '');
     const offset = Number(ctx.header('upload-offset'));
     if (!Number.isInteger(offset) || offset !== f.offset || f.busy) {
-      throw new HttpError(409, { detail: `Upload-Offset ${String(ctx.header('upload-offset'))} does not match the server offset ${f.offset}.` }, { ...TUS_HEADERS, 'Upload-Offset': String(f.offset) });
+      throw new HttpError(
+        409,
+        {
+          detail: `Upload-Offset ${String(ctx.header('upload-offset'))} does not match the server offset ${f.offset}.`,
+        },
+        { ...TUS_HEADERS, 'Upload-Offset': String(f.offset) },
+      );
     }
     const declared = ctx.header('content-length');
     if (declared !== undefined && offset + Number(declared) > f.length) {
@@ -189,7 +197,8 @@ export class Uploads {
       f.offset = offset + written;
       f.busy = false;
     }
-    if (tooLarge) throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
+    if (tooLarge)
+      throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
     if (f.offset === f.length) {
       const session = [...this.sessions.values()].find((s) => s.tus.get(f.id) === f);
       session?.files.set(f.name, { name: f.name, path: f.path });

@@ -32,8 +32,10 @@ function ownToken(ctx: Ctx, id: number): AccessTokenRec {
 function expiry(o: Record<string, unknown>): string | null | undefined {
   const v = o.expiry_date;
   if (v === undefined || v === null) return v as null | undefined;
-  if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw badRequest({ expiry_date: 'Datetime has wrong format.' });
-  if (Date.parse(v) <= Date.now()) throw badRequest({ expiry_date: 'The expiration date must be in the future.' });
+  if (typeof v !== 'string' || Number.isNaN(Date.parse(v)))
+    throw badRequest({ expiry_date: 'Datetime has wrong format.' });
+  if (Date.parse(v) <= Date.now())
+    throw badRequest({ expiry_date: 'The expiration date must be in the future.' });
   return new Date(v).toISOString();
 }
 
@@ -46,7 +48,8 @@ export function registerAuth(emu: Emulator): void {
         const o = asObject(await ctx.readJson());
         const password = reqString(o, 'password');
         const login = optString(o, 'username') || optString(o, 'email');
-        if (!login) throw badRequest({ non_field_errors: 'Must include "username" or "email" and "password".' });
+        if (!login)
+          throw badRequest({ non_field_errors: 'Must include "username" or "email" and "password".' });
         const user = checkPassword(ctx.emu.state, login, password);
         if (!user) throw badRequest({ non_field_errors: 'Unable to log in with provided credentials.' });
         const state = ctx.emu.state;
@@ -75,7 +78,8 @@ export function registerAuth(emu: Emulator): void {
         const cookie = ctx.header('cookie') ?? '';
         const sid = /(?:^|;\s*)sessionid=([^;]+)/.exec(cookie)?.[1];
         if (sid) state.sessions.delete(sid);
-        if (ctx.user) for (const [k, uid] of [...state.tokenKeys]) if (uid === ctx.user.id) state.tokenKeys.delete(k);
+        if (ctx.user)
+          for (const [k, uid] of [...state.tokenKeys]) if (uid === ctx.user.id) state.tokenKeys.delete(k);
         ctx.res.setHeader('Set-Cookie', [
           'csrftoken=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/',
           'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/',
@@ -87,7 +91,12 @@ export function registerAuth(emu: Emulator): void {
     .add('GET', '/api/auth/access_tokens', (ctx) => {
       const me = ctx.requireUser();
       const s = new Serializer(ctx);
-      list(ctx, [...ctx.emu.state.accessTokens.values()].filter((t) => t.owner_id === me.id), spec, (t) => s.accessToken(t));
+      list(
+        ctx,
+        [...ctx.emu.state.accessTokens.values()].filter((t) => t.owner_id === me.id),
+        spec,
+        (t) => s.accessToken(t),
+      );
     })
     .add('POST', '/api/auth/access_tokens', async (ctx) => {
       const me = ctx.requireUser();

@@ -10,13 +10,15 @@ export function storage(ctx: Ctx, raw: Json | undefined, field: string): Storage
   const o = asObject(raw, field);
   const location = optEnum(o, 'location', ['local', 'cloud_storage'] as const) ?? 'local';
   const cloud = optInt(o, 'cloud_storage_id') ?? null;
-  if (location === 'cloud_storage') throw badRequest({ [field]: 'Cloud storages are not supported by the CVAT emulator.' });
+  if (location === 'cloud_storage')
+    throw badRequest({ [field]: 'Cloud storages are not supported by the CVAT emulator.' });
   return { id: ctx.emu.state.nextId('storage'), location, cloud_storage_id: cloud };
 }
 
 /** Resolves a user id given in a write request. */
 export function userId(ctx: Ctx, raw: number | null | undefined, field: string): number | null | undefined {
   if (raw === undefined || raw === null) return raw;
-  if (!ctx.emu.state.users.has(raw)) throw badRequest({ [field]: `Invalid pk "${raw}" - object does not exist.` });
+  if (!ctx.emu.state.users.has(raw))
+    throw badRequest({ [field]: `Invalid pk "${raw}" - object does not exist.` });
   return raw;
 }

@@ -23,7 +23,14 @@ export function registerData(emu: Emulator): void {
       requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
       await ctx.emu.uploads.post(ctx, {
         key: key(task.id),
-        finish: (c, files, params) => startDataProcessing(c, task, files, params, files[0] ? dirname(files[0].path) : c.emu.state.tempDir),
+        finish: (c, files, params) =>
+          startDataProcessing(
+            c,
+            task,
+            files,
+            params,
+            files[0] ? dirname(files[0].path) : c.emu.state.tempDir,
+          ),
       });
     })
     .add('HEAD', '/api/tasks/:id/data/:file', (ctx) => {

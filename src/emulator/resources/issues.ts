@@ -10,20 +10,29 @@ import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 
 function position(raw: unknown): number[] {
-  if (!Array.isArray(raw) || raw.length < 2 || !raw.every((v) => typeof v === 'number')) throw badRequest({ position: 'Expected a list of at least 2 numbers.' });
+  if (!Array.isArray(raw) || raw.length < 2 || !raw.every((v) => typeof v === 'number'))
+    throw badRequest({ position: 'Expected a list of at least 2 numbers.' });
   return raw as number[];
 }
 
 function addComment(ctx: Ctx, issueId: number, message: string): CommentRec {
   const id = ctx.emu.state.nextId('comment');
   const t = now();
-  const c: CommentRec = { id, issue_id: issueId, owner_id: ctx.requireUser().id, message, created_date: t, updated_date: t };
+  const c: CommentRec = {
+    id,
+    issue_id: issueId,
+    owner_id: ctx.requireUser().id,
+    message,
+    created_date: t,
+    updated_date: t,
+  };
   ctx.emu.state.comments.set(id, c);
   return c;
 }
 
 export function registerIssues(emu: Emulator): void {
-  const username = (ctx: Ctx, id: number | null): string | null => (id === null ? null : (ctx.emu.state.users.get(id)?.username ?? null));
+  const username = (ctx: Ctx, id: number | null): string | null =>
+    id === null ? null : (ctx.emu.state.users.get(id)?.username ?? null);
   const issueSpec = (ctx: Ctx): ListSpec<IssueRec> => ({
     fields: {
       id: (i) => i.id,
@@ -61,16 +70,25 @@ export function registerIssues(emu: Emulator): void {
   emu.router
     .add('GET', '/api/issues', (ctx) => {
       const s = new Serializer(ctx);
-      list(ctx, [...ctx.emu.state.issues.values()].filter((i) => inScope(ctx, i.job_id)), issueSpec(ctx), (i) => s.issue(i));
+      list(
+        ctx,
+        [...ctx.emu.state.issues.values()].filter((i) => inScope(ctx, i.job_id)),
+        issueSpec(ctx),
+        (i) => s.issue(i),
+      );
     })
     .add('POST', '/api/issues', async (ctx) => {
       const o = asObject(await ctx.readJson());
       const job = getJob(ctx, reqInt(o, 'job'));
       const frame = reqInt(o, 'frame');
-      if (frame < job.start_frame || frame > job.stop_frame) throw badRequest({ frame: `The frame number should be in the [${job.start_frame}, ${job.stop_frame}] range.` });
+      if (frame < job.start_frame || frame > job.stop_frame)
+        throw badRequest({
+          frame: `The frame number should be in the [${job.start_frame}, ${job.stop_frame}] range.`,
+        });
       const message = reqString(o, 'message');
       const assignee = optInt(o, 'assignee') ?? null;
-      if (assignee !== null && !ctx.emu.state.users.has(assignee)) throw badRequest({ assignee: `Invalid pk "${assignee}" - object does not exist.` });
+      if (assignee !== null && !ctx.emu.state.users.has(assignee))
+        throw badRequest({ assignee: `Invalid pk "${assignee}" - object does not exist.` });
       const id = ctx.emu.state.nextId('issue');
       const t = now();
       const issue: IssueRec = {
@@ -96,7 +114,8 @@ export function registerIssues(emu: Emulator): void {
       const o = asObject(await ctx.readJson());
       const assignee = optInt(o, 'assignee');
       if (assignee !== undefined) {
-        if (assignee !== null && !ctx.emu.state.users.has(assignee)) throw badRequest({ assignee: `Invalid pk "${assignee}" - object does not exist.` });
+        if (assignee !== null && !ctx.emu.state.users.has(assignee))
+          throw badRequest({ assignee: `Invalid pk "${assignee}" - object does not exist.` });
         issue.assignee_id = assignee;
       }
       if (o.position !== undefined) issue.position = position(o.position);
@@ -108,7 +127,8 @@ export function registerIssues(emu: Emulator): void {
       const issue = getIssue(ctx, ctx.param('id'));
       const t = ctx.emu.state.tasks.get(ctx.emu.state.jobs.get(issue.job_id)!.task_id)!;
       requireEditor(ctx, t.org_id, [issue.owner_id, t.owner_id]);
-      for (const c of [...ctx.emu.state.comments.values()]) if (c.issue_id === issue.id) ctx.emu.state.comments.delete(c.id);
+      for (const c of [...ctx.emu.state.comments.values()])
+        if (c.issue_id === issue.id) ctx.emu.state.comments.delete(c.id);
       ctx.emu.state.issues.delete(issue.id);
       ctx.empty(204);
     })

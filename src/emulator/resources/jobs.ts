@@ -15,7 +15,15 @@ import { deleteJobRecords } from './tasks';
 const STAGES = ['annotation', 'validation', 'acceptance'] as const;
 const STATES = ['new', 'in progress', 'completed', 'rejected'] as const;
 
-export function makeJob(state: State, taskId: number, type: JobType, start: number, stop: number, frames: number[] | null = null, parent: number | null = null): JobRec {
+export function makeJob(
+  state: State,
+  taskId: number,
+  type: JobType,
+  start: number,
+  stop: number,
+  frames: number[] | null = null,
+  parent: number | null = null,
+): JobRec {
   const id = state.nextId('job');
   const t = now();
   const job: JobRec = {
@@ -46,7 +54,8 @@ export function createSegments(state: State, task: TaskRec, size: number): void 
   for (let start = 0; start < size; start += segment - overlap) {
     const stop = Math.min(start + segment - 1, size - 1);
     const job = makeJob(state, task.id, 'annotation', start, stop);
-    for (let r = 0; r < task.consensus_replicas; r++) makeJob(state, task.id, 'consensus_replica', start, stop, null, job.id);
+    for (let r = 0; r < task.consensus_replicas; r++)
+      makeJob(state, task.id, 'consensus_replica', start, stop, null, job.id);
     if (stop === size - 1) break;
   }
 }
@@ -78,7 +87,20 @@ export function jobSpec(ctx: Ctx): ListSpec<JobRec> {
       created_date: (j) => j.created_date,
       updated_date: (j) => j.updated_date,
     },
-    simple: ['task_id', 'task_name', 'project_id', 'project_name', 'assignee', 'stage', 'state', 'type', 'parent_job_id', 'dimension', 'mode', 'media_type'],
+    simple: [
+      'task_id',
+      'task_name',
+      'project_id',
+      'project_name',
+      'assignee',
+      'stage',
+      'state',
+      'type',
+      'parent_job_id',
+      'dimension',
+      'mode',
+      'media_type',
+    ],
     search: ['task_name', 'project_name', 'assignee', 'state', 'stage'],
   };
 }
@@ -87,9 +109,15 @@ export function registerJobs(emu: Emulator): void {
   emu.router
     .add('GET', '/api/jobs', (ctx) => {
       const state = ctx.emu.state;
-      let items = [...state.jobs.values()].filter((j) => canSeeJob(ctx, j) && ctx.emu.orgs.inContext(ctx, state.tasks.get(j.task_id)?.org_id ?? null));
+      let items = [...state.jobs.values()].filter(
+        (j) => canSeeJob(ctx, j) && ctx.emu.orgs.inContext(ctx, state.tasks.get(j.task_id)?.org_id ?? null),
+      );
       // CVAT hides consensus replicas unless asked for them.
-      if (ctx.query.get('type') === null && ctx.query.get('parent_job_id') === null && !ctx.query.get('filter')?.includes('type')) {
+      if (
+        ctx.query.get('type') === null &&
+        ctx.query.get('parent_job_id') === null &&
+        !ctx.query.get('filter')?.includes('type')
+      ) {
         items = items.filter((j) => j.type !== 'consensus_replica');
       }
       const s = new Serializer(ctx);
@@ -109,17 +137,30 @@ export function registerJobs(emu: Emulator): void {
       let frames: number[];
       const method = o.frame_selection_method ?? 'random_uniform';
       if (method === 'manual') {
-        frames = (optArray(o, 'frames') ?? []).map(Number).filter((f) => Number.isInteger(f) && f >= 0 && f < size);
-        if (!frames.length) throw badRequest({ frames: 'This field is required for manual frame selection.' });
+        frames = (optArray(o, 'frames') ?? [])
+          .map(Number)
+          .filter((f) => Number.isInteger(f) && f >= 0 && f < size);
+        if (!frames.length)
+          throw badRequest({ frames: 'This field is required for manual frame selection.' });
       } else if (method === 'random_uniform') {
-        const count = optInt(o, 'frame_count') ?? Math.max(1, Math.round(size * (Number(o.frame_share) || 0.1)));
+        const count =
+          optInt(o, 'frame_count') ?? Math.max(1, Math.round(size * (Number(o.frame_share) || 0.1)));
         const step = size / Math.min(count, size);
         frames = Array.from({ length: Math.min(count, size) }, (_, i) => Math.floor(i * step));
       } else {
-        throw badRequest({ frame_selection_method: `"${String(method)}" is not supported by the CVAT emulator.` });
+        throw badRequest({
+          frame_selection_method: `"${String(method)}" is not supported by the CVAT emulator.`,
+        });
       }
       frames = [...new Set(frames)].sort((a, b) => a - b);
-      const job = makeJob(ctx.emu.state, task.id, 'ground_truth', frames[0]!, frames[frames.length - 1]!, frames);
+      const job = makeJob(
+        ctx.emu.state,
+        task.id,
+        'ground_truth',
+        frames[0]!,
+        frames[frames.length - 1]!,
+        frames,
+      );
       task.validation_mode = 'gt';
       ctx.json(201, new Serializer(ctx).job(job));
     })
@@ -155,11 +196,16 @@ export function registerJobs(emu: Emulator): void {
       requireEditor(ctx, t.org_id, [t.owner_id]);
       if (j.type !== 'ground_truth') throw forbidden('Only ground truth jobs can be removed.');
       deleteJobRecords(ctx, j);
-      if (![...ctx.emu.state.jobs.values()].some((x) => x.task_id === t.id && x.type === 'ground_truth')) t.validation_mode = null;
+      if (![...ctx.emu.state.jobs.values()].some((x) => x.task_id === t.id && x.type === 'ground_truth'))
+        t.validation_mode = null;
       ctx.empty(204);
     })
     .add('GET', '/api/jobs/:id/preview', (ctx) => {
       const j = getJob(ctx, ctx.param('id'));
-      sendPreview(ctx, ctx.emu.state.tasks.get(j.task_id) ?? null, j.frames ? j.frames[0] : j.start_frame);
+      return sendPreview(
+        ctx,
+        ctx.emu.state.tasks.get(j.task_id) ?? null,
+        j.frames ? j.frames[0] : j.start_frame,
+      );
     });
 }

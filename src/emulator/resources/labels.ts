@@ -8,9 +8,32 @@ import type { AttributeRec, Json, LabelRec } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 
-const LABEL_TYPES = ['any', 'cuboid', 'ellipse', 'mask', 'points', 'polygon', 'polyline', 'rectangle', 'skeleton', 'interval', 'tag'] as const;
+const LABEL_TYPES = [
+  'any',
+  'cuboid',
+  'ellipse',
+  'mask',
+  'points',
+  'polygon',
+  'polyline',
+  'rectangle',
+  'skeleton',
+  'interval',
+  'tag',
+] as const;
 const INPUT_TYPES = ['checkbox', 'radio', 'number', 'text', 'select'] as const;
-const PALETTE = ['#2080c0', '#c06060', '#6080c0', '#406040', '#b83df5', '#fa3253', '#33ddff', '#ff6a4d', '#34d1b7', '#ddff33'];
+const PALETTE = [
+  '#2080c0',
+  '#c06060',
+  '#6080c0',
+  '#406040',
+  '#b83df5',
+  '#fa3253',
+  '#33ddff',
+  '#ff6a4d',
+  '#34d1b7',
+  '#ddff33',
+];
 
 export interface LabelOwner {
   project_id: number | null;
@@ -55,22 +78,33 @@ function attributes(ctx: Ctx, raw: Json[] | undefined, existing: AttributeRec[] 
 }
 
 /** Creates, updates and deletes labels from a `labels` list of a write request. */
-export function applyLabels(ctx: Ctx, raw: Json[] | undefined, owner: LabelOwner, parentId: number | null = null): void {
+export function applyLabels(
+  ctx: Ctx,
+  raw: Json[] | undefined,
+  owner: LabelOwner,
+  parentId: number | null = null,
+): void {
   const state = ctx.emu.state;
   const siblings = (): LabelRec[] =>
-    [...state.labels.values()].filter((l) => l.parent_id === parentId && (parentId !== null || (l.project_id === owner.project_id && l.task_id === owner.task_id)));
+    [...state.labels.values()].filter(
+      (l) =>
+        l.parent_id === parentId &&
+        (parentId !== null || (l.project_id === owner.project_id && l.task_id === owner.task_id)),
+    );
   for (const item of raw ?? []) {
     const o = asObject(item, 'labels');
     const id = optInt(o, 'id');
     const existing = id != null ? state.labels.get(id) : undefined;
-    if (id != null && !siblings().includes(existing as LabelRec)) throw badRequest({ labels: `Label ${id} does not belong to this object.` });
+    if (id != null && !siblings().includes(existing as LabelRec))
+      throw badRequest({ labels: `Label ${id} does not belong to this object.` });
     if (existing && optBool(o, 'deleted')) {
       deleteLabel(ctx, existing.id);
       continue;
     }
     const name = optString(o, 'name');
     if (existing) {
-      if (name !== undefined && name !== existing.name && siblings().some((l) => l.name === name)) throw badRequest({ labels: `Label "${name}" already exists.` });
+      if (name !== undefined && name !== existing.name && siblings().some((l) => l.name === name))
+        throw badRequest({ labels: `Label "${name}" already exists.` });
       existing.name = name ?? existing.name;
       existing.color = optString(o, 'color') ?? existing.color;
       existing.type = optEnum(o, 'type', LABEL_TYPES) ?? existing.type;
@@ -80,7 +114,8 @@ export function applyLabels(ctx: Ctx, raw: Json[] | undefined, owner: LabelOwner
       continue;
     }
     if (!name) throw badRequest({ labels: ['name: This field is required.'] });
-    if (siblings().some((l) => l.name === name)) throw badRequest({ labels: `Label "${name}" already exists.` });
+    if (siblings().some((l) => l.name === name))
+      throw badRequest({ labels: `Label "${name}" already exists.` });
     const newId = state.nextId('label');
     const label: LabelRec = {
       id: newId,
@@ -152,7 +187,8 @@ export function registerLabels(emu: Emulator): void {
       const state = ctx.emu.state;
       const q = ctx.query;
       let items = [...state.labels.values()].filter((l) => labelVisible(ctx, l));
-      if (q.get('parent_id') === null && q.get('parent') === null) items = items.filter((l) => l.parent_id === null);
+      if (q.get('parent_id') === null && q.get('parent') === null)
+        items = items.filter((l) => l.parent_id === null);
       const taskId = q.get('task_id');
       const jobId = q.get('job_id');
       const projectId = q.get('project_id');
@@ -167,7 +203,9 @@ export function registerLabels(emu: Emulator): void {
         items = items.filter((l) => ids.has(l.id));
       }
       if (projectId !== null) {
-        items = items.filter((l) => (l.parent_id === null ? l : state.labels.get(l.parent_id))?.project_id === Number(projectId));
+        items = items.filter(
+          (l) => (l.parent_id === null ? l : state.labels.get(l.parent_id))?.project_id === Number(projectId),
+        );
       }
       const s = new Serializer(ctx);
       list(ctx, items, spec, (l) => s.label(l));
@@ -183,7 +221,12 @@ export function registerLabels(emu: Emulator): void {
       requireLabelEditor(ctx, l);
       const body = asObject(await ctx.readJson());
       const top = l.parent_id === null ? l : ctx.emu.state.labels.get(l.parent_id)!;
-      applyLabels(ctx, [{ ...body, id: l.id }], { project_id: top.project_id, task_id: top.task_id }, l.parent_id);
+      applyLabels(
+        ctx,
+        [{ ...body, id: l.id }],
+        { project_id: top.project_id, task_id: top.task_id },
+        l.parent_id,
+      );
       ctx.json(200, new Serializer(ctx).label(l));
     })
     .add('DELETE', '/api/labels/:id', (ctx) => {

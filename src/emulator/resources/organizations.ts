@@ -33,9 +33,24 @@ function requireManager(ctx: Ctx, orgId: number, ownerOnly = false): void {
   throw forbidden();
 }
 
-function addMembership(ctx: Ctx, userId: number, orgId: number, role: Role, joined: boolean, invitation: string | null): MembershipRec {
+function addMembership(
+  ctx: Ctx,
+  userId: number,
+  orgId: number,
+  role: Role,
+  joined: boolean,
+  invitation: string | null,
+): MembershipRec {
   const id = ctx.emu.state.nextId('membership');
-  const m: MembershipRec = { id, user_id: userId, org_id: orgId, role, is_active: joined, joined_date: joined ? now() : null, invitation };
+  const m: MembershipRec = {
+    id,
+    user_id: userId,
+    org_id: orgId,
+    role,
+    is_active: joined,
+    joined_date: joined ? now() : null,
+    invitation,
+  };
   ctx.emu.state.memberships.set(id, m);
   return m;
 }
@@ -79,14 +94,23 @@ export function registerOrganizations(emu: Emulator): void {
   emu.router
     .add('GET', '/api/organizations', (ctx) => {
       const s = new Serializer(ctx);
-      list(ctx, [...ctx.emu.state.orgs.values()].filter((o) => visibleOrg(ctx, o)), orgSpec(ctx), (o) => s.org(o));
+      list(
+        ctx,
+        [...ctx.emu.state.orgs.values()].filter((o) => visibleOrg(ctx, o)),
+        orgSpec(ctx),
+        (o) => s.org(o),
+      );
     })
     .add('POST', '/api/organizations', async (ctx) => {
       const me = ctx.requireUser();
       const o = asObject(await ctx.readJson());
       const slug = reqString(o, 'slug');
-      if (!/^[-a-zA-Z0-9_]+$/.test(slug)) throw badRequest({ slug: 'Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.' });
-      if ([...ctx.emu.state.orgs.values()].some((x) => x.slug === slug)) throw badRequest({ slug: 'organization with this slug already exists.' });
+      if (!/^[-a-zA-Z0-9_]+$/.test(slug))
+        throw badRequest({
+          slug: 'Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.',
+        });
+      if ([...ctx.emu.state.orgs.values()].some((x) => x.slug === slug))
+        throw badRequest({ slug: 'organization with this slug already exists.' });
       const id = ctx.emu.state.nextId('org');
       const t = now();
       const org: OrgRec = {
@@ -94,7 +118,8 @@ export function registerOrganizations(emu: Emulator): void {
         slug,
         name: optString(o, 'name') ?? '',
         description: optString(o, 'description') ?? '',
-        contact: typeof o.contact === 'object' && o.contact !== null && !Array.isArray(o.contact) ? o.contact : {},
+        contact:
+          typeof o.contact === 'object' && o.contact !== null && !Array.isArray(o.contact) ? o.contact : {},
         owner_id: me.id,
         created_date: t,
         updated_date: t,
@@ -112,12 +137,14 @@ export function registerOrganizations(emu: Emulator): void {
       const o = asObject(await ctx.readJson());
       if (o.slug !== undefined) {
         const slug = reqString(o, 'slug');
-        if ([...ctx.emu.state.orgs.values()].some((x) => x.slug === slug && x.id !== org.id)) throw badRequest({ slug: 'organization with this slug already exists.' });
+        if ([...ctx.emu.state.orgs.values()].some((x) => x.slug === slug && x.id !== org.id))
+          throw badRequest({ slug: 'organization with this slug already exists.' });
         org.slug = slug;
       }
       org.name = optString(o, 'name') ?? org.name;
       org.description = optString(o, 'description') ?? org.description;
-      if (typeof o.contact === 'object' && o.contact !== null && !Array.isArray(o.contact)) org.contact = o.contact;
+      if (typeof o.contact === 'object' && o.contact !== null && !Array.isArray(o.contact))
+        org.contact = o.contact;
       org.updated_date = now();
       ctx.json(200, new Serializer(ctx).org(org));
     })
@@ -127,14 +154,18 @@ export function registerOrganizations(emu: Emulator): void {
       const state = ctx.emu.state;
       for (const p of [...state.projects.values()]) if (p.org_id === org.id) deleteProject(ctx, p);
       for (const t of [...state.tasks.values()]) if (t.org_id === org.id) deleteTask(ctx, t);
-      for (const m of [...state.memberships.values()]) if (m.org_id === org.id) state.memberships.delete(m.id);
-      for (const i of [...state.invitations.values()]) if (i.org_id === org.id) state.invitations.delete(i.key);
+      for (const m of [...state.memberships.values()])
+        if (m.org_id === org.id) state.memberships.delete(m.id);
+      for (const i of [...state.invitations.values()])
+        if (i.org_id === org.id) state.invitations.delete(i.key);
       state.orgs.delete(org.id);
       ctx.empty(204);
     })
     .add('GET', '/api/memberships', (ctx) => {
       const me = ctx.requireUser();
-      let items = [...ctx.emu.state.memberships.values()].filter((m) => m.is_active && (me.is_superuser || ctx.emu.state.membershipOf(me.id, m.org_id)));
+      let items = [...ctx.emu.state.memberships.values()].filter(
+        (m) => m.is_active && (me.is_superuser || ctx.emu.state.membershipOf(me.id, m.org_id)),
+      );
       const c = ctx.org;
       if (c.kind === 'org') items = items.filter((m) => m.org_id === c.org.id);
       const s = new Serializer(ctx);
@@ -151,7 +182,8 @@ export function registerOrganizations(emu: Emulator): void {
       getOrg(ctx, m.org_id);
       requireManager(ctx, m.org_id);
       const role = optEnum(asObject(await ctx.readJson()), 'role', ROLES);
-      if (role === 'owner' || m.role === 'owner') throw forbidden('The owner role cannot be assigned or changed.');
+      if (role === 'owner' || m.role === 'owner')
+        throw forbidden('The owner role cannot be assigned or changed.');
       if (role) m.role = role;
       ctx.json(200, new Serializer(ctx).membership(m));
     })
@@ -166,7 +198,13 @@ export function registerOrganizations(emu: Emulator): void {
     })
     .add('GET', '/api/invitations', (ctx) => {
       const me = ctx.requireUser();
-      let items = [...ctx.emu.state.invitations.values()].filter((i) => me.is_superuser || i.user_id === me.id || i.owner_id === me.id || ctx.emu.state.membershipOf(me.id, i.org_id));
+      let items = [...ctx.emu.state.invitations.values()].filter(
+        (i) =>
+          me.is_superuser ||
+          i.user_id === me.id ||
+          i.owner_id === me.id ||
+          ctx.emu.state.membershipOf(me.id, i.org_id),
+      );
       const c = ctx.org;
       if (c.kind === 'org') items = items.filter((i) => i.org_id === c.org.id);
       const s = new Serializer(ctx);
@@ -175,7 +213,8 @@ export function registerOrganizations(emu: Emulator): void {
     .add('POST', '/api/invitations', async (ctx) => {
       const me = ctx.requireUser();
       const c = ctx.org;
-      if (c.kind !== 'org') throw badRequest({ organization: 'Invitations can only be created in an organization context.' });
+      if (c.kind !== 'org')
+        throw badRequest({ organization: 'Invitations can only be created in an organization context.' });
       requireManager(ctx, c.org.id);
       const o = asObject(await ctx.readJson());
       const role = optEnum(o, 'role', ROLES);
@@ -184,10 +223,20 @@ export function registerOrganizations(emu: Emulator): void {
       const email = reqString(o, 'email');
       const user = [...ctx.emu.state.users.values()].find((u) => u.email === email);
       if (!user) throw badRequest({ email: 'The CVAT emulator can only invite registered users.' });
-      if (ctx.emu.state.membershipOf(user.id, c.org.id)) throw badRequest({ email: 'This user is already a member of the organization.' });
+      if (ctx.emu.state.membershipOf(user.id, c.org.id))
+        throw badRequest({ email: 'This user is already a member of the organization.' });
       const key = randomKey(32);
       const membership = addMembership(ctx, user.id, c.org.id, role, false, key);
-      const inv: InvitationRec = { key, created_date: now(), owner_id: me.id, role, user_id: user.id, org_id: c.org.id, accepted: false, membership_id: membership.id };
+      const inv: InvitationRec = {
+        key,
+        created_date: now(),
+        owner_id: me.id,
+        role,
+        user_id: user.id,
+        org_id: c.org.id,
+        accepted: false,
+        membership_id: membership.id,
+      };
       ctx.emu.state.invitations.set(key, inv);
       ctx.json(201, new Serializer(ctx).invitation(inv));
     })
@@ -231,6 +280,7 @@ export function registerOrganizations(emu: Emulator): void {
 function getInvitation(ctx: Ctx): InvitationRec {
   const me = ctx.requireUser();
   const inv = ctx.emu.state.invitations.get(ctx.params.key ?? '');
-  if (!inv || !(me.is_superuser || inv.user_id === me.id || ctx.emu.state.membershipOf(me.id, inv.org_id))) throw notFound();
+  if (!inv || !(me.is_superuser || inv.user_id === me.id || ctx.emu.state.membershipOf(me.id, inv.org_id)))
+    throw notFound();
   return inv;
 }

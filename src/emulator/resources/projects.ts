@@ -69,7 +69,9 @@ export function deleteProject(ctx: Ctx, p: ProjectRec): void {
 export function registerProjects(emu: Emulator): void {
   emu.router
     .add('GET', '/api/projects', (ctx) => {
-      const items = [...ctx.emu.state.projects.values()].filter((p) => canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id));
+      const items = [...ctx.emu.state.projects.values()].filter(
+        (p) => canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id),
+      );
       const s = new Serializer(ctx);
       list(ctx, items, projectSpec(ctx), (p) => s.project(p));
     })
@@ -109,7 +111,9 @@ export function registerProjects(emu: Emulator): void {
     })
     .add('GET', '/api/projects/:id/preview', (ctx) => {
       const p = getProject(ctx, ctx.param('id'));
-      const task = [...ctx.emu.state.tasks.values()].filter((t) => t.project_id === p.id && t.data).sort((a, b) => a.id - b.id)[0];
-      sendPreview(ctx, task ?? null);
+      const task = [...ctx.emu.state.tasks.values()]
+        .filter((t) => t.project_id === p.id && t.data)
+        .sort((a, b) => a.id - b.id)[0];
+      return sendPreview(ctx, task ?? null);
     });
 }

@@ -14,25 +14,45 @@ export function registerServer(emu: Emulator): void {
       (ctx) =>
         ctx.json(200, {
           name: 'Computer Vision Annotation Tool',
-          description: 'CVAT is completely re-designed and re-implemented version of Video Annotation Tool from Irvine, California. (served by the cvat-rx emulator)',
+          description:
+            'CVAT is completely re-designed and re-implemented version of Video Annotation Tool from Irvine, California. (served by the cvat-rx emulator)',
           version: EMULATED_VERSION,
           logo_url: ctx.abs('/static/logo.svg'),
           subtitle: 'Emulated by cvat-rx',
         }),
       { public: true },
     )
-    .add('GET', '/api/server/health', (ctx) => ctx.json(200, { status: 'ok', checks: { database: 'working', cache: 'working', storage: 'working' } }), { public: true })
+    .add(
+      'GET',
+      '/api/server/health',
+      (ctx) =>
+        ctx.json(200, {
+          status: 'ok',
+          checks: { database: 'working', cache: 'working', storage: 'working' },
+        }),
+      { public: true },
+    )
     .add('GET', '/api/server/plugins', (ctx) => ctx.json(200, { ANALYTICS: false, MODELS: false }))
     .add('GET', '/api/server/annotation/formats', (ctx) => {
-      const entry = (f: (typeof FORMATS)[number]) => ({ name: f.name, ext: f.ext, version: f.version, enabled: true, dimension: '2d' });
-      ctx.json(200, { importers: FORMATS.filter((f) => f.import).map(entry), exporters: FORMATS.filter((f) => f.export).map(entry) });
+      const entry = (f: (typeof FORMATS)[number]) => ({
+        name: f.name,
+        ext: f.ext,
+        version: f.version,
+        enabled: true,
+        dimension: '2d',
+      });
+      ctx.json(200, {
+        importers: FORMATS.filter((f) => f.import).map(entry),
+        exporters: FORMATS.filter((f) => f.export).map(entry),
+      });
     })
     .add('GET', '/api/server/share', (ctx) => {
       const root = ctx.emu.shareDir;
       if (!root) return ctx.json(200, []);
       const base = resolve(root);
       const dir = resolve(base, ctx.query.get('directory')?.replace(/^\/+/, '') ?? '');
-      if (dir !== base && !dir.startsWith(base + sep)) throw badRequest({ directory: 'The directory is outside of the share.' });
+      if (dir !== base && !dir.startsWith(base + sep))
+        throw badRequest({ directory: 'The directory is outside of the share.' });
       const search = ctx.query.get('search')?.toLowerCase();
       let names: string[];
       try {
@@ -44,7 +64,9 @@ export function registerServer(emu: Emulator): void {
         .filter((n) => !search || n.toLowerCase().startsWith(search))
         .map((n) => {
           const st = statSync(join(dir, n));
-          return st.isDirectory() ? { name: n, type: 'DIR', mime_type: 'DIR' } : { name: n, type: 'REG', mime_type: 'unknown' };
+          return st.isDirectory()
+            ? { name: n, type: 'DIR', mime_type: 'DIR' }
+            : { name: n, type: 'REG', mime_type: 'unknown' };
         });
       ctx.json(200, out);
     });

@@ -14,7 +14,8 @@ import { applyLabels, deleteLabel } from './labels';
 
 export function taskSpec(ctx: Ctx): ListSpec<TaskRec> {
   const state = ctx.emu.state;
-  const username = (id: number | null): string | null => (id === null ? null : (state.users.get(id)?.username ?? null));
+  const username = (id: number | null): string | null =>
+    id === null ? null : (state.users.get(id)?.username ?? null);
   return {
     fields: {
       id: (t) => t.id,
@@ -35,8 +36,31 @@ export function taskSpec(ctx: Ctx): ListSpec<TaskRec> {
       updated_date: (t) => t.updated_date,
       organization: (t) => t.org_id,
     },
-    simple: ['name', 'owner', 'assignee', 'status', 'project_id', 'project_name', 'subset', 'mode', 'dimension', 'media_type', 'tracker_link', 'validation_mode'],
-    search: ['name', 'owner', 'assignee', 'status', 'project_name', 'subset', 'mode', 'dimension', 'tracker_link'],
+    simple: [
+      'name',
+      'owner',
+      'assignee',
+      'status',
+      'project_id',
+      'project_name',
+      'subset',
+      'mode',
+      'dimension',
+      'media_type',
+      'tracker_link',
+      'validation_mode',
+    ],
+    search: [
+      'name',
+      'owner',
+      'assignee',
+      'status',
+      'project_name',
+      'subset',
+      'mode',
+      'dimension',
+      'tracker_link',
+    ],
   };
 }
 
@@ -52,13 +76,16 @@ export function createTask(ctx: Ctx, raw: unknown): TaskRec {
     if (!p) throw badRequest({ project_id: `Invalid pk "${projectId}" - object does not exist.` });
     getProject(ctx, projectId);
     if (ctx.org.kind === 'all') orgId = p.org_id;
-    if (p.org_id !== orgId) throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
-    if (optArray(o, 'labels')?.length) throw badRequest({ project_id: 'Task must have only one of Label set or project_id' });
+    if (p.org_id !== orgId)
+      throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
+    if (optArray(o, 'labels')?.length)
+      throw badRequest({ project_id: 'Task must have only one of Label set or project_id' });
   }
   const segmentSize = optInt(o, 'segment_size') ?? 0;
   const overlap = optInt(o, 'overlap') ?? null;
   if (segmentSize < 0) throw badRequest({ segment_size: 'Ensure this value is greater than or equal to 0.' });
-  if (overlap !== null && overlap < 0) throw badRequest({ overlap: 'Ensure this value is greater than or equal to 0.' });
+  if (overlap !== null && overlap < 0)
+    throw badRequest({ overlap: 'Ensure this value is greater than or equal to 0.' });
   const replicas = optInt(o, 'consensus_replicas') ?? 0;
   const id = state.nextId('task');
   const t = now();
@@ -115,7 +142,9 @@ export function deleteJobRecords(ctx: Ctx, j: JobRec): void {
 export function registerTasks(emu: Emulator): void {
   emu.router
     .add('GET', '/api/tasks', (ctx) => {
-      const items = [...ctx.emu.state.tasks.values()].filter((t) => canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id));
+      const items = [...ctx.emu.state.tasks.values()].filter(
+        (t) => canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id),
+      );
       const s = new Serializer(ctx);
       list(ctx, items, taskSpec(ctx), (t) => s.task(t));
     })
@@ -144,7 +173,8 @@ export function registerTasks(emu: Emulator): void {
       if (projectId !== undefined && projectId !== t.project_id) {
         if (projectId !== null) {
           const p = getProject(ctx, projectId);
-          if (p.org_id !== t.org_id) throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
+          if (p.org_id !== t.org_id)
+            throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
           for (const l of [...ctx.emu.state.labels.values()]) if (l.task_id === t.id) deleteLabel(ctx, l.id);
         }
         t.project_id = projectId;
@@ -155,7 +185,8 @@ export function registerTasks(emu: Emulator): void {
       if (dst !== undefined) t.target_storage = dst;
       const labels = optArray(o, 'labels');
       if (labels?.length) {
-        if (t.project_id !== null) throw badRequest({ labels: 'Cannot change labels of a task in a project.' });
+        if (t.project_id !== null)
+          throw badRequest({ labels: 'Cannot change labels of a task in a project.' });
         applyLabels(ctx, labels, { project_id: null, task_id: t.id });
       }
       t.updated_date = now();
@@ -174,10 +205,12 @@ export function registerTasks(emu: Emulator): void {
         if (t.data) return ctx.json(200, { state: 'Finished', message: '', progress: 1 });
         throw detail(404, 'Not found.');
       }
-      const state = { queued: 'Queued', started: 'Started', finished: 'Finished', failed: 'Failed' }[r.status];
+      const state = { queued: 'Queued', started: 'Started', finished: 'Finished', failed: 'Failed' }[
+        r.status
+      ];
       ctx.json(200, { state, message: r.message, progress: r.progress ?? 0 });
     })
     .add('GET', '/api/tasks/:id/preview', (ctx) => {
-      sendPreview(ctx, getTask(ctx, ctx.param('id')));
+      return sendPreview(ctx, getTask(ctx, ctx.param('id')));
     });
 }

@@ -1,6 +1,284 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { getJob, getProject, getTask, requireEditor } from '../access';
+import type { Ctx } from '../context';
+import { sendFile } from '../data/frames';
+import type { UploadedFile } from '../data/uploads';
+import { badRequest, detail, notImplemented } from '../errors';
+import {
+  readBackup,
+  restoreProject,
+  restoreTask,
+  writeProjectBackup,
+  writeTaskBackup,
+} from '../formats/backup';
+import { readAnnotations, taskView, writeDataset } from '../formats/dataset';
+import { exportFormat, importFormat } from '../formats/registry';
+import type { JsonObject, RequestRec } from '../model';
+import { enqueue, RequestFailure, rqId } from '../requests';
+import { replaceAnnotations } from '../annotations';
 import type { Emulator } from '../server';
 
-/** Dataset export/import and backups (filled in by formats/). */
+type Resource = 'projects' | 'tasks' | 'jobs';
+const TARGET: Record<Resource, string> = { projects: 'project', tasks: 'task', jobs: 'job' };
+
+let exportCounter = 0;
+
+function exportPath(ctx: Ctx): string {
+  const dir = join(ctx.emu.state.tempDir, 'exports');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${++exportCounter}.zip`);
+}
+
+const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '_').replace(/\..*/, '');
+
+function bool(v: string | null, fallback: boolean): boolean {
+  if (v === null || v === '') return fallback;
+  return v === 'true' || v === 'True' || v === '1';
+}
+
+/** Resolves the object and its organization, checking the caller may read it. */
+function target(
+  ctx: Ctx,
+  resource: Resource,
+): {
+  id: number;
+  orgId: number | null;
+  projectId: number | null;
+  taskId: number | null;
+  jobId: number | null;
+  name: string;
+} {
+  const id = ctx.param('id');
+  if (resource === 'projects') {
+    const p = getProject(ctx, id);
+    return { id, orgId: p.org_id, projectId: id, taskId: null, jobId: null, name: p.name };
+  }
+  if (resource === 'tasks') {
+    const t = getTask(ctx, id);
+    return { id, orgId: t.org_id, projectId: t.project_id, taskId: id, jobId: null, name: t.name };
+  }
+  const j = getJob(ctx, id);
+  const t = ctx.emu.state.tasks.get(j.task_id)!;
+  return { id, orgId: t.org_id, projectId: t.project_id, taskId: t.id, jobId: id, name: `job_${id}` };
+}
+
+function checkLocation(ctx: Ctx): void {
+  const loc = ctx.query.get('location');
+  if (loc === 'cloud_storage') throw notImplemented('cloud storage locations');
+}
+
+function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): void {
+  checkLocation(ctx);
+  const t = target(ctx, resource);
+  const format = kind === 'dataset' ? ctx.query.get('format') : null;
+  if (kind === 'dataset' && !exportFormat(format)) {
+    throw badRequest(
+      `Unknown format specified for the request: ${String(format)}. The CVAT emulator exports "CVAT for images 1.1" and "COCO 1.0".`,
+    );
+  }
+  const saveImages = bool(ctx.query.get('save_images'), false);
+  const user = ctx.requireUser();
+  const id = rqId({
+    action: 'export',
+    target: TARGET[resource],
+    target_id: t.id,
+    subresource: kind === 'dataset' ? (saveImages ? 'dataset' : 'annotations') : 'backup',
+    format,
+    user_id: user.id,
+  });
+  const filename =
+    ctx.query.get('filename') ||
+    `${TARGET[resource]}_${t.name.replace(/[^\w.-]+/g, '_')}_${kind}_${stamp()}${format ? `_${format.replace(/[^\w]+/g, '_')}` : ''}.zip`;
+  const emu = ctx.emu;
+  const rq = enqueue(
+    ctx,
+    id,
+    {
+      type: `export:${kind === 'dataset' ? (saveImages ? 'dataset' : 'annotations') : 'backup'}`,
+      target: TARGET[resource],
+      project_id: t.projectId,
+      task_id: t.taskId,
+      job_id: t.jobId,
+      org_id: t.orgId,
+      format,
+    },
+    async (progress) => {
+      const file = exportPath(ctx);
+      await progress(0.1, 'Preparing the export');
+      if (kind === 'backup') {
+        if (resource === 'projects') await writeProjectBackup(ctx, emu.state.projects.get(t.id)!, file);
+        else await writeTaskBackup(ctx, emu.state.tasks.get(t.id)!, file);
+      } else {
+        const views =
+          resource === 'projects'
+            ? [...emu.state.tasks.values()]
+                .filter((x) => x.project_id === t.id && x.data)
+                .map((x) => taskView(ctx, x))
+            : resource === 'tasks'
+              ? [taskView(ctx, emu.state.tasks.get(t.id)!)]
+              : [taskView(ctx, emu.state.tasks.get(t.taskId!)!, emu.state.jobs.get(t.id)!)];
+        await writeDataset(file, format!, views, saveImages);
+      }
+      return {
+        result_file: file,
+        result_filename: filename,
+        result_path: `/api/${resource}/${t.id}/${kind}/download?rq_id=${encodeURIComponent(id)}`,
+      };
+    },
+  );
+  ctx.json(202, { rq_id: rq.id });
+}
+
+async function download(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): Promise<void> {
+  target(ctx, resource);
+  const rqIdValue = ctx.query.get('rq_id');
+  if (!rqIdValue) throw badRequest({ rq_id: 'This field is required.' });
+  const rq = ctx.emu.state.requests.get(rqIdValue);
+  if (
+    !rq ||
+    rq.owner_id !== ctx.requireUser().id ||
+    !rq.result_path?.startsWith(`/api/${resource}/${ctx.param('id')}/${kind}/`)
+  )
+    throw detail(404, 'Not found.');
+  if (rq.status !== 'finished' || !rq.result_file) throw badRequest('The export has not finished yet.');
+  const name = rq.result_filename ?? 'export.zip';
+  await sendFile(ctx, rq.result_file, 'application/zip', statSync(rq.result_file).size, {
+    'Content-Disposition': `attachment; filename="${name.replace(/"/g, '')}"`,
+  });
+}
+
+function pickFile(files: UploadedFile[], params: JsonObject): UploadedFile {
+  const wanted = typeof params.filename === 'string' ? params.filename : undefined;
+  const f = (wanted ? files.find((x) => x.name === wanted) : undefined) ?? files[0];
+  if (!f) throw badRequest('No file was uploaded.');
+  return f;
+}
+
+const ALIASES: Record<string, string> = {
+  'CVAT XML 1.1': 'CVAT 1.1',
+  'CVAT for images 1.1': 'CVAT 1.1',
+  'CVAT for video 1.1': 'CVAT 1.1',
+};
+
+function importAnnotations(
+  ctx: Ctx,
+  resource: 'tasks' | 'jobs',
+  files: UploadedFile[],
+  params: JsonObject,
+): RequestRec {
+  const t = target(ctx, resource);
+  const rawFormat = typeof params.format === 'string' ? params.format : null;
+  const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
+  if (!importFormat(format))
+    throw badRequest(
+      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
+    );
+  const file = pickFile(files, params);
+  const id = rqId({
+    action: 'import',
+    target: TARGET[resource],
+    target_id: t.id,
+    subresource: 'annotations',
+  });
+  return enqueue(
+    ctx,
+    id,
+    {
+      type: 'import:annotations',
+      target: TARGET[resource],
+      project_id: t.projectId,
+      task_id: t.taskId,
+      job_id: t.jobId,
+      org_id: t.orgId,
+      format: rawFormat,
+    },
+    async (progress) => {
+      const task = ctx.emu.state.tasks.get(t.taskId!);
+      if (!task?.data) throw new RequestFailure('The task has no data.');
+      const job = t.jobId === null ? undefined : ctx.emu.state.jobs.get(t.jobId);
+      const view = taskView(ctx, task, job);
+      await progress(0.3, 'Reading the annotation file');
+      const data = await readAnnotations(view, format!, file.path);
+      for (const k of ['tags', 'shapes', 'tracks'] as const) for (const o of data[k]) o.source ??= 'file';
+      replaceAnnotations(ctx, { task, job }, data);
+    },
+  );
+}
+
 export function registerTransfers(emu: Emulator): void {
-  void emu;
+  for (const resource of ['projects', 'tasks', 'jobs'] as const) {
+    emu.router
+      .add('POST', `/api/${resource}/:id/dataset/export`, (ctx) => startExport(ctx, resource, 'dataset'))
+      .add('GET', `/api/${resource}/:id/dataset/download`, (ctx) => download(ctx, resource, 'dataset'));
+    if (resource !== 'jobs') {
+      emu.router
+        .add('POST', `/api/${resource}/:id/backup/export`, (ctx) => startExport(ctx, resource, 'backup'))
+        .add('GET', `/api/${resource}/:id/backup/download`, (ctx) => download(ctx, resource, 'backup'));
+    }
+  }
+  // Annotation imports: Upload-Start / TUS / Upload-Finish, or one multipart request with annotation_file.
+  for (const resource of ['tasks', 'jobs'] as const) {
+    const key = (ctx: Ctx): string => `${resource}-annotations:${ctx.param('id')}`;
+    emu.router
+      .add('POST', `/api/${resource}/:id/annotations`, async (ctx) => {
+        checkLocation(ctx);
+        const t = target(ctx, resource);
+        const task = ctx.emu.state.tasks.get(t.taskId!)!;
+        requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+        await ctx.emu.uploads.post(ctx, {
+          key: key(ctx),
+          finish: (c, files, params) => importAnnotations(c, resource, files, params),
+        });
+      })
+      .add('HEAD', `/api/${resource}/:id/annotations/:file`, (ctx) => {
+        target(ctx, resource);
+        ctx.emu.uploads.tusHead(ctx, key(ctx));
+      })
+      .add('PATCH', `/api/${resource}/:id/annotations/:file`, async (ctx) => {
+        target(ctx, resource);
+        await ctx.emu.uploads.tusPatch(ctx, key(ctx));
+      });
+  }
+  emu.router.add('POST', '/api/projects/:id/dataset', (ctx) => {
+    getProject(ctx, ctx.param('id'));
+    throw notImplemented('project dataset import (import annotations into a task or job instead)');
+  });
+  // Backup restores: the uploaded file gets a server-chosen name, echoed in Upload-Filename.
+  for (const resource of ['tasks', 'projects'] as const) {
+    const key = (ctx: Ctx): string => `${resource}-backup:${ctx.requireUser().id}`;
+    emu.router
+      .add('POST', `/api/${resource}/backup`, async (ctx) => {
+        checkLocation(ctx);
+        await ctx.emu.uploads.post(ctx, {
+          key: key(ctx),
+          uniqueNames: true,
+          finish: (c, files, params) => {
+            const file = pickFile(files, params);
+            const orgId = c.emu.orgs.createIn(c);
+            const id = rqId({
+              action: 'import',
+              target: TARGET[resource],
+              id: file.name.replace(/\.zip$/, ''),
+              subresource: 'backup',
+            });
+            return enqueue(
+              c,
+              id,
+              { type: 'import:backup', target: TARGET[resource], org_id: orgId },
+              async (progress) => {
+                const entries = await readBackup(file.path);
+                await progress(0.2, 'Restoring the backup');
+                const dir = join(dirname(file.path), 'restored');
+                if (resource === 'tasks')
+                  return { result_id: (await restoreTask(c, entries, '', dir, null, orgId)).id };
+                return { result_id: (await restoreProject(c, entries, dir, orgId)).id };
+              },
+            );
+          },
+        });
+      })
+      .add('HEAD', `/api/${resource}/backup/:file`, (ctx) => ctx.emu.uploads.tusHead(ctx, key(ctx)))
+      .add('PATCH', `/api/${resource}/backup/:file`, (ctx) => ctx.emu.uploads.tusPatch(ctx, key(ctx)));
+  }
 }

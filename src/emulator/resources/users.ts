@@ -36,7 +36,11 @@ export function registerUsers(emu: Emulator): void {
       let items = [...ctx.emu.state.users.values()];
       const c = ctx.org;
       if (c.kind === 'org') {
-        const members = new Set([...ctx.emu.state.memberships.values()].filter((m) => m.org_id === c.org.id && m.is_active).map((m) => m.user_id));
+        const members = new Set(
+          [...ctx.emu.state.memberships.values()]
+            .filter((m) => m.org_id === c.org.id && m.is_active)
+            .map((m) => m.user_id),
+        );
         items = items.filter((u) => members.has(u.id));
       }
       const s = new Serializer(ctx);

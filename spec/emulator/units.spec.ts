@@ -1,0 +1,108 @@
+import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync, crc32 } from 'node:zlib';
+import { imageInfo } from '../../src/emulator/data/media';
+import { parseMultipart } from '../../src/emulator/data/multipart';
+import { readZip, zipBuffers } from '../../src/emulator/data/zip';
+import { evaluate } from '../../src/emulator/jsonlogic';
+import { parseXml } from '../../src/emulator/formats/xml';
+import { bmp, gif, jpeg, png } from './helpers';
+
+describe('emulator units', () => {
+  it('reads image sizes from PNG, JPEG, GIF, BMP, WebP headers and rejects other data', () => {
+    expect(imageInfo(png(3, 4))).toMatchObject({ width: 3, height: 4, mime: 'image/png' });
+    expect(imageInfo(jpeg(1920, 1080))).toMatchObject({ width: 1920, height: 1080, mime: 'image/jpeg' });
+    expect(imageInfo(gif(5, 6))).toMatchObject({ width: 5, height: 6, mime: 'image/gif' });
+    expect(imageInfo(bmp(7, 8))).toMatchObject({ width: 7, height: 8, mime: 'image/bmp' });
+    const webp = Buffer.alloc(30);
+    webp.write('RIFF', 0, 'latin1');
+    webp.write('WEBPVP8X', 8, 'latin1');
+    webp.writeUIntLE(99, 24, 3);
+    webp.writeUIntLE(49, 27, 3);
+    expect(imageInfo(webp)).toMatchObject({ width: 100, height: 50, mime: 'image/webp' });
+    expect(imageInfo(Buffer.from('not an image at all'))).toBeNull();
+  });
+
+  it('reads STORE and DEFLATE zip entries', () => {
+    const stored = readZip(zipBuffers([{ name: 'a.txt', data: Buffer.from('hello') }]));
+    expect(stored[0]!.read().toString()).toBe('hello');
+    // Hand-built DEFLATE archive.
+    const data = Buffer.from('deflated '.repeat(50));
+    const comp = deflateRawSync(data);
+    const name = Buffer.from('d.txt');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc32(data) >>> 0, 14);
+    local.writeUInt32LE(comp.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(comp.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    const cdOffset = local.length + name.length + comp.length;
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(1, 8);
+    end.writeUInt16LE(1, 10);
+    end.writeUInt32LE(central.length + name.length, 12);
+    end.writeUInt32LE(cdOffset, 16);
+    const zip = Buffer.concat([local, name, comp, central, name, end]);
+    expect(readZip(zip)[0]!.read().equals(data)).toBe(true);
+  });
+
+  it('parses multipart bodies split at any byte, writing files to disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-'));
+    try {
+      const boundary = 'XyZ123';
+      const file = Buffer.concat([Buffer.from('\r\n--XyZ12'), Buffer.alloc(3000, 7)]);
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image_quality"\r\n\r\n70\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="client_files[0]"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
+        file,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      for (const size of [1, 7, 64, 4096]) {
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < body.length; i += size) chunks.push(body.subarray(i, i + size));
+        const res = await parseMultipart(
+          Readable.from(chunks) as unknown as IncomingMessage,
+          boundary,
+          (_f, name) => join(dir, `${size}-${name}`),
+        );
+        expect(res.fields).toEqual([['image_quality', '70']]);
+        expect(res.files).toHaveLength(1);
+        expect(readFileSync(res.files[0]!.path).equals(file)).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('evaluates JSON Logic like CVAT', () => {
+    const data: Record<string, unknown> = { name: 'Alpha', id: 3, owner: null };
+    const v = (n: string): unknown => data[n];
+    expect(evaluate({ and: [{ '==': [{ var: 'id' }, '3'] }, { in: ['alp', { var: 'name' }] }] }, v)).toBe(
+      true,
+    );
+    expect(evaluate({ '!!': { var: 'owner' } }, v)).toBe(false);
+    expect(evaluate({ '>': [{ var: 'owner' }, 1] }, v)).toBe(false);
+    expect(() => evaluate({ xor: [1, 2] }, v)).toThrow(/Unsupported/);
+  });
+
+  it('parses XML with entities and self-closing tags', () => {
+    const doc = parseXml('<?xml version="1.0"?><a x="1 &amp; 2"><b/><c>t &lt; u</c></a>');
+    const a = doc.children[0]!;
+    expect(a.attrs.x).toBe('1 & 2');
+    expect(a.children.map((c) => c.name)).toEqual(['b', 'c']);
+    expect(a.children[1]!.text).toBe('t < u');
+  });
+});
