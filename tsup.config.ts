@@ -1,14 +1,33 @@
 import { defineConfig } from 'tsup';
 
-// Each entry is a public subpath of the package (see "exports" in package.json).
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  tsconfig: 'tsconfig.build.json',
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-  treeshake: true,
-  target: 'es2022',
-});
+// Each library entry is a public subpath of the package (see "exports" in package.json):
+// the browser-safe root, the generated models, and the Node-only adapters and emulator.
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      models: 'src/models/index.ts',
+      node: 'src/node/index.ts',
+      emulator: 'src/emulator/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    tsconfig: 'tsconfig.build.json',
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    treeshake: true,
+    target: 'es2022',
+  },
+  {
+    // The command line: one ESM file that bin/cvat-rx.js loads.
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    dts: false,
+    tsconfig: 'tsconfig.build.json',
+    sourcemap: true,
+    clean: false,
+    splitting: false,
+    target: 'es2022',
+  },
+]);

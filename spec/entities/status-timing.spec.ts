@@ -4,6 +4,8 @@ import { makeClient } from '../../src/client';
 import type { PollingOptions } from '../../src/client';
 import { makeTask } from '../../src/entities/task';
 import { TimeoutError } from '../../src/errors';
+import { TaskRead } from '../../src/models';
+import { decodeOrThrow } from '../../src/transport/decode';
 import type { Handler, TransportEvent } from '../../src/transport/types';
 import * as s from '../client/samples';
 
@@ -33,7 +35,7 @@ function setup(scheduler: TestScheduler, states: readonly string[], polling: Pol
     host: s.HOST,
     config: { backend, polling: { jitter: 'none', scheduler, ...polling } },
   });
-  const task = makeTask(client.context, s.task(1));
+  const task = makeTask(client.context, decodeOrThrow(TaskRead, s.task(1)));
   return { polls, task };
 }
 

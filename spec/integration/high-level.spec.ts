@@ -69,7 +69,15 @@ describe('the high-level client against the emulator', () => {
     shareDir = mkdtempSync(join(tmpdir(), 'cvat-rx-share-'));
     writeFileSync(join(shareDir, 'a.png'), png(8, 6));
     writeFileSync(join(shareDir, 'b.png'), png(8, 6));
-    server = await startEmulator({ port: 0, shareDir, processingDelayMs: 5 });
+    server = await startEmulator({
+      port: 0,
+      shareDir,
+      processingDelayMs: 5,
+      users: [
+        { username: 'admin', password: 'admin', is_superuser: true, email: 'admin@example.org' },
+        { username: 'worker', password: 'worker', email: 'worker@example.org' },
+      ],
+    });
     const anonymous = makeClient({
       host: server.url,
       config: { transport: { interceptors: [log.interceptor] }, logger: { warn: () => undefined } },
@@ -188,6 +196,34 @@ describe('the high-level client against the emulator', () => {
       // Members of the organization: the owner.
       const members = await lastValueFrom(org.members().pipe(toArray()));
       expect(members.map((m) => m.user.username)).toEqual(['admin']);
+    });
+  });
+
+  describe('memberships and invitations', () => {
+    it('an invitation is accepted by the invitee, who then appears among the members', async () => {
+      const org = await firstValueFrom(client.organizations.create({ slug: 'team', name: 'Team' }));
+      const invitation = await firstValueFrom(
+        client.withOrganization('team').invitations.create({ email: 'worker@example.org', role: 'worker' }),
+      );
+      expect(invitation.role).toBe('worker');
+      await firstValueFrom(invitation.resend());
+
+      const worker = await firstValueFrom(
+        makeClient({ host: server.url }).login({ username: 'worker', password: 'worker' }),
+      );
+      const mine = await lastValueFrom(worker.invitations.list().pipe(toArray()));
+      expect(mine.map((i) => i.id)).toEqual([invitation.id]);
+      await expect(firstValueFrom(mine[0]!.accept())).resolves.toEqual({ organization_slug: 'team' });
+
+      const members = await lastValueFrom(org.members({ sort: 'id' }).pipe(toArray()));
+      expect(members.map((m) => [m.user.username, m.role])).toEqual([
+        ['admin', 'owner'],
+        ['worker', 'worker'],
+      ]);
+      const promoted = await firstValueFrom(members[1]!.update({ role: 'supervisor' }));
+      expect(promoted.role).toBe('supervisor');
+      await firstValueFrom(promoted.remove());
+      expect((await lastValueFrom(org.members().pipe(toArray()))).length).toBe(1);
     });
   });
 
