@@ -34,6 +34,7 @@ export async function parseMultipart(
   let field = '';
   let file: { stream: WriteStream; entry: MultipartResult['files'][number] } | null = null;
   let value: Buffer[] = [];
+  let fileError: Error | undefined;
   let valueSize = 0;
 
   const emit = async (data: Buffer): Promise<void> => {
@@ -52,7 +53,8 @@ export async function parseMultipart(
       const f = file;
       file = null;
       f.stream.end();
-      await once(f.stream, 'close');
+      if (!f.stream.closed) await once(f.stream, 'close');
+      if (fileError) throw fileError;
       result.files.push(f.entry);
     } else {
       result.fields.push([field, Buffer.concat(value).toString('utf8')]);
@@ -97,7 +99,9 @@ export async function parseMultipart(
           const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
           if (filename !== undefined) {
             const path = placeFile(field, filename);
-            file = { stream: createWriteStream(path), entry: { field, filename, path, size: 0 } };
+            const stream = createWriteStream(path);
+            stream.on('error', (e) => (fileError = e));
+            file = { stream, entry: { field, filename, path, size: 0 } };
           }
           state = 'body';
         } else if (state === 'body') {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { Ctx } from '../context';
@@ -144,7 +144,8 @@ export class Uploads {
       throw new HttpError(409, { detail: 'File with same name already exists' }, TUS_HEADERS);
     }
     mkdirSync(dirname(path), { recursive: true });
-    createWriteStream(path).end();
+    // Synchronously, so that a quick first PATCH cannot race with (and be truncated by) the creation.
+    closeSync(openSync(path, 'w'));
     const id = randomUUID();
     session.tus.set(id, { id, name: filename, path, length, offset: 0, busy: false });
     if (length === 0) session.files.set(filename, { name: filename, path });
@@ -178,6 +179,8 @@ export class Uploads {
     }
     f.busy = true;
     const out = createWriteStream(f.path, { flags: 'r+', start: offset });
+    let writeError: Error | undefined;
+    out.on('error', (e) => (writeError = e));
     let written = 0;
     let tooLarge = false;
     try {
@@ -193,7 +196,7 @@ export class Uploads {
       // The client went away: keep what arrived, the next HEAD reports it.
     } finally {
       out.end();
-      await once(out, 'close').catch(() => undefined);
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       f.offset = offset + written;
       f.busy = false;
     }
