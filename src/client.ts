@@ -79,6 +79,7 @@ export class CvatClient implements Repositories {
       polling: config.polling ?? {},
       logger,
       statusLoops: new StatusLoopRegistry<RequestStatus>(),
+      ...(config.platform ? { platform: config.platform } : {}),
     });
     this.api = new ApiClient(transport);
     const repositories = makeRepositories(this.context);

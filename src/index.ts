@@ -1,5 +1,51 @@
+// The package root: browser-safe. Node-only parts live behind `cvat-rx/node` and `cvat-rx/emulator`;
+// the generated io-ts codecs are also available on their own as `cvat-rx/models`.
 export * from './errors';
-export { Configuration } from './transport/configuration';
-export type { ConfigurationInit, OrganizationMode } from './transport/configuration';
-export { Transport } from './transport/transport';
+
+// The high-level client.
+export { makeClient, connect, CvatClient, TESTED_SERVER_VERSION } from './client';
+export type {
+  ClientConfig,
+  ClientOptions,
+  Credentials,
+  PasswordCredentials,
+  TokenCredentials,
+  Logger,
+  PollingOptions,
+  ServerVersionCheck,
+} from './client';
+export type * from './entities';
+export type * from './repositories';
+
+// Server requests (rq_id) and lists.
+export * from './lifecycle';
+export * from './pagination';
+
+// Uploads, downloads and progress.
+export * from './transfer';
+
+// The generated low-level API. Its io-ts models are the `cvat-rx/models` subpath (entity names such
+// as `Task` and `Label` would otherwise clash with schema names).
+export * from './api/generated';
+export { BaseApi } from './api/runtime';
+export type { ApiEvent, CallData, CallOptions, CallResult, OperationSpec } from './api/runtime';
+
+// The transport.
+export {
+  Transport,
+  Configuration,
+  DEFAULT_RETRY,
+  DEFAULT_TIMEOUTS,
+  Session,
+  decodeOrThrow,
+  redactUrl,
+  parseRetryAfter,
+} from './transport';
+export type {
+  TransportOptions,
+  RequestOptions,
+  ConfigurationInit,
+  OrganizationMode,
+  DecodeContext,
+} from './transport';
 export type * from './transport/types';

@@ -59,6 +59,10 @@ describe('emulator: authentication', () => {
     expect(byEmail.status).toBe(200);
     const token = new Api(emu.url, { Authorization: `Token ${String(obj(r.body).key)}` });
     expect(obj((await token.get('/api/users/self')).body).username).toBe('alice');
+    const form = await anon.call('POST', '/api/auth/login', {
+      body: new URLSearchParams({ username: 'alice', password: 'secret' }),
+    });
+    expect(form.status).toBe(200);
     const bad = await anon.post('/api/auth/login', { username: 'alice', password: 'x' });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ non_field_errors: ['Unable to log in with provided credentials.'] });

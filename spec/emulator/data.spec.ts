@@ -53,6 +53,8 @@ describe('emulator: frames, chunks, meta and annotations', () => {
   it('serves chunks as zip archives of frames (task number, job index)', async () => {
     const c = await api.get(`/api/tasks/${String(task.id)}/data?type=chunk&number=1&quality=original`);
     expect(c.headers.get('content-type')).toBe('application/zip');
+    expect(c.headers.get('x-checksum')).toMatch(/^\d+$/);
+    expect(c.headers.get('x-updated-date')).toEqual(expect.any(String));
     const entries = readZip(c.bytes);
     expect(entries.map((e) => e.name)).toEqual(['000002.png', '000003.png']);
     expect(entries[1]!.read().equals(images[3]![1])).toBe(true);

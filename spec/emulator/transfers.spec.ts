@@ -514,4 +514,40 @@ describe('emulator: exports, imports and backups', () => {
     const doc = JSON.parse(coco[0]!.read().toString()) as Obj;
     expect((doc.annotations as Obj[]).length).toBe(1);
   });
+
+  it('imports a project dataset (COCO and CVAT XML with images) as new tasks with annotations', async () => {
+    const project = obj((await api.post('/api/projects', { name: 'src', labels: [{ name: 'car' }] })).body);
+    const t = await api.taskWithImages({ name: 'in project', project_id: project.id }, [
+      ['p/1.png', png(5, 5)],
+      ['p/2.png', png(6, 6)],
+    ]);
+    const label = results((await api.get(`/api/labels?project_id=${String(project.id)}`)).body)[0]!;
+    await api.put(`/api/tasks/${String(t.id)}/annotations`, {
+      shapes: [{ type: 'rectangle', frame: 1, label_id: label.id, points: [1, 1, 3, 3] }],
+    });
+    for (const format of ['COCO 1.0', 'CVAT for images 1.1']) {
+      const { zip } = await exportAndDownload(
+        `/api/projects/${String(project.id)}/dataset/export?format=${encodeURIComponent(format)}&save_images=true`,
+      );
+      const target = obj((await api.post('/api/projects', { name: 'dst', labels: [{ name: 'car' }] })).body);
+      const form = new FormData();
+      form.append('dataset_file', new Blob([new Uint8Array(zip)]), 'ds.zip');
+      const importFormat = format === 'COCO 1.0' ? format : 'CVAT 1.1';
+      const r = await api.call(
+        'POST',
+        `/api/projects/${String(target.id)}/dataset/?format=${encodeURIComponent(importFormat)}`,
+        { body: form },
+      );
+      expect(r.status).toBe(202);
+      const rq = await api.wait(obj(r.body).rq_id as string);
+      expect([rq.status, rq.message]).toEqual(['finished', '']);
+      const tasks = results((await api.get(`/api/tasks?project_id=${String(target.id)}`)).body);
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]!.size).toBe(2);
+      const ann = obj((await api.get(`/api/tasks/${String(tasks[0]!.id)}/annotations`)).body);
+      expect((ann.shapes as Obj[]).map((s) => [s.type, s.frame, s.points])).toEqual([
+        ['rectangle', 1, [1, 1, 3, 3]],
+      ]);
+    }
+  });
 });

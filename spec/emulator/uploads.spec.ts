@@ -140,11 +140,13 @@ describe('emulator: task data uploads', () => {
     const head = await api.call('HEAD', location);
     expect(head.headers.get('upload-offset')).toBe(String(data.length));
     expect(head.headers.get('upload-length')).toBe(String(data.length));
+    // Upload-Finish with urlencoded data fields, as form-posting clients send them.
     const fin = await api.call('POST', `/api/tasks/${id}/data/`, {
-      json: { image_quality: 70 },
+      body: new URLSearchParams({ image_quality: '55' }),
       headers: { 'Upload-Finish': 'true' },
     });
     expect((await api.wait(obj(fin.body).rq_id as string)).status).toBe('finished');
+    expect(obj((await api.get(`/api/tasks/${id}/data/meta`)).body).image_quality).toBe(55);
     const frame = await api.get(`/api/tasks/${id}/data?type=frame&number=0&quality=original`);
     expect(frame.headers.get('content-type')).toBe('image/png');
     expect(createHash('sha256').update(frame.bytes).digest('hex')).toBe(

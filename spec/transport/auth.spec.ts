@@ -11,7 +11,9 @@ useNock();
 /** Records the headers of every request nock sees for the host. */
 function recordHeaders(scope: nock.Scope): Array<Record<string, string | string[] | undefined>> {
   const seen: Array<Record<string, string | string[] | undefined>> = [];
-  scope.on('request', (req: { headers: Record<string, string | string[] | undefined> }) => seen.push({ ...req.headers }));
+  scope.on('request', (req: { headers: Record<string, string | string[] | undefined> }) =>
+    seen.push({ ...req.headers }),
+  );
   return seen;
 }
 
@@ -22,10 +24,17 @@ const LOGIN_COOKIES = [
 
 describe('authentication headers', () => {
   it('basic: Authorization: Basic base64(user:password)', async () => {
-    const scope = nock(HOST, { reqheaders: { authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}` } })
+    const scope = nock(HOST, {
+      reqheaders: { authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}` },
+    })
       .get('/api/users/self')
       .reply(200, {});
-    await lastValueFrom(makeTransport({ username: 'admin', password: 's3cret' }).request({ method: 'GET', url: '/api/users/self' }));
+    await lastValueFrom(
+      makeTransport({ username: 'admin', password: 's3cret' }).request({
+        method: 'GET',
+        url: '/api/users/self',
+      }),
+    );
     expect(scope.isDone()).toBe(true);
   });
 
@@ -34,14 +43,20 @@ describe('authentication headers', () => {
   });
 
   it('legacy token: Authorization: Token <key>', async () => {
-    const scope = nock(HOST, { reqheaders: { authorization: 'Token legacy-key' } }).get('/api/tasks').reply(200, {});
+    const scope = nock(HOST, { reqheaders: { authorization: 'Token legacy-key' } })
+      .get('/api/tasks')
+      .reply(200, {});
     await lastValueFrom(makeTransport({ token: 'legacy-key' }).request({ method: 'GET', url: '/api/tasks' }));
     expect(scope.isDone()).toBe(true);
   });
 
   it('personal access token: Authorization: Bearer <token>', async () => {
-    const scope = nock(HOST, { reqheaders: { authorization: 'Bearer pat-value' } }).get('/api/tasks').reply(200, {});
-    await lastValueFrom(makeTransport({ accessToken: 'pat-value' }).request({ method: 'GET', url: '/api/tasks' }));
+    const scope = nock(HOST, { reqheaders: { authorization: 'Bearer pat-value' } })
+      .get('/api/tasks')
+      .reply(200, {});
+    await lastValueFrom(
+      makeTransport({ accessToken: 'pat-value' }).request({ method: 'GET', url: '/api/tasks' }),
+    );
     expect(scope.isDone()).toBe(true);
   });
 
@@ -60,9 +75,15 @@ describe('authentication headers', () => {
   });
 
   it('withoutAuth sends no credentials', async () => {
-    const scope = nock(HOST, { badheaders: ['authorization'] }).get('/api/server/about').reply(200, {});
+    const scope = nock(HOST, { badheaders: ['authorization'] })
+      .get('/api/server/about')
+      .reply(200, {});
     await lastValueFrom(
-      makeTransport({ accessToken: 'pat' }).request({ method: 'GET', url: '/api/server/about', withoutAuth: true }),
+      makeTransport({ accessToken: 'pat' }).request({
+        method: 'GET',
+        url: '/api/server/about',
+        withoutAuth: true,
+      }),
     );
     expect(scope.isDone()).toBe(true);
   });
@@ -83,9 +104,15 @@ describe('authentication headers', () => {
   });
 
   it('keeps an Authorization header the request already has', async () => {
-    const scope = nock(HOST, { reqheaders: { authorization: 'Token mine' } }).get('/x').reply(200);
+    const scope = nock(HOST, { reqheaders: { authorization: 'Token mine' } })
+      .get('/x')
+      .reply(200);
     await lastValueFrom(
-      makeTransport({ accessToken: 'pat' }).request({ method: 'GET', url: '/x', headers: { authorization: 'Token mine' } }),
+      makeTransport({ accessToken: 'pat' }).request({
+        method: 'GET',
+        url: '/x',
+        headers: { authorization: 'Token mine' },
+      }),
     );
     expect(scope.isDone()).toBe(true);
   });
@@ -97,13 +124,30 @@ describe('session cookies and CSRF', () => {
       .post('/api/auth/login', { username: 'admin', password: 'pw' })
       .reply(200, { key: 'k' }, { 'Set-Cookie': LOGIN_COOKIES });
     const seen = recordHeaders(scope);
-    scope.get('/api/tasks').reply(200, {}).post('/api/tasks').reply(201, {}).delete('/api/tasks/1').reply(204);
-    scope.head('/api/tasks').reply(200).put('/api/tasks/1').reply(200, {}).patch('/api/tasks/1').reply(200, {});
+    scope
+      .get('/api/tasks')
+      .reply(200, {})
+      .post('/api/tasks')
+      .reply(201, {})
+      .delete('/api/tasks/1')
+      .reply(204);
+    scope
+      .head('/api/tasks')
+      .reply(200)
+      .put('/api/tasks/1')
+      .reply(200, {})
+      .patch('/api/tasks/1')
+      .reply(200, {});
     scope.options('/api/tasks').reply(200);
 
     const transport = makeTransport({ username: 'admin', password: 'pw' });
     await lastValueFrom(
-      transport.request({ method: 'POST', url: '/api/auth/login', body: { username: 'admin', password: 'pw' }, withoutAuth: true }),
+      transport.request({
+        method: 'POST',
+        url: '/api/auth/login',
+        body: { username: 'admin', password: 'pw' },
+        withoutAuth: true,
+      }),
     );
     expect(transport.session.cookie(`${HOST}/api/tasks`, 'sessionid')).toBe('sess-456');
     const calls = [
@@ -147,7 +191,9 @@ describe('session cookies and CSRF', () => {
 
   it('sends session cookies and CSRF only to the origin that set them', async () => {
     const cvat = nock(HOST).post('/api/auth/login').reply(200, {}, { 'Set-Cookie': LOGIN_COOKIES });
-    const other = nock('http://other.test', { badheaders: ['cookie', 'x-csrftoken'] }).post('/upload').reply(200, {});
+    const other = nock('http://other.test', { badheaders: ['cookie', 'x-csrftoken'] })
+      .post('/upload')
+      .reply(200, {});
     const transport = makeTransport();
     await lastValueFrom(transport.request({ method: 'POST', url: '/api/auth/login', body: {} }));
     await lastValueFrom(transport.request({ method: 'POST', url: 'http://other.test/upload', body: {} }));
@@ -156,7 +202,9 @@ describe('session cookies and CSRF', () => {
   });
 
   it('does not store cookies from another origin', async () => {
-    nock('http://other.test').get('/x').reply(200, {}, { 'Set-Cookie': ['sessionid=evil; Path=/'] });
+    nock('http://other.test')
+      .get('/x')
+      .reply(200, {}, { 'Set-Cookie': ['sessionid=evil; Path=/'] });
     const transport = makeTransport();
     await lastValueFrom(transport.request({ method: 'GET', url: 'http://other.test/x' }));
     expect(transport.session.hasSession(`${HOST}/api`)).toBe(false);
@@ -184,7 +232,11 @@ describe('session cookies and CSRF', () => {
       .post('/api/auth/login')
       .reply(200, {}, { 'Set-Cookie': LOGIN_COOKIES })
       .post('/api/auth/logout')
-      .reply(200, {}, { 'Set-Cookie': ['sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'] });
+      .reply(
+        200,
+        {},
+        { 'Set-Cookie': ['sessionid=; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/'] },
+      );
     const transport = makeTransport();
     await lastValueFrom(transport.request({ method: 'POST', url: '/api/auth/login', body: {} }));
     expect(transport.session.hasSession(`${HOST}/api/tasks`)).toBe(true);
@@ -197,13 +249,23 @@ describe('session cookies and CSRF', () => {
     const seen: TransportRequest[] = [];
     const backend = (request: TransportRequest) => {
       seen.push(request);
-      const response = { status: 200, statusText: 'OK', headers: {}, body: null, method: request.method, url: request.url };
+      const response = {
+        status: 200,
+        statusText: 'OK',
+        headers: {},
+        body: null,
+        method: request.method,
+        url: request.url,
+      };
       return of<TransportEvent>({ type: 'response', response });
     };
     const doc = { cookie: 'other=1; csrftoken=browser-csrf' };
     (globalThis as { document?: unknown }).document = doc;
     try {
-      const transport = new Transport(new Configuration({ host: HOST, accessToken: 'pat' }), { platform: 'browser', backend });
+      const transport = new Transport(new Configuration({ host: HOST, accessToken: 'pat' }), {
+        platform: 'browser',
+        backend,
+      });
       await lastValueFrom(transport.request({ method: 'GET', url: '/api/tasks' }));
       await lastValueFrom(transport.request({ method: 'PATCH', url: '/api/tasks/1', body: {} }));
       await lastValueFrom(transport.request({ method: 'PATCH', url: 'http://other.test/x', body: {} }));

@@ -21,7 +21,9 @@ describe('defaults', () => {
   });
 
   it('emits sent, response_headers, download_progress, response in order', async () => {
-    const scope = nock(HOST).get('/api/tasks/').reply(200, { count: 0 }, { 'Content-Type': 'application/json' });
+    const scope = nock(HOST)
+      .get('/api/tasks/')
+      .reply(200, { count: 0 }, { 'Content-Type': 'application/json' });
     const events = await collect(makeTransport().events({ method: 'GET', url: '/api/tasks/' }));
     expect(types(events)).toEqual(['sent', 'response_headers', 'download_progress', 'response']);
     expect(scope.isDone()).toBe(true);
@@ -32,7 +34,11 @@ describe('defaults', () => {
       .post('/api/tasks', { name: 'mytask', labels: [{ name: 'car' }] })
       .reply(201, { id: 1 });
     const response = await lastValueFrom(
-      makeTransport().request({ method: 'POST', url: '/api/tasks', body: { name: 'mytask', labels: [{ name: 'car' }] } }),
+      makeTransport().request({
+        method: 'POST',
+        url: '/api/tasks',
+        body: { name: 'mytask', labels: [{ name: 'car' }] },
+      }),
     );
     expect(response.body).toEqual({ id: 1 });
     expect(scope.isDone()).toBe(true);
@@ -42,7 +48,9 @@ describe('defaults', () => {
     nock(HOST).delete('/api/tasks/1').reply(204);
     nock(HOST).get('/api/text').reply(200, 'hello', { 'Content-Type': 'text/plain' });
     const transport = makeTransport();
-    expect((await lastValueFrom(transport.request({ method: 'DELETE', url: '/api/tasks/1' }))).body).toBeNull();
+    expect(
+      (await lastValueFrom(transport.request({ method: 'DELETE', url: '/api/tasks/1' }))).body,
+    ).toBeNull();
     expect((await lastValueFrom(transport.request({ method: 'GET', url: '/api/text' }))).body).toBe('hello');
   });
 
@@ -50,7 +58,9 @@ describe('defaults', () => {
     nock(HOST)
       .get('/api/tasks/9')
       .reply(429, { detail: 'Slow down.' }, { 'Retry-After': '7', 'Set-Cookie': 'sessionid=abc' });
-    const error = await errorOf(makeTransport().request({ method: 'GET', url: '/api/tasks/9', operationId: 'tasks_retrieve' }));
+    const error = await errorOf(
+      makeTransport().request({ method: 'GET', url: '/api/tasks/9', operationId: 'tasks_retrieve' }),
+    );
     expect(error).toBeInstanceOf(ApiError);
     const apiError = error as ApiError;
     expect(apiError.status).toBe(429);

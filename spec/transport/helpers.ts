@@ -7,7 +7,10 @@ import type { TransportEvent } from '../../src/transport/types';
 export const HOST = 'http://cvat.test';
 
 /** A transport against the nock host; retries off unless asked, so a test sees exactly one attempt. */
-export function makeTransport(init: Partial<ConfigurationInit> = {}, options: TransportOptions = {}): Transport {
+export function makeTransport(
+  init: Partial<ConfigurationInit> = {},
+  options: TransportOptions = {},
+): Transport {
   return new Transport(new Configuration({ host: HOST, retry: { maxAttempts: 1 }, ...init }), options);
 }
 

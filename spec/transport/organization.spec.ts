@@ -11,13 +11,19 @@ const config = (organization: string | number | undefined, organizationMode?: 'h
 
 describe('organization context on the wire', () => {
   it('header mode: X-Organization: <slug>', async () => {
-    const scope = nock(HOST, { reqheaders: { 'x-organization': 'acme' } }).get('/api/tasks').reply(200, {});
-    await lastValueFrom(makeTransport({ organization: 'acme' }).request({ method: 'GET', url: '/api/tasks' }));
+    const scope = nock(HOST, { reqheaders: { 'x-organization': 'acme' } })
+      .get('/api/tasks')
+      .reply(200, {});
+    await lastValueFrom(
+      makeTransport({ organization: 'acme' }).request({ method: 'GET', url: '/api/tasks' }),
+    );
     expect(scope.isDone()).toBe(true);
   });
 
   it("header mode: '' sends an empty X-Organization (the personal workspace)", async () => {
-    const scope = nock(HOST, { reqheaders: { 'x-organization': '' } }).get('/api/tasks').reply(200, {});
+    const scope = nock(HOST, { reqheaders: { 'x-organization': '' } })
+      .get('/api/tasks')
+      .reply(200, {});
     await lastValueFrom(makeTransport({ organization: '' }).request({ method: 'GET', url: '/api/tasks' }));
     expect(scope.isDone()).toBe(true);
   });
@@ -31,30 +37,61 @@ describe('organization context on the wire', () => {
       .query({ org: '' })
       .reply(200, {});
     await lastValueFrom(
-      makeTransport({ organization: 'acme', organizationMode: 'org' }).request({ method: 'GET', url: '/api/tasks', query: { page: 1 } }),
+      makeTransport({ organization: 'acme', organizationMode: 'org' }).request({
+        method: 'GET',
+        url: '/api/tasks',
+        query: { page: 1 },
+      }),
     );
-    await lastValueFrom(makeTransport({ organization: '', organizationMode: 'org' }).request({ method: 'GET', url: '/api/projects' }));
+    await lastValueFrom(
+      makeTransport({ organization: '', organizationMode: 'org' }).request({
+        method: 'GET',
+        url: '/api/projects',
+      }),
+    );
     expect(scope.isDone()).toBe(true);
   });
 
   it('org_id mode: ?org_id=<id>', async () => {
-    const scope = nock(HOST, { badheaders: ['x-organization'] }).get('/api/tasks').query({ org_id: '7' }).reply(200, {});
-    await lastValueFrom(makeTransport({ organization: 7, organizationMode: 'org_id' }).request({ method: 'GET', url: '/api/tasks' }));
+    const scope = nock(HOST, { badheaders: ['x-organization'] })
+      .get('/api/tasks')
+      .query({ org_id: '7' })
+      .reply(200, {});
+    await lastValueFrom(
+      makeTransport({ organization: 7, organizationMode: 'org_id' }).request({
+        method: 'GET',
+        url: '/api/tasks',
+      }),
+    );
     expect(scope.isDone()).toBe(true);
   });
 
   it('adds nothing when the request names an organization itself', async () => {
-    const scope = nock(HOST, { badheaders: ['x-organization'] }).post('/api/organizations').query({ org: '' }).reply(201, {});
+    const scope = nock(HOST, { badheaders: ['x-organization'] })
+      .post('/api/organizations')
+      .query({ org: '' })
+      .reply(201, {});
     await lastValueFrom(
-      makeTransport({ organization: 'acme' }).request({ method: 'POST', url: '/api/organizations', query: { org: '' }, body: {} }),
+      makeTransport({ organization: 'acme' }).request({
+        method: 'POST',
+        url: '/api/organizations',
+        query: { org: '' },
+        body: {},
+      }),
     );
     expect(scope.isDone()).toBe(true);
   });
 
   it('withoutOrganization skips the context', async () => {
-    const scope = nock(HOST, { badheaders: ['x-organization'] }).get('/api/server/about').reply(200, {});
+    const scope = nock(HOST, { badheaders: ['x-organization'] })
+      .get('/api/server/about')
+      .reply(200, {});
     await lastValueFrom(
-      makeTransport({ organization: 'acme' }).request({ method: 'GET', url: '/api/server/about', withoutOrganization: true }),
+      makeTransport({ organization: 'acme' }).request({
+        method: 'GET',
+        url: '/api/server/about',
+        withoutOrganization: true,
+      }),
     );
     expect(scope.isDone()).toBe(true);
   });

@@ -33,12 +33,16 @@ function expectUploadProgress(events: readonly TransportEvent[], total: number, 
 /** A nock reply that checks the length of the body it received. */
 function acceptUpload(path: string, expectedLength: number, method: 'put' | 'post' | 'patch' = 'put') {
   let received = -1;
-  const scope = nock(HOST)
-    [method](path)
-    .reply(function (_uri, body) {
-      received = Buffer.byteLength(body as string, 'latin1');
-      return [200, { ok: true, contentLength: this.req.headers['content-length'] }];
-    });
+  const interceptor =
+    method === 'put'
+      ? nock(HOST).put(path)
+      : method === 'post'
+        ? nock(HOST).post(path)
+        : nock(HOST).patch(path);
+  const scope = interceptor.reply(function (_uri, body) {
+    received = Buffer.byteLength(body as string, 'latin1');
+    return [200, { ok: true, contentLength: this.req.headers['content-length'] }];
+  });
   return { scope, received: () => received, expectedLength };
 }
 
@@ -64,7 +68,12 @@ describe('upload progress', () => {
     }
     const upload = acceptUpload('/api/uploads/stream', total, 'post');
     const events = await collect(
-      makeTransport().events({ method: 'POST', url: '/api/uploads/stream', body: Readable.from(chunks()), bodySize: total }),
+      makeTransport().events({
+        method: 'POST',
+        url: '/api/uploads/stream',
+        body: Readable.from(chunks()),
+        bodySize: total,
+      }),
     );
     expectUploadProgress(events, total, 10);
     expect(upload.received()).toBe(total);
@@ -80,7 +89,9 @@ describe('upload progress', () => {
         contentType = this.req.headers['content-type'];
         return [200, { size: Buffer.byteLength(body as string, 'latin1') }];
       });
-    const events = await collect(makeTransport().events({ method: 'PUT', url: '/api/uploads/blob', body: blob }));
+    const events = await collect(
+      makeTransport().events({ method: 'PUT', url: '/api/uploads/blob', body: blob }),
+    );
     expectUploadProgress(events, blob.size, 10);
     expect(contentType).toBe('image/png');
     expect(scope.isDone()).toBe(true);
@@ -100,23 +111,33 @@ describe('upload progress', () => {
         headers = this.req.headers;
         return [202, { rq_id: 'x' }];
       });
-    const events = await collect(makeTransport().events({ method: 'POST', url: '/api/tasks/1/data/', body: form }));
+    const events = await collect(
+      makeTransport().events({ method: 'POST', url: '/api/tasks/1/data/', body: form }),
+    );
     const total = Number(headers['content-length']);
     expectUploadProgress(events, total, 10);
     expect(Buffer.byteLength(received, 'latin1')).toBe(total);
     const boundary = /boundary=(.+)$/.exec(String(headers['content-type']))![1]!;
-    expect(received.startsWith(`--${boundary}\r\nContent-Disposition: form-data; name="image_quality"\r\n\r\n70\r\n`)).toBe(true);
+    expect(
+      received.startsWith(
+        `--${boundary}\r\nContent-Disposition: form-data; name="image_quality"\r\n\r\n70\r\n`,
+      ),
+    ).toBe(true);
     expect(received).toContain(
       `name="client_files[0]"; filename="a %22quoted%22.jpg"\r\nContent-Type: image/jpeg\r\n\r\n${'a'.repeat(100)}`,
     );
-    expect(received).toContain('name="client_files[1]"; filename="blob"\r\nContent-Type: application/octet-stream');
+    expect(received).toContain(
+      'name="client_files[1]"; filename="blob"\r\nContent-Type: application/octet-stream',
+    );
     expect(received.endsWith(`--${boundary}--\r\n`)).toBe(true);
     expect(scope.isDone()).toBe(true);
   });
 
   it('reports a small JSON body with one final event', async () => {
     const scope = nock(HOST).post('/api/projects').reply(201, {});
-    const events = await collect(makeTransport().events({ method: 'POST', url: '/api/projects', body: { name: 'p' } }));
+    const events = await collect(
+      makeTransport().events({ method: 'POST', url: '/api/projects', body: { name: 'p' } }),
+    );
     const size = Buffer.byteLength(JSON.stringify({ name: 'p' }));
     expect(uploads(events)).toEqual([{ type: 'upload_progress', loaded: size, total: size }]);
     expect(scope.isDone()).toBe(true);
@@ -124,7 +145,9 @@ describe('upload progress', () => {
 
   it('emits no upload progress without a body', async () => {
     nock(HOST).get('/api/projects').reply(200, {});
-    expect(uploads(await collect(makeTransport().events({ method: 'GET', url: '/api/projects' })))).toEqual([]);
+    expect(uploads(await collect(makeTransport().events({ method: 'GET', url: '/api/projects' })))).toEqual(
+      [],
+    );
   });
 });
 
@@ -134,11 +157,23 @@ describe('download progress', () => {
     const scope = nock(HOST)
       .get('/api/tasks/1/data')
       .query(true)
-      .reply(200, () => Readable.from((function* () {
-        for (let i = 0; i < 16; i++) yield bytes(total / 16);
-      })()), { 'Content-Type': 'application/zip', 'Content-Length': String(total) });
+      .reply(
+        200,
+        () =>
+          Readable.from(
+            (function* () {
+              for (let i = 0; i < 16; i++) yield bytes(total / 16);
+            })(),
+          ),
+        { 'Content-Type': 'application/zip', 'Content-Length': String(total) },
+      );
     const events = await collect(
-      makeTransport().events({ method: 'GET', url: '/api/tasks/1/data', query: { type: 'chunk', number: 0 }, responseType: 'arraybuffer' }),
+      makeTransport().events({
+        method: 'GET',
+        url: '/api/tasks/1/data',
+        query: { type: 'chunk', number: 0 },
+        responseType: 'arraybuffer',
+      }),
     );
     const progress = downloads(events);
     expect(progress.length).toBeGreaterThanOrEqual(2);
@@ -157,7 +192,11 @@ describe('download progress', () => {
     const gz = gzipSync(Buffer.from(JSON.stringify(json)));
     nock(HOST)
       .get('/api/tasks')
-      .reply(200, gz, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': String(gz.length) });
+      .reply(200, gz, {
+        'Content-Type': 'application/json',
+        'Content-Encoding': 'gzip',
+        'Content-Length': String(gz.length),
+      });
     const events = await collect(makeTransport().events({ method: 'GET', url: '/api/tasks' }));
     const response = events[events.length - 1] as Extract<TransportEvent, { type: 'response' }>;
     expect(response.response.body).toEqual(json);
@@ -166,7 +205,9 @@ describe('download progress', () => {
 
   it('hands over the stream for responseType stream', async () => {
     nock(HOST).get('/file').reply(200, 'streamed-bytes', { 'Content-Type': 'application/octet-stream' });
-    const response = await lastValueFrom(makeTransport().request({ method: 'GET', url: '/file', responseType: 'stream' }));
+    const response = await lastValueFrom(
+      makeTransport().request({ method: 'GET', url: '/file', responseType: 'stream' }),
+    );
     const chunks: Buffer[] = [];
     for await (const chunk of response.body as Readable) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('streamed-bytes');
@@ -176,8 +217,11 @@ describe('download progress', () => {
     nock(HOST).get('/t').reply(200, '{"a":1}', { 'Content-Type': 'application/json' });
     nock(HOST).get('/b').reply(200, 'png-bytes', { 'Content-Type': 'image/png' });
     const transport = makeTransport();
-    expect((await lastValueFrom(transport.request({ method: 'GET', url: '/t', responseType: 'text' }))).body).toBe('{"a":1}');
-    const blob = (await lastValueFrom(transport.request({ method: 'GET', url: '/b', responseType: 'blob' }))).body as Blob;
+    expect(
+      (await lastValueFrom(transport.request({ method: 'GET', url: '/t', responseType: 'text' }))).body,
+    ).toBe('{"a":1}');
+    const blob = (await lastValueFrom(transport.request({ method: 'GET', url: '/b', responseType: 'blob' })))
+      .body as Blob;
     expect(blob.type).toBe('image/png');
     expect(await blob.text()).toBe('png-bytes');
   });
@@ -185,7 +229,10 @@ describe('download progress', () => {
   it('reads an error body as JSON even when a stream was asked for', async () => {
     nock(HOST).get('/file').reply(404, { detail: 'Not found.' });
     const response = await lastValueFrom(
-      makeTransport().request({ method: 'GET', url: '/file', responseType: 'stream' }, { checkStatus: false }),
+      makeTransport().request(
+        { method: 'GET', url: '/file', responseType: 'stream' },
+        { checkStatus: false },
+      ),
     );
     expect(response.body).toEqual({ detail: 'Not found.' });
   });

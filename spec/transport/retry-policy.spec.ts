@@ -1,4 +1,4 @@
-import { Observable, of, throwError } from 'rxjs';
+import { of, throwError, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { NetworkError, TimeoutError } from '../../src/errors';
 import { fullJitterDelay, parseRetryAfter, retryDelay, retryStep } from '../../src/transport/retry';
@@ -31,7 +31,9 @@ describe('parseRetryAfter', () => {
 describe('full jitter', () => {
   it('is random() × base × 2^n, capped', () => {
     const half = () => 0.5;
-    expect([0, 1, 2, 3, 4, 5].map((n) => fullJitterDelay(n, policy, half))).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([0, 1, 2, 3, 4, 5].map((n) => fullJitterDelay(n, policy, half))).toEqual([
+      50, 100, 200, 400, 500, 500,
+    ]);
     expect(fullJitterDelay(3, policy, () => 0)).toBe(0);
     expect(fullJitterDelay(10, policy, () => 0.999)).toBe(999);
   });
@@ -48,7 +50,10 @@ describe('full jitter', () => {
 type Outcome = number | Error;
 
 function response(status: number, headers: Record<string, string> = {}): TransportEvent {
-  return { type: 'response', response: { status, statusText: '', headers, body: null, method: 'GET', url: '/x' } };
+  return {
+    type: 'response',
+    response: { status, statusText: '', headers, body: null, method: 'GET', url: '/x' },
+  };
 }
 
 /**
@@ -71,10 +76,18 @@ function run(
       if (outcome instanceof Error) return throwError(() => outcome);
       return of<TransportEvent>({ type: 'sent', attempt: 1 }, response(outcome, options.headers));
     };
-    const step = retryStep(options.policy ?? policy, { random: options.random ?? (() => 1), now: () => scheduler.now() });
+    const step = retryStep(options.policy ?? policy, {
+      random: options.random ?? (() => 1),
+      now: () => scheduler.now(),
+    });
     step({ method: 'GET', url: '/x', ...request }, next).subscribe({
       next: (event) =>
-        log.push([scheduler.now(), event.type === 'sent' ? `sent#${event.attempt}` : `${event.type === 'response' ? event.response.status : event.type}`]),
+        log.push([
+          scheduler.now(),
+          event.type === 'sent'
+            ? `sent#${event.attempt}`
+            : `${event.type === 'response' ? event.response.status : event.type}`,
+        ]),
       error: (error: unknown) => {
         failure = error;
       },
@@ -94,7 +107,12 @@ describe('the retry step', () => {
     (method, status) => {
       const { calls, log } = run({ method }, [status]);
       expect(calls).toBe(4);
-      expect(log.filter(([, e]) => e.startsWith('sent')).map(([, e]) => e)).toEqual(['sent#1', 'sent#2', 'sent#3', 'sent#4']);
+      expect(log.filter(([, e]) => e.startsWith('sent')).map(([, e]) => e)).toEqual([
+        'sent#1',
+        'sent#2',
+        'sent#3',
+        'sent#4',
+      ]);
       // Only the last attempt's response comes out.
       expect(log[log.length - 1]).toEqual([expect.any(Number), String(status)]);
       expect(log.filter(([, e]) => e === String(status))).toHaveLength(1);
@@ -131,7 +149,9 @@ describe('the retry step', () => {
   });
 
   it('honours Retry-After in seconds, capped by maxDelayMs', () => {
-    expect(run({}, [503, 200], { headers: { 'retry-after': '3' }, policy: { ...policy, maxDelayMs: 10_000 } }).log).toEqual([
+    expect(
+      run({}, [503, 200], { headers: { 'retry-after': '3' }, policy: { ...policy, maxDelayMs: 10_000 } }).log,
+    ).toEqual([
       [0, 'sent#1'],
       [3000, 'sent#2'],
       [3000, '200'],

@@ -15,7 +15,13 @@ function connectionReset(): Error {
 
 describe('retries on the wire', () => {
   it('repeats a GET answered 503 and 502, then returns the 200', async () => {
-    const scope = nock(HOST).get('/api/jobs/1').reply(503).get('/api/jobs/1').reply(502).get('/api/jobs/1').reply(200, { id: 1 });
+    const scope = nock(HOST)
+      .get('/api/jobs/1')
+      .reply(503)
+      .get('/api/jobs/1')
+      .reply(502)
+      .get('/api/jobs/1')
+      .reply(200, { id: 1 });
     const events = await collect(makeTransport({ retry }).events({ method: 'GET', url: '/api/jobs/1' }));
     expect(events.filter((e) => e.type === 'sent')).toEqual([
       { type: 'sent', attempt: 1 },
@@ -28,9 +34,17 @@ describe('retries on the wire', () => {
   });
 
   it('honours Retry-After (capped by maxDelayMs) and stops after maxAttempts with ApiError', async () => {
-    const scope = nock(HOST).get('/api/tasks/1/data').query(true).times(3).reply(429, { detail: 'busy' }, { 'Retry-After': '10' });
+    const scope = nock(HOST)
+      .get('/api/tasks/1/data')
+      .query(true)
+      .times(3)
+      .reply(429, { detail: 'busy' }, { 'Retry-After': '10' });
     const error = await errorOf(
-      makeTransport({ retry }).request({ method: 'GET', url: '/api/tasks/1/data', query: { type: 'chunk', number: 0 } }),
+      makeTransport({ retry }).request({
+        method: 'GET',
+        url: '/api/tasks/1/data',
+        query: { type: 'chunk', number: 0 },
+      }),
     );
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(429);
@@ -40,7 +54,9 @@ describe('retries on the wire', () => {
 
   it('does not repeat a POST answered 503', async () => {
     const scope = nock(HOST).post('/api/tasks').reply(503, 'Service Unavailable');
-    const error = await errorOf(makeTransport({ retry }).request({ method: 'POST', url: '/api/tasks', body: { name: 't' } }));
+    const error = await errorOf(
+      makeTransport({ retry }).request({ method: 'POST', url: '/api/tasks', body: { name: 't' } }),
+    );
     expect((error as ApiError).status).toBe(503);
     expect(scope.isDone()).toBe(true);
     expect(nock.pendingMocks()).toEqual([]);
@@ -49,7 +65,9 @@ describe('retries on the wire', () => {
   it('does not repeat a POST that failed after sending', async () => {
     const scope = nock(HOST).post('/api/tasks').replyWithError(connectionReset());
     const second = nock(HOST).post('/api/tasks').reply(201, {});
-    const error = await errorOf(makeTransport({ retry }).request({ method: 'POST', url: '/api/tasks', body: {} }));
+    const error = await errorOf(
+      makeTransport({ retry }).request({ method: 'POST', url: '/api/tasks', body: {} }),
+    );
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).code).toBe('ECONNRESET');
     expect(scope.isDone()).toBe(true);
@@ -62,7 +80,9 @@ describe('retries on the wire', () => {
       .replyWithError(connectionReset())
       .get('/api/users/self')
       .reply(200, { username: 'admin' });
-    const response = await lastValueFrom(makeTransport({ retry }).request({ method: 'GET', url: '/api/users/self' }));
+    const response = await lastValueFrom(
+      makeTransport({ retry }).request({ method: 'GET', url: '/api/users/self' }),
+    );
     expect(response.body).toEqual({ username: 'admin' });
     expect(scope.isDone()).toBe(true);
   });

@@ -1,30 +1,78 @@
-import { throwError, type Observable } from 'rxjs';
-import { UsageError } from '../errors';
-import type { CliBackend, CliBackendFactory } from './backend';
+import { Observable, defer, switchMap } from 'rxjs';
+import { startEmulator, type RunningEmulator } from '../emulator';
+import type {
+  CliBackend,
+  CliBackendFactory,
+  ConnectionOptions,
+  EmulatorArgs,
+  EmulatorStatus,
+} from './backend';
+import { deleteEach, summary } from './backend-common';
+import { downloadFrames } from './backend-frames';
+import { createProject, importProjectDataset } from './backend-projects';
+import { loginOnce } from './backend-session';
+import { backup, createTask, exportDataset, importTaskDataset, restore } from './backend-tasks';
+import type { CvatClient } from '../client';
+import { map } from 'rxjs';
 
-// STUB: the lead implements CliBackend over makeClient() and startEmulator here.
-const notWired = (what: string): Observable<never> =>
-  throwError(() => new UsageError(`${what} is not wired to the client yet`));
+/** Every command over the real client: log in (once, lazily), then the command's requests. */
+export function connectBackend(options: ConnectionOptions): CliBackend {
+  const client$ = loginOnce(options);
+  const withClient = <T>(run: (client: CvatClient) => Observable<T>): Observable<T> =>
+    client$.pipe(switchMap(run));
+  return {
+    listTasks: () => withClient((c) => c.tasks.list().pipe(map(summary))),
+    createTask: (args) => withClient((c) => createTask(c, args)),
+    deleteTasks: (ids) => withClient((c) => deleteEach(ids, (some) => c.tasks.removeByIds(some))),
+    downloadFrames: (args) => withClient((c) => downloadFrames(c, args)),
+    exportTaskDataset: (args) => withClient((c) => exportDataset(c, 'tasks', args)),
+    importTaskDataset: (args) => withClient((c) => importTaskDataset(c, args)),
+    backupTask: (args) => withClient((c) => backup(c, 'tasks', args)),
+    createTaskFromBackup: (args) => withClient((c) => restore(c, 'tasks', args)),
 
-const backend: CliBackend = {
-  listTasks: () => notWired('task ls'),
-  createTask: () => notWired('task create'),
-  deleteTasks: () => notWired('task delete'),
-  downloadFrames: () => notWired('task frames'),
-  exportTaskDataset: () => notWired('task export-dataset'),
-  importTaskDataset: () => notWired('task import-dataset'),
-  backupTask: () => notWired('task backup'),
-  createTaskFromBackup: () => notWired('task create-from-backup'),
-  listProjects: () => notWired('project ls'),
-  createProject: () => notWired('project create'),
-  deleteProjects: () => notWired('project delete'),
-  exportProjectDataset: () => notWired('project export-dataset'),
-  importProjectDataset: () => notWired('project import-dataset'),
-  backupProject: () => notWired('project backup'),
-  createProjectFromBackup: () => notWired('project create-from-backup'),
-};
+    listProjects: () => withClient((c) => c.projects.list().pipe(map(summary))),
+    createProject: (args) => withClient((c) => createProject(c, args)),
+    deleteProjects: (ids) => withClient((c) => deleteEach(ids, (some) => c.projects.removeByIds(some))),
+    exportProjectDataset: (args) => withClient((c) => exportDataset(c, 'projects', args)),
+    importProjectDataset: (args) => withClient((c) => importProjectDataset(c, args)),
+    backupProject: (args) => withClient((c) => backup(c, 'projects', args)),
+    createProjectFromBackup: (args) => withClient((c) => restore(c, 'projects', args)),
+  };
+}
+
+/**
+ * `cvat-rx emulator`: the embedded server, listening until unsubscribed (then closed). The
+ * default user is admin/admin.
+ */
+export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
+  return defer(
+    () =>
+      new Observable<EmulatorStatus>((subscriber) => {
+        let running: RunningEmulator | undefined;
+        let stopped = false;
+        startEmulator({ port: args.port ?? 0, processingDelayMs: 200 }).then(
+          (emulator) => {
+            running = emulator;
+            if (stopped) {
+              void emulator.close();
+              return;
+            }
+            subscriber.next({
+              url: emulator.url,
+              message: `Log in as admin/admin, e.g. cvat-rx --server-host ${emulator.url} --auth admin:admin task ls`,
+            });
+          },
+          (error: unknown) => subscriber.error(error),
+        );
+        return () => {
+          stopped = true;
+          void running?.close();
+        };
+      }),
+  );
+}
 
 export const clientBackendFactory: CliBackendFactory = {
-  connect: () => backend,
-  startEmulator: () => notWired('emulator'),
+  connect: connectBackend,
+  startEmulator: runEmulator,
 };

@@ -1,6 +1,7 @@
 import type { WatchRequestOptions } from '../lifecycle';
 import type { ConfigurationInit } from '../transport/configuration';
 import type { Handler } from '../transport/types';
+import type { TransferPlatform } from '../entities/operations/platform';
 
 /** A user name and password: sent as HTTP Basic until `client.login()` trades them for a token. */
 export interface PasswordCredentials {
@@ -46,6 +47,11 @@ export interface ClientConfig {
   >;
   /** Replaces the axios backend (tests, custom stacks). */
   readonly backend?: Handler;
+  /**
+   * How transfers read and write files: `nodePlatform` from `cvat-rx/node` accepts paths and streams
+   * and saves downloads to disk; without it, Files, Blobs and bytes (the browser way).
+   */
+  readonly platform?: TransferPlatform;
 }
 
 export interface ClientOptions {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJson } from './body';
+import { formParams } from './data/uploads';
 import { detail } from './errors';
 import type { UserRec } from './model';
 import type { OrgContext } from './orgs';
@@ -76,8 +77,13 @@ export class Ctx {
     return Buffer.concat(parts, size);
   }
 
+  /** The request body as DRF parses it: JSON, or a urlencoded form. */
   async readJson(): Promise<unknown> {
-    return parseJson((await this.readBody()).toString('utf8'));
+    const text = (await this.readBody()).toString('utf8');
+    if (/^application\/x-www-form-urlencoded/i.test(this.header('content-type') ?? '')) {
+      return formParams([...new URLSearchParams(text)]);
+    }
+    return parseJson(text);
   }
 
   /** JSON answer with CVAT's media type. */

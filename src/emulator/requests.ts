@@ -81,10 +81,15 @@ export function enqueue(
     rec.status = 'started';
     rec.started_date = now();
     rec.progress = 0;
+    // Pauses about ten times per request, so pollers can watch progress without big tasks crawling.
+    let pausedAt = 0;
     const progress: Progress = async (p, message) => {
       rec.progress = Math.max(rec.progress ?? 0, Math.min(1, p));
       if (message !== undefined) rec.message = message;
-      if (delay > 0) await emu.sleep(Math.min(delay, 50));
+      if (delay > 0 && rec.progress - pausedAt >= 0.1) {
+        pausedAt = rec.progress;
+        await emu.sleep(Math.min(delay, 50));
+      }
     };
     work(progress).then(
       (result) => {

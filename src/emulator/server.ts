@@ -112,7 +112,16 @@ export class Emulator {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const ctx = new Ctx(this, req, res);
+    let ctx: Ctx;
+    try {
+      ctx = new Ctx(this, req, res);
+    } catch {
+      // An unparsable Host or request line.
+      res.statusCode = 400;
+      res.setHeader('Content-Type', 'application/vnd.cvat+json');
+      res.end(JSON.stringify({ detail: 'Bad request.' }));
+      return;
+    }
     try {
       applyCors(ctx);
       if (ctx.method === 'OPTIONS') return preflight(ctx);

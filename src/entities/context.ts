@@ -1,6 +1,7 @@
 import type { Logger, PollingOptions } from '../client/options';
 import type { RequestStatus, StatusLoopRegistry } from '../lifecycle';
 import type { Transport } from '../transport/transport';
+import type { TransferPlatform } from './operations/platform';
 
 /**
  * What an entity or repository needs of the client that made it: the transport (which carries the
@@ -14,4 +15,6 @@ export interface ClientContext {
   readonly logger: Logger;
   /** The client's shared poll loops (one per watched object), so every `status$` subscriber shares one. */
   readonly statusLoops: StatusLoopRegistry<RequestStatus>;
+  /** How files are read and written (Node: `nodePlatform` from `cvat-rx/node`); browser Files and Blobs when absent. */
+  readonly platform?: TransferPlatform;
 }

@@ -10,6 +10,8 @@ import { jobs } from './descriptors';
 import { type Issue, listIssues } from './issue';
 import { type Label, listLabels } from './label';
 import type { IssueListQuery, JobListQuery, LabelListQuery } from './query';
+import { jobTransfers } from './operations/bindings';
+import type { JobTransfers } from './operations/bindings';
 
 /** A job snapshot: `JobRead` fields as readonly properties, except `issues` and `labels` (lists here). */
 export interface Job
@@ -19,7 +21,8 @@ export interface Job
     Fetchable<Job>,
     Updatable<Job, PatchedJobWriteRequest>,
     Removable,
-    AnnotationOperations {
+    AnnotationOperations,
+    JobTransfers {
   /** The job's issues (`GET /api/issues?job_id=`). */
   issues(query?: IssueListQuery): Observable<Issue>;
   /** The job's labels (`GET /api/labels?job_id=`). */
@@ -35,6 +38,7 @@ export function makeJob(ctx: ClientContext, model: JobRead): Job {
     model,
     ...modelOperations(ctx, jobs, id, makeJob),
     ...annotationOperations(ctx, jobs, id),
+    ...jobTransfers(ctx, id),
     issues: (query: IssueListQuery = {}) => listIssues(ctx, query, { job_id: id }),
     labels: (query: LabelListQuery = {}) => listLabels(ctx, query, { job_id: id }),
   });

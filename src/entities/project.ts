@@ -7,6 +7,8 @@ import { projects, tasks } from './descriptors';
 import { type Label, listLabels } from './label';
 import type { LabelListQuery, TaskListQuery } from './query';
 import { type Task, makeTask } from './task';
+import { projectTransfers } from './operations/bindings';
+import type { ProjectTransfers } from './operations/bindings';
 
 /** A project snapshot: `ProjectRead` fields as readonly properties, except `tasks` and `labels` (lists here). */
 export interface Project
@@ -15,7 +17,8 @@ export interface Project
     Snapshot<ProjectRead>,
     Fetchable<Project>,
     Updatable<Project, PatchedProjectWriteRequest>,
-    Removable {
+    Removable,
+    ProjectTransfers {
   /** The project's tasks (`GET /api/tasks?project_id=`). */
   tasks(query?: TaskListQuery): Observable<Task>;
   /** The project's labels (`GET /api/labels?project_id=`). */
@@ -30,6 +33,7 @@ export function makeProject(ctx: ClientContext, model: ProjectRead): Project {
     id,
     model,
     ...modelOperations(ctx, projects, id, makeProject),
+    ...projectTransfers(ctx, id),
     tasks: (query: TaskListQuery = {}) => listEntities(ctx, tasks, makeTask, query, { project_id: id }),
     labels: (query: LabelListQuery = {}) => listLabels(ctx, query, { project_id: id }),
   });

@@ -11,6 +11,8 @@ import { type Job, listJobs } from './job';
 import { type Label, listLabels } from './label';
 import type { JobListQuery, LabelListQuery } from './query';
 import { taskStatus } from './status';
+import { taskTransfers } from './operations/bindings';
+import type { TaskTransfers } from './operations/bindings';
 
 /**
  * A task snapshot: CVAT's `TaskRead` fields as readonly properties (`task.name`, `task.size`, …),
@@ -23,7 +25,8 @@ export interface Task
     Fetchable<Task>,
     Updatable<Task, PatchedTaskWriteRequest>,
     Removable,
-    AnnotationOperations {
+    AnnotationOperations,
+    TaskTransfers {
   /** The task's data processing (the request behind its data upload), polled until it ends; shared. */
   readonly status$: Observable<RequestStatus>;
   /** The task's jobs (`GET /api/jobs?task_id=`), whatever organization the client is scoped to. */
@@ -42,6 +45,7 @@ export function makeTask(ctx: ClientContext, model: TaskRead): Task {
     model,
     ...modelOperations(ctx, tasks, id, makeTask),
     ...annotationOperations(ctx, tasks, id),
+    ...taskTransfers(ctx, id),
     status$: taskStatus(ctx, id),
     jobs: (query: JobListQuery = {}) => listJobs(ctx, query, { task_id: id }),
     labels: (query: LabelListQuery = {}) => listLabels(ctx, query, { task_id: id }),

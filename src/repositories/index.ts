@@ -54,6 +54,8 @@ import {
   repositoryOperations,
 } from './repository';
 import { type RequestsRepository, makeRequestsRepository } from './requests';
+import { projectsRepositoryTransfers, tasksRepositoryTransfers } from '../entities/operations/bindings';
+import type { ProjectsRepositoryTransfers, TasksRepositoryTransfers } from '../entities/operations/bindings';
 
 export type { RemoveOutcome, Creating, Listing, RemovingByIds, Retrieving } from './repository';
 export type { RequestsRepository } from './requests';
@@ -63,8 +65,9 @@ export type ReadRepository<E, Q, Id = number> = Retrieving<E, Id> & Listing<E, Q
 /** Create as well. */
 export type CrudRepository<E, Spec, Q, Id = number> = ReadRepository<E, Q, Id> & Creating<E, Spec>;
 
-export type TasksRepository = CrudRepository<Task, TaskWriteRequest, TaskListQuery>;
-export type ProjectsRepository = CrudRepository<Project, ProjectWriteRequest, ProjectListQuery>;
+export type TasksRepository = CrudRepository<Task, TaskWriteRequest, TaskListQuery> & TasksRepositoryTransfers;
+export type ProjectsRepository = CrudRepository<Project, ProjectWriteRequest, ProjectListQuery> &
+  ProjectsRepositoryTransfers;
 /** `create` makes ground-truth and consensus jobs; annotation jobs come from a task's data. */
 export type JobsRepository = CrudRepository<Job, JobWriteRequest, JobListQuery>;
 /** Labels are created with their task or project (`labels` in its spec or patch). */
@@ -124,8 +127,8 @@ function withoutCreate<E, Id>({
 export function makeRepositories(ctx: ClientContext): Repositories {
   const users = repositoryOperations(ctx, d.users, makeUser);
   return Object.freeze({
-    tasks: repositoryOperations(ctx, d.tasks, makeTask),
-    projects: repositoryOperations(ctx, d.projects, makeProject),
+    tasks: { ...repositoryOperations(ctx, d.tasks, makeTask), ...tasksRepositoryTransfers(ctx) },
+    projects: { ...repositoryOperations(ctx, d.projects, makeProject), ...projectsRepositoryTransfers(ctx) },
     jobs: repositoryOperations(ctx, d.jobs, makeJob),
     labels: withoutCreate(repositoryOperations(ctx, d.labels, makeLabel)),
     users: {

@@ -6,6 +6,7 @@ import type { Ctx } from '../context';
 import { badRequest, detail } from '../errors';
 import type { FrameRec, JobRec, TaskRec } from '../model';
 import { now } from '../model';
+import { crc32 } from 'node:zlib';
 import { zipBuffers } from './zip';
 
 /** Streams one stored file with its content type. */
@@ -56,6 +57,15 @@ function chunkZip(frames: Array<{ number: number; frame: FrameRec }>): Promise<B
   ).then(zipBuffers);
 }
 
+/** Chunk headers CVAT sends for cache validation. */
+function chunkHeaders(zip: Buffer, updated: string): Record<string, string> {
+  return {
+    'Content-Type': 'application/zip',
+    'X-Checksum': String(crc32(zip.subarray(0, 1000), crc32(String(zip.length))) >>> 0),
+    'X-Updated-Date': updated,
+  };
+}
+
 function frameNumber(ctx: Ctx, min: number, max: number): number {
   const raw = ctx.query.get('number');
   const n = Number(raw);
@@ -83,10 +93,8 @@ export async function taskData(ctx: Ctx, task: TaskRec): Promise<void> {
     const frames = data.frames
       .slice(n * data.chunk_size, (n + 1) * data.chunk_size)
       .map((frame, i) => ({ number: n * data.chunk_size + i, frame }));
-    return ctx.send(200, await chunkZip(frames), {
-      'Content-Type': 'application/zip',
-      'X-Updated-Date': data.chunks_updated_date,
-    });
+    const zip = await chunkZip(frames);
+    return ctx.send(200, zip, chunkHeaders(zip, data.chunks_updated_date));
   }
   if (type === 'preview') return sendPreview(ctx, task);
   if (type === 'context_image') throw detail(404, 'No context images found.');
@@ -125,10 +133,7 @@ export async function jobData(ctx: Ctx, task: TaskRec, job: JobRec): Promise<voi
       if (!selected.length) throw badRequest('The chunk is outside of the job.');
     }
     const zip = await chunkZip(selected.map((number) => ({ number, frame: data.frames[number]! })));
-    return ctx.send(200, zip, {
-      'Content-Type': 'application/zip',
-      'X-Updated-Date': data.chunks_updated_date,
-    });
+    return ctx.send(200, zip, chunkHeaders(zip, data.chunks_updated_date));
   }
   if (type === 'context_image') throw detail(404, 'No context images found.');
   throw badRequest('The "type" parameter must be one of: chunk, frame, context_image.');

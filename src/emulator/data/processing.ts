@@ -6,6 +6,7 @@ import { badRequest, notImplemented } from '../errors';
 import type { FrameRec, Json, JsonObject, RequestRec, TaskRec } from '../model';
 import { now } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
+import type { Progress } from '../requests';
 import { createSegments, makeJob } from '../resources/jobs';
 import type { UploadedFile } from './uploads';
 import { probeFile } from './media';
@@ -160,73 +161,86 @@ export function startDataProcessing(
       org_id: task.org_id,
     },
     async (progress) => {
-      if (!sources.length) throw new RequestFailure('No media data found');
-      const files = await expandArchives(sources, dir);
-      const order = params.upload_file_order;
-      if (params.sorting_method === 'lexicographical')
-        files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      else if (params.sorting_method === 'natural') files.sort((a, b) => naturalCompare(a.name, b.name));
-      else if (params.sorting_method === 'random') files.sort(() => Math.random() - 0.5);
-      else if (order.length) {
-        const rank = new Map(order.map((n, i) => [n, i]));
-        files.sort(
-          (a, b) =>
-            (rank.get(a.name) ?? rank.get(basename(a.name)) ?? 1e9) -
-            (rank.get(b.name) ?? rank.get(basename(b.name)) ?? 1e9),
-        );
-      }
-      const frames: FrameRec[] = [];
-      for (let i = 0; i < files.length; i++) {
-        const f = files[i]!;
-        const info = await probeFile(f.path);
-        if (!info)
-          throw new RequestFailure(
-            `Unsupported media file: "${f.name}" is not an image the CVAT emulator can read (PNG, JPEG, GIF, BMP, WebP, TIFF).`,
-          );
-        frames.push({ name: f.name, width: info.width, height: info.height, path: f.path, mime: info.mime });
-        await progress((i + 1) / files.length, 'Media files are being extracted');
-      }
-      const stop = Math.min(params.stop_frame ?? frames.length - 1, frames.length - 1);
-      const selected = frames.filter(
-        (_, i) => i >= params.start_frame && i <= stop && (i - params.start_frame) % params.frame_step === 0,
-      );
-      if (!selected.length) throw new RequestFailure('No media data found: the frame range is empty.');
-      if (!emu.state.tasks.has(task.id)) throw new RequestFailure('The task was deleted.');
-      task.data = {
-        id: emu.state.nextId('data'),
-        frames: selected,
-        chunk_size: params.chunk_size ?? 72,
-        image_quality: params.image_quality,
-        start_frame: params.start_frame,
-        stop_frame: stop,
-        frame_filter: params.frame_step > 1 ? `step=${params.frame_step}` : '',
-        deleted_frames: [],
-        storage: params.server_files.length ? 'share' : 'local',
-        sorting_method: params.sorting_method,
-        chunks_updated_date: now(),
-      };
-      if (params.job_file_mapping) {
-        let start = 0;
-        const byName = new Map(selected.map((f, i) => [f.name, i]));
-        for (const names of params.job_file_mapping) {
-          const idx = names.map((n) => byName.get(n) ?? -1);
-          if (idx.some((i) => i < 0))
-            throw new RequestFailure('job_file_mapping refers to files that are not in the task.');
-          makeJob(emu.state, task.id, 'annotation', start, start + names.length - 1);
-          start += names.length;
-        }
-        task.segment_size = 0;
-        task.overlap = 0;
-      } else {
-        createSegments(emu.state, task, selected.length);
-      }
-      if (params.validation) addValidation(ctx, task, params.validation, selected.length);
-      task.updated_date = now();
+      await processData(ctx, task, sources, params, dir, progress);
       return { result_id: task.id };
     },
   );
   task.data_rq_id = rq.id;
   return rq;
+}
+
+/** Turns files into the task's frames and jobs (the body of CVAT's task-creation job). */
+export async function processData(
+  ctx: Ctx,
+  task: TaskRec,
+  sources: UploadedFile[],
+  params: DataParams,
+  dir: string,
+  progress: Progress,
+): Promise<void> {
+  const emu = ctx.emu;
+  if (!sources.length) throw new RequestFailure('No media data found');
+  const files = await expandArchives(sources, dir);
+  const order = params.upload_file_order;
+  if (params.sorting_method === 'lexicographical')
+    files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  else if (params.sorting_method === 'natural') files.sort((a, b) => naturalCompare(a.name, b.name));
+  else if (params.sorting_method === 'random') files.sort(() => Math.random() - 0.5);
+  else if (order.length) {
+    const rank = new Map(order.map((n, i) => [n, i]));
+    files.sort(
+      (a, b) =>
+        (rank.get(a.name) ?? rank.get(basename(a.name)) ?? 1e9) -
+        (rank.get(b.name) ?? rank.get(basename(b.name)) ?? 1e9),
+    );
+  }
+  const frames: FrameRec[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    const info = await probeFile(f.path);
+    if (!info)
+      throw new RequestFailure(
+        `Unsupported media file: "${f.name}" is not an image the CVAT emulator can read (PNG, JPEG, GIF, BMP, WebP, TIFF).`,
+      );
+    frames.push({ name: f.name, width: info.width, height: info.height, path: f.path, mime: info.mime });
+    await progress((i + 1) / files.length, 'Media files are being extracted');
+  }
+  const stop = Math.min(params.stop_frame ?? frames.length - 1, frames.length - 1);
+  const selected = frames.filter(
+    (_, i) => i >= params.start_frame && i <= stop && (i - params.start_frame) % params.frame_step === 0,
+  );
+  if (!selected.length) throw new RequestFailure('No media data found: the frame range is empty.');
+  if (!emu.state.tasks.has(task.id)) throw new RequestFailure('The task was deleted.');
+  task.data = {
+    id: emu.state.nextId('data'),
+    frames: selected,
+    chunk_size: params.chunk_size ?? 72,
+    image_quality: params.image_quality,
+    start_frame: params.start_frame,
+    stop_frame: stop,
+    frame_filter: params.frame_step > 1 ? `step=${params.frame_step}` : '',
+    deleted_frames: [],
+    storage: params.server_files.length ? 'share' : 'local',
+    sorting_method: params.sorting_method,
+    chunks_updated_date: now(),
+  };
+  if (params.job_file_mapping) {
+    let start = 0;
+    const byName = new Map(selected.map((f, i) => [f.name, i]));
+    for (const names of params.job_file_mapping) {
+      const idx = names.map((n) => byName.get(n) ?? -1);
+      if (idx.some((i) => i < 0))
+        throw new RequestFailure('job_file_mapping refers to files that are not in the task.');
+      makeJob(emu.state, task.id, 'annotation', start, start + names.length - 1);
+      start += names.length;
+    }
+    task.segment_size = 0;
+    task.overlap = 0;
+  } else {
+    createSegments(emu.state, task, selected.length);
+  }
+  if (params.validation) addValidation(ctx, task, params.validation, selected.length);
+  task.updated_date = now();
 }
 
 function addValidation(ctx: Ctx, task: TaskRec, v: JsonObject, size: number): void {

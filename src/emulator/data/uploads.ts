@@ -97,7 +97,9 @@ export class Uploads {
     if (start && !finish) {
       const session = this.session(target.key, true);
       await this.receiveBody(ctx, session);
-      return ctx.empty(202);
+      // CVAT sends no body here. Schema validators (Prism) parse a JSON body for the declared
+      // DataResponse (RqId or a string), so an empty JSON string is sent: clients ignore it.
+      return ctx.json(202, '');
     }
     // Upload-Finish, or a single request with everything (CVAT's backward-compatible path).
     const session = this.session(target.key, start || !finish);
@@ -121,6 +123,9 @@ export class Uploads {
       });
       for (const f of parsed.files) session.files.set(f.filename, { name: f.filename, path: f.path });
       return formParams(parsed.fields);
+    }
+    if (/^application\/x-www-form-urlencoded/i.test(type)) {
+      return formParams([...new URLSearchParams((await ctx.readBody()).toString('utf8'))]);
     }
     const body = parseJson((await ctx.readBody()).toString('utf8'));
     if (typeof body !== 'object' || body === null || Array.isArray(body))
@@ -197,9 +202,10 @@ export class Uploads {
     } finally {
       out.end();
       if (!out.closed) await once(out, 'close').catch(() => undefined);
-      f.offset = offset + written;
+      f.offset = writeError ? offset : offset + written;
       f.busy = false;
     }
+    if (writeError) throw writeError;
     if (tooLarge)
       throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
     if (f.offset === f.length) {

@@ -1,9 +1,14 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { getJob, getProject, getTask, requireEditor } from '../access';
 import type { Ctx } from '../context';
 import { sendFile } from '../data/frames';
 import type { UploadedFile } from '../data/uploads';
+import { safePath } from '../data/uploads';
+import { dataParams, processData } from '../data/processing';
+import { isZip, readZip } from '../data/zip';
+import { createTask } from './tasks';
 import { badRequest, detail, notImplemented } from '../errors';
 import {
   readBackup,
@@ -161,6 +166,93 @@ const ALIASES: Record<string, string> = {
   'CVAT for video 1.1': 'CVAT 1.1',
 };
 
+function importProjectDataset(
+  ctx: Ctx,
+  projectId: number,
+  files: UploadedFile[],
+  params: JsonObject,
+): RequestRec {
+  const rawFormat = typeof params.format === 'string' ? params.format : null;
+  const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
+  if (!importFormat(format)) {
+    throw badRequest(
+      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
+    );
+  }
+  const file = pickFile(files, params);
+  const project = ctx.emu.state.projects.get(projectId)!;
+  const id = rqId({ action: 'import', target: 'project', target_id: projectId, subresource: 'dataset' });
+  return enqueue(
+    ctx,
+    id,
+    {
+      type: 'import:dataset',
+      target: 'project',
+      project_id: projectId,
+      org_id: project.org_id,
+      format: rawFormat,
+    },
+    async (progress) => {
+      const buf = await readFile(file.path);
+      if (!isZip(buf.subarray(0, 4)))
+        throw new RequestFailure('Dataset file should be a zip archive with annotations and images.');
+      const entries = readZip(buf);
+      const images = entries.filter(
+        (e) =>
+          !e.isDirectory && /^images\//.test(e.name) && /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(e.name),
+      );
+      if (!images.length)
+        throw new RequestFailure('Dataset file does not contain any images (expected an images/ folder).');
+      const subsets = new Map<string, typeof images>();
+      for (const e of images) {
+        const rest = e.name.slice('images/'.length);
+        const slash = rest.indexOf('/');
+        const subset = format === 'COCO 1.0' || slash < 0 ? 'default' : rest.slice(0, slash);
+        subsets.set(subset, [...(subsets.get(subset) ?? []), e]);
+      }
+      const dir = join(dirname(file.path), 'dataset');
+      let done = 0;
+      for (const [subset, list] of subsets) {
+        const task = createTask(ctx, {
+          name: `${project.name}_${subset}`,
+          project_id: projectId,
+          subset: subset === 'default' ? '' : subset,
+        });
+        const sources: UploadedFile[] = list.map((e) => {
+          const name =
+            format === 'COCO 1.0'
+              ? e.name.slice('images/'.length)
+              : e.name.slice('images/'.length).replace(/^[^/]+\//, '');
+          const path = safePath(join(dir, String(task.id)), name);
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, e.read());
+          return { name, path };
+        });
+        await processData(
+          ctx,
+          task,
+          sources,
+          dataParams({ sorting_method: 'natural' }),
+          dir,
+          async () => undefined,
+        );
+        const annFile =
+          format === 'COCO 1.0'
+            ? (entries.find((e) => e.name === `annotations/instances_${subset}.json`) ??
+              entries.find((e) => /^annotations\/.*\.json$/.test(e.name)))
+            : entries.find((e) => e.name.endsWith('.xml'));
+        if (annFile) {
+          const path = join(dir, `${task.id}.annotations`);
+          writeFileSync(path, annFile.read());
+          replaceAnnotations(ctx, { task }, await readAnnotations(taskView(ctx, task), format!, path));
+        }
+        await progress(++done / subsets.size, 'Importing the dataset');
+      }
+      return { result_id: projectId };
+    },
+  );
+}
+
 function importAnnotations(
   ctx: Ctx,
   resource: 'tasks' | 'jobs',
@@ -240,10 +332,26 @@ export function registerTransfers(emu: Emulator): void {
         await ctx.emu.uploads.tusPatch(ctx, key(ctx));
       });
   }
-  emu.router.add('POST', '/api/projects/:id/dataset', (ctx) => {
-    getProject(ctx, ctx.param('id'));
-    throw notImplemented('project dataset import (import annotations into a task or job instead)');
-  });
+  // Project dataset import: the archive's images become a new task per subset, with its annotations.
+  const datasetKey = (ctx: Ctx): string => `projects-dataset:${ctx.param('id')}`;
+  emu.router
+    .add('POST', '/api/projects/:id/dataset', async (ctx) => {
+      checkLocation(ctx);
+      const p = getProject(ctx, ctx.param('id'));
+      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+      await ctx.emu.uploads.post(ctx, {
+        key: datasetKey(ctx),
+        finish: (c, files, params) => importProjectDataset(c, p.id, files, params),
+      });
+    })
+    .add('HEAD', '/api/projects/:id/dataset/:file', (ctx) => {
+      getProject(ctx, ctx.param('id'));
+      ctx.emu.uploads.tusHead(ctx, datasetKey(ctx));
+    })
+    .add('PATCH', '/api/projects/:id/dataset/:file', async (ctx) => {
+      getProject(ctx, ctx.param('id'));
+      await ctx.emu.uploads.tusPatch(ctx, datasetKey(ctx));
+    });
   // Backup restores: the uploaded file gets a server-chosen name, echoed in Upload-Filename.
   for (const resource of ['tasks', 'projects'] as const) {
     const key = (ctx: Ctx): string => `${resource}-backup:${ctx.requireUser().id}`;

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const REPO = resolve(__dirname, '../..');
+export const BIN = resolve(REPO, 'bin/cvat-rx.js');
+export const BUILT_CLI = resolve(REPO, 'dist/cli.js');
+export const hasBuiltCli = existsSync(BUILT_CLI);
+
+export interface Run {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The environment of a spawned command: no inherited credentials, no colours. */
+export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const key of ['CVAT_ACCESS_TOKEN', 'PASS', 'CVAT_HOST', 'CVAT_USER', 'CVAT_PASSWORD']) delete env[key];
+  return { ...env, ...extra };
+}
+
+export interface Spawned {
+  readonly child: ChildProcess;
+  readonly done: Promise<Run>;
+  /** What the process has written to stdout so far. */
+  stdout(): string;
+  /** Resolves once stderr contains `text`. */
+  waitForStderr(text: string): Promise<void>;
+}
+
+/** Starts a process (stdin closed: no prompt can hang) and collects its output. */
+export function spawnProcess(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Spawned {
+  const child = spawn(command, [...args], {
+    cwd: options.cwd,
+    env: options.env ?? cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const w of waiters.filter((x) => stderr.includes(x.text))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  const done = new Promise<Run>((resolveRun, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    done,
+    stdout: () => stdout,
+    waitForStderr: (text) =>
+      new Promise<void>((resolveWait, reject) => {
+        if (stderr.includes(text)) return resolveWait();
+        waiters.push({ text, resolve: resolveWait });
+        void done.then(() => reject(new Error(`process ended before "${text}" on stderr:\n${stderr}`)));
+      }),
+  };
+}
+
+/** `cvat-rx ARGS` through bin/cvat-rx.js (the built dist/cli.js), as a user runs it. */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Spawned {
+  return spawnProcess(process.execPath, [BIN, ...args], options);
+}
+
+export function runCliProcess(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<Run> {
+  return spawnCli(args, options).done;
+}
+
+/** The non-empty lines of a text. */
+export const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');

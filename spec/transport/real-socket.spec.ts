@@ -1,0 +1,198 @@
+/**
+ * Against a real local HTTP server (no nock in this file: nock's interceptor buffers a
+ * pass-through request body whole, which would hide the socket's behaviour).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { Observable } from 'rxjs';
+import { TimeoutError } from '../../src/errors';
+import { Configuration, type ConfigurationInit } from '../../src/transport/configuration';
+import { Transport } from '../../src/transport/transport';
+import type { TransportEvent } from '../../src/transport/types';
+
+const fakeClock = () => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+afterEach(() => jest.useRealTimers());
+
+async function localServer(handler: http.RequestListener) {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function transportFor(host: string, init: Partial<ConfigurationInit> = {}) {
+  return new Transport(new Configuration({ host, retry: { maxAttempts: 1 }, ...init }));
+}
+
+function record(
+  events$: Observable<TransportEvent>,
+  sink: TransportEvent[],
+  settle: (error?: unknown) => void,
+) {
+  return events$.subscribe({ next: (e) => sink.push(e), error: settle, complete: () => settle() });
+}
+
+/** Polls on real I/O turns (not on the clock, which may be fake). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('cancellation on a real socket', () => {
+  it('the server sees the connection close when the subscriber leaves', async () => {
+    let onClose!: () => void;
+    const closed = new Promise<void>((resolve) => (onClose = resolve));
+    let arrived = false;
+    const server = await localServer((req) => {
+      req.socket.once('close', onClose);
+      arrived = true; // and never answers
+    });
+    try {
+      const subscription = transportFor(server.host)
+        .request({ method: 'GET', url: '/api/tasks' })
+        .subscribe();
+      await until(() => arrived);
+      subscription.unsubscribe();
+      await closed;
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an upload cancelled midway stops reading its stream and destroys it', async () => {
+    let produced = 0;
+    const source = new Readable({
+      read() {
+        produced += 65_536;
+        this.push(Buffer.alloc(65_536));
+      },
+    });
+    let serverClosed = false;
+    const server = await localServer((req) => {
+      req.socket.once('close', () => (serverClosed = true)); // reads nothing, answers nothing
+    });
+    try {
+      const events: TransportEvent[] = [];
+      const subscription = record(
+        transportFor(server.host).events({
+          method: 'PUT',
+          url: '/upload',
+          body: source,
+          bodySize: 1000 * 65_536,
+        }),
+        events,
+        () => undefined,
+      );
+      await until(() => events.some((e) => e.type === 'upload_progress'));
+      subscription.unsubscribe();
+      expect(source.destroyed).toBe(true);
+      const before = produced;
+      await until(() => serverClosed);
+      expect(produced).toBe(before);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('timeouts on a real socket', () => {
+  it('silence before the headers → TimeoutError (idle)', async () => {
+    let arrived = false;
+    const server = await localServer(() => {
+      arrived = true; // never answers
+    });
+    try {
+      fakeClock();
+      let failure: unknown;
+      transportFor(server.host, { timeouts: { connectMs: 1000, idleMs: 2000 } })
+        .request({ method: 'GET', url: '/api/tasks' })
+        .subscribe({ error: (e: unknown) => (failure = e) });
+      await until(() => arrived);
+      await jest.advanceTimersByTimeAsync(1999);
+      expect(failure).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect((failure as TimeoutError).phase).toBe('idle');
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+      await server.close();
+    }
+  });
+
+  it('silence between response chunks → TimeoutError (idle)', async () => {
+    const server = await localServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': '1000000' });
+      res.write(Buffer.alloc(100_000)); // then stalls
+    });
+    try {
+      fakeClock();
+      const events: TransportEvent[] = [];
+      let failure: unknown;
+      record(
+        transportFor(server.host, { timeouts: { connectMs: 1000, idleMs: 2000 } }).events({
+          method: 'GET',
+          url: '/chunk',
+          responseType: 'arraybuffer',
+        }),
+        events,
+        (e) => (failure = e),
+      );
+      await until(() => events.some((e) => e.type === 'download_progress'));
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect((failure as TimeoutError).phase).toBe('idle');
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+      await server.close();
+    }
+  });
+
+  it('a slow but steady response does not time out', async () => {
+    let response: http.ServerResponse | undefined;
+    const server = await localServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      res.flushHeaders();
+      response = res;
+    });
+    try {
+      fakeClock();
+      const events: TransportEvent[] = [];
+      let done = false;
+      let failure: unknown;
+      record(
+        transportFor(server.host, { timeouts: { connectMs: 1000, idleMs: 2000 } }).events({
+          method: 'GET',
+          url: '/slow',
+          responseType: 'arraybuffer',
+        }),
+        events,
+        (e) => {
+          failure = e;
+          done = true;
+        },
+      );
+      await until(() => response !== undefined && events.some((e) => e.type === 'response_headers'));
+      for (let i = 1; i <= 5; i++) {
+        await jest.advanceTimersByTimeAsync(1500);
+        response!.write(Buffer.alloc(70_000));
+        await until(() => events.filter((e) => e.type === 'download_progress').length === i);
+      }
+      response!.end();
+      await until(() => done);
+      expect(failure).toBeUndefined();
+      expect(events[events.length - 1]!.type).toBe('response');
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+      await server.close();
+    }
+  });
+});

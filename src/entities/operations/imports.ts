@@ -1,0 +1,205 @@
+import { defer, map, mergeMap, of, switchMap } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { RequestFailedError, UsageError } from '../../errors';
+import type { RequestStatus } from '../../lifecycle';
+import type { TransferEvent } from '../../transfer/progress';
+import type { UploadSource } from '../../transfer/source';
+import { uploadSession } from '../../transfer/upload-session';
+import type { QueryParams } from '../../transport/types';
+import { projects, tasks } from '../descriptors';
+import { retrieveData } from '../resource';
+import { makeProject } from '../project';
+import type { Project } from '../project';
+import { makeTask } from '../task';
+import type { Task } from '../task';
+import { observeAs } from './observe';
+import type { ObserveOptions, Observed } from './observe';
+import { platformOf } from './platform';
+import type { OperationsContext, UploadInput } from './platform';
+import { followRequest, rqIdOf } from './processing';
+
+export interface ImportOptions extends ObserveOptions {
+  /** Bytes per TUS PATCH (default 10 MiB). */
+  readonly chunkSize?: number;
+}
+
+export interface ImportAnnotationsOptions extends ImportOptions {
+  /** Convert masks to polygons (`conv_mask_to_poly`); the server's default (true) when absent. */
+  readonly convMaskToPoly?: boolean;
+}
+
+/** One file by TUS to an import endpoint, then the request it started, followed to its end. */
+function uploadAndFollow(
+  ctx: OperationsContext,
+  url: string,
+  source: UploadSource,
+  query: QueryParams,
+  chunkSize: number | undefined,
+): Observable<TransferEvent<RequestStatus>> {
+  return uploadSession(ctx.transport, {
+    url,
+    sources: [source],
+    mode: 'tus',
+    // Upload-Start and Upload-Finish carry the query; the finish names the file as the server stored it.
+    query: { ...query, filename: source.name },
+    filenameParam: 'filename',
+    ...(chunkSize === undefined ? {} : { tus: { chunkSize } }),
+  }).pipe(
+    mergeMap((event) =>
+      event.type === 'progress'
+        ? of(event)
+        : followRequest(ctx, rqIdOf(event.value.response, 'upload_finish')),
+    ),
+  );
+}
+
+function singleSource(ctx: OperationsContext, file: UploadInput): Observable<UploadSource> {
+  return defer(() => {
+    if (file === undefined || file === null) throw new UsageError('No file to import');
+    return platformOf(ctx).resolveSources([file]);
+  }).pipe(map((sources) => sources[0]));
+}
+
+function checkFormat(format: string): void {
+  if (typeof format !== 'string' || format.trim() === '')
+    throw new UsageError('An import needs a format name');
+}
+
+/** The events of an annotation import from an already opened source (shared with createFromData). */
+export function importEvents(
+  ctx: OperationsContext,
+  kind: 'tasks' | 'jobs',
+  id: number,
+  source: UploadSource,
+  options: { readonly format: string; readonly convMaskToPoly?: boolean; readonly chunkSize?: number },
+): Observable<TransferEvent<RequestStatus>> {
+  return defer(() => {
+    checkFormat(options.format);
+    const query: QueryParams = {
+      format: options.format,
+      ...(options.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+    };
+    return uploadAndFollow(ctx, `/api/${kind}/${id}/annotations/`, source, query, options.chunkSize);
+  });
+}
+
+/**
+ * Imports an annotation file into a task or a job (`/api/{tasks|jobs}/{id}/annotations/` by
+ * TUS, `format` and `filename` on Upload-Start and Upload-Finish), then waits for the import.
+ * Emits `undefined` when done (or upload and processing events, then the result).
+ */
+export function importAnnotations<O extends ImportAnnotationsOptions | undefined = undefined>(
+  ctx: OperationsContext,
+  kind: 'tasks' | 'jobs',
+  id: number,
+  format: string,
+  file: UploadInput,
+  options?: O,
+): Observable<Observed<void, O>> {
+  const events$ = defer(() => {
+    checkFormat(format);
+    return singleSource(ctx, file);
+  }).pipe(
+    switchMap((source) =>
+      importEvents(ctx, kind, id, source, {
+        format,
+        ...(options?.convMaskToPoly === undefined ? {} : { convMaskToPoly: options.convMaskToPoly }),
+        ...(options?.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+      }),
+    ),
+    map((event): TransferEvent<void> =>
+      event.type === 'result' ? { type: 'result', value: undefined } : event,
+    ),
+  );
+  return observeAs(events$, options);
+}
+
+/** Imports a dataset into a project (`/api/projects/{id}/dataset/`), then waits for the import. */
+export function importDataset<O extends ImportAnnotationsOptions | undefined = undefined>(
+  ctx: OperationsContext,
+  projectId: number,
+  format: string,
+  file: UploadInput,
+  options?: O,
+): Observable<Observed<void, O>> {
+  const events$ = defer(() => {
+    checkFormat(format);
+    return singleSource(ctx, file);
+  }).pipe(
+    switchMap((source) =>
+      uploadAndFollow(
+        ctx,
+        `/api/projects/${projectId}/dataset/`,
+        source,
+        {
+          format,
+          ...(options?.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+        },
+        options?.chunkSize,
+      ),
+    ),
+    map((event): TransferEvent<void> =>
+      event.type === 'result' ? { type: 'result', value: undefined } : event,
+    ),
+  );
+  return observeAs(events$, options);
+}
+
+function restore(
+  ctx: OperationsContext,
+  kind: 'tasks' | 'projects',
+  file: UploadInput,
+  options: ImportOptions | undefined,
+): Observable<TransferEvent<number>> {
+  return singleSource(ctx, file).pipe(
+    // The server renames backups on upload: the finish must name the file it stored (Upload-Filename).
+    switchMap((source) => uploadAndFollow(ctx, `/api/${kind}/backup/`, source, {}, options?.chunkSize)),
+    map((event): TransferEvent<number> => {
+      if (event.type === 'progress') return event;
+      const id = event.value.resultId;
+      if (id === undefined) {
+        throw new RequestFailedError({
+          requestId: event.value.id,
+          serverMessage: 'the restore finished without naming the new object (result_id)',
+        });
+      }
+      return { type: 'result', value: id };
+    }),
+  );
+}
+
+/** Restores a task backup as a new task (`/api/tasks/backup/`) and emits it. */
+export function createTaskFromBackup<O extends ImportOptions | undefined = undefined>(
+  ctx: OperationsContext,
+  file: UploadInput,
+  options?: O,
+): Observable<Observed<Task, O>> {
+  const events$ = restore(ctx, 'tasks', file, options).pipe(
+    switchMap((event): Observable<TransferEvent<Task>> =>
+      event.type === 'progress'
+        ? of(event)
+        : retrieveData(ctx, tasks, event.value).pipe(
+            map((model) => ({ type: 'result', value: makeTask(ctx, model) })),
+          ),
+    ),
+  );
+  return observeAs(events$, options);
+}
+
+/** Restores a project backup as a new project (`/api/projects/backup/`) and emits it. */
+export function createProjectFromBackup<O extends ImportOptions | undefined = undefined>(
+  ctx: OperationsContext,
+  file: UploadInput,
+  options?: O,
+): Observable<Observed<Project, O>> {
+  const events$ = restore(ctx, 'projects', file, options).pipe(
+    switchMap((event): Observable<TransferEvent<Project>> =>
+      event.type === 'progress'
+        ? of(event)
+        : retrieveData(ctx, projects, event.value).pipe(
+            map((model) => ({ type: 'result', value: makeProject(ctx, model) })),
+          ),
+    ),
+  );
+  return observeAs(events$, options);
+}

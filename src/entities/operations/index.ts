@@ -1,0 +1,53 @@
+/** Long operations over a ClientContext: task data, imports, restores, exports, backups, frames. */
+export type { ObserveOptions, Observed } from './observe';
+export { observeAs } from './observe';
+export type { OperationsContext, SavedFile, TransferPlatform, UploadInput } from './platform';
+export { browserPlatform, platformOf } from './platform';
+export { followRequest } from './processing';
+export { TaskCreationError } from './errors';
+export type {
+  CreateFromDataOptions,
+  CreateTaskFromDataParams,
+  DataParams,
+  TaskDataParams,
+  UploadDataOptions,
+  UploadTuning,
+} from './task-data';
+export {
+  DEFAULT_IMAGE_QUALITY,
+  ResourceType,
+  checkTaskSpec,
+  createTaskFromData,
+  dataBody,
+  uploadTaskData,
+} from './task-data';
+export type { ImportAnnotationsOptions, ImportOptions } from './imports';
+export { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
+export type {
+  CloudExport,
+  CloudExportOptions,
+  DownloadOptions,
+  DownloadSink,
+  ExportDatasetOptions,
+  ExportableResource,
+} from './exports';
+export { downloadBackup, exportDataset, toBlob } from './exports';
+export type {
+  DataOptions,
+  DownloadFramesOptions,
+  FrameData,
+  FrameQuality,
+  FramesOptions,
+  MediaResource,
+} from './frames';
+export {
+  chunk,
+  downloadFrames,
+  extensionOf,
+  frame,
+  frameData,
+  frameFilename,
+  frames,
+  meta,
+  preview,
+} from './frames';

@@ -1,0 +1,343 @@
+import { EMPTY, catchError, concat, defer, filter, map, mergeMap, of, switchMap, throwError } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { DecodeError, UsageError } from '../../errors';
+import { TaskWriteRequest } from '../../models';
+import type { DataRequest } from '../../models';
+import type { ProgressEvent, TransferEvent } from '../../transfer/progress';
+import type { UploadSource } from '../../transfer/source';
+import { uploadSession } from '../../transfer/upload-session';
+import { decodeOrThrow } from '../../transport/decode';
+import type { JsonValue } from '../../transport/types';
+import { tasks } from '../descriptors';
+import { toJson } from '../json';
+import { createData, itemUrl, removeData, resourceRequest, retrieveData } from '../resource';
+import { makeTask } from '../task';
+import type { Task } from '../task';
+import { TaskCreationError } from './errors';
+import { importEvents } from './imports';
+import { observeAs } from './observe';
+import type { ObserveOptions, Observed } from './observe';
+import { platformOf } from './platform';
+import type { OperationsContext, UploadInput } from './platform';
+import { followRequest, rqIdOf } from './processing';
+
+/** Where task data comes from. */
+export const ResourceType = {
+  /** Files sent from this machine (paths in Node, Files and Blobs in browsers). */
+  Local: 'local',
+  /** Paths on the server's share, or in a cloud storage (`dataParams.cloud_storage_id`). */
+  Share: 'share',
+  /** URLs the server downloads. */
+  Remote: 'remote',
+} as const;
+export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
+
+/** The data parameters CVAT's SDK passes on (`Task.upload_data`), plus `frame_step`. */
+export type DataParams = Pick<
+  DataRequest,
+  | 'chunk_size'
+  | 'copy_data'
+  | 'image_quality'
+  | 'sorting_method'
+  | 'start_frame'
+  | 'stop_frame'
+  | 'use_cache'
+  | 'use_zip_chunks'
+  | 'job_file_mapping'
+  | 'filename_pattern'
+  | 'cloud_storage_id'
+  | 'server_files_exclude'
+  | 'validation_params'
+  | 'storage_method'
+  | 'frame_filter'
+> & {
+  /** Every N-th frame: sent as `frame_filter: 'step=N'`. */
+  readonly frame_step?: number;
+};
+
+const DATA_PARAM_KEYS: ReadonlySet<string> = new Set([
+  'chunk_size',
+  'copy_data',
+  'image_quality',
+  'sorting_method',
+  'start_frame',
+  'stop_frame',
+  'use_cache',
+  'use_zip_chunks',
+  'job_file_mapping',
+  'filename_pattern',
+  'cloud_storage_id',
+  'server_files_exclude',
+  'validation_params',
+  'storage_method',
+  'frame_filter',
+  'frame_step',
+]);
+
+/** CVAT's SDK default. */
+export const DEFAULT_IMAGE_QUALITY = 70;
+
+export interface TaskDataParams {
+  /** Default `ResourceType.Local`. */
+  readonly resourceType?: ResourceType;
+  /** Local: files (see UploadInput); Share: paths on the share or cloud storage; Remote: URLs. */
+  readonly resources: readonly UploadInput[];
+  readonly dataParams?: DataParams;
+}
+
+/** Tuning of the local upload (defaults are CVAT-safe). */
+export interface UploadTuning {
+  /** Bulk groups and TUS files in flight at once (default 2). */
+  readonly concurrency?: number;
+  /** The largest multipart request in bytes of file data (default 100 MiB, CVAT's ceiling). */
+  readonly maxRequestSize?: number;
+  /** Bytes per TUS PATCH (default 10 MiB). */
+  readonly chunkSize?: number;
+  /** Failed TUS chunks resumed per file (default 3). */
+  readonly maxRetries?: number;
+}
+
+export interface UploadDataOptions extends ObserveOptions {
+  readonly upload?: UploadTuning;
+}
+
+export interface CreateTaskFromDataParams extends TaskDataParams {
+  readonly spec: TaskWriteRequest;
+  /** An annotation file imported once the data is processed. */
+  readonly annotationPath?: UploadInput;
+  /** Default `CVAT 1.1` (CVAT's SDK default). */
+  readonly annotationFormat?: string;
+}
+
+export interface CreateFromDataOptions extends UploadDataOptions {
+  /** Remove the task when a later step fails (default true, as CVAT's own UI does). */
+  readonly cleanupOnError?: boolean;
+}
+
+/** Validated data, ready to send. */
+interface PreparedData {
+  readonly resourceType: ResourceType;
+  readonly sources: readonly UploadSource[];
+  readonly paths: readonly string[];
+  readonly body: { readonly [key: string]: JsonValue | undefined };
+}
+
+/**
+ * The JSON fields of the data request: image_quality 70 unless given, `frame_step` as
+ * `frame_filter`, unknown keys refused (a typo would otherwise be silently ignored).
+ */
+export function dataBody(params: DataParams = {}): { readonly [key: string]: JsonValue | undefined } {
+  for (const key of Object.keys(params)) {
+    if (!DATA_PARAM_KEYS.has(key)) throw new UsageError(`Unknown data parameter "${key}"`);
+  }
+  const { frame_step: step, ...rest } = params;
+  if (step !== undefined) {
+    if (!Number.isInteger(step) || step < 1)
+      throw new UsageError(`frame_step must be an integer >= 1, got ${step}`);
+    if (rest.frame_filter !== undefined) throw new UsageError('Give frame_step or frame_filter, not both');
+  }
+  const quality = rest.image_quality ?? DEFAULT_IMAGE_QUALITY;
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new UsageError(`image_quality must be an integer in [1, 100], got ${quality}`);
+  }
+  const json = toJson({
+    ...rest,
+    image_quality: quality,
+    ...(step === undefined ? {} : { frame_filter: `step=${step}` }),
+  });
+  if (!isJsonObject(json)) throw new UsageError('Invalid data parameters');
+  return json;
+}
+
+function isJsonObject(value: JsonValue): value is { readonly [key: string]: JsonValue | undefined } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks the inputs and opens local files (UsageError before any request). */
+function prepareData(ctx: OperationsContext, params: TaskDataParams): Observable<PreparedData> {
+  return defer(() => {
+    const resourceType = params.resourceType ?? ResourceType.Local;
+    const body = dataBody(params.dataParams);
+    if (!Array.isArray(params.resources) || params.resources.length === 0)
+      throw new UsageError('No files to upload');
+    if (resourceType === ResourceType.Local) {
+      return platformOf(ctx)
+        .resolveSources(params.resources)
+        .pipe(map((sources): PreparedData => ({ resourceType, sources, paths: [], body })));
+    }
+    if (resourceType !== ResourceType.Share && resourceType !== ResourceType.Remote) {
+      throw new UsageError(`Unknown resource type ${String(resourceType)}`);
+    }
+    const paths = params.resources.map((resource) => {
+      if (typeof resource !== 'string' || resource === '') {
+        throw new UsageError(`${resourceType} resources must be non-empty strings (paths or URLs)`);
+      }
+      return resource;
+    });
+    if (new Set(paths).size !== paths.length) throw new UsageError('A resource is listed twice');
+    return of<PreparedData>({ resourceType, sources: [], paths, body });
+  });
+}
+
+/** Sends prepared data to a task and follows its processing: upload, then processing progress. */
+function sendData(
+  ctx: OperationsContext,
+  taskId: number,
+  data: PreparedData,
+  tuning: UploadTuning = {},
+): Observable<ProgressEvent> {
+  const url = `${itemUrl(tasks, taskId)}/data/`;
+  const rqId$: Observable<TransferEvent<string>> =
+    data.resourceType === ResourceType.Local
+      ? uploadSession(ctx.transport, {
+          url,
+          sources: data.sources,
+          finishBody: data.body,
+          bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
+          ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
+          ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
+          tus: {
+            ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
+            ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
+          },
+        }).pipe(
+          map((event): TransferEvent<string> =>
+            event.type === 'result'
+              ? { type: 'result', value: rqIdOf(event.value.response, 'upload_finish') }
+              : event,
+          ),
+        )
+      : ctx.transport
+          .request(
+            resourceRequest(tasks, 'POST', url, 'create_data', {
+              body: {
+                ...data.body,
+                [data.resourceType === ResourceType.Share ? 'server_files' : 'remote_files']: [...data.paths],
+              },
+            }),
+          )
+          .pipe(
+            map((response): TransferEvent<string> => ({
+              type: 'result',
+              value: rqIdOf(response, 'tasks_create_data'),
+            })),
+          );
+
+  return rqId$.pipe(
+    mergeMap((event): Observable<ProgressEvent> =>
+      event.type === 'progress'
+        ? of(event)
+        : followRequest(ctx, event.value).pipe(filter((e): e is ProgressEvent => e.type === 'progress')),
+    ),
+  );
+}
+
+function fetchTask(ctx: OperationsContext, taskId: number): Observable<Task> {
+  return retrieveData(ctx, tasks, taskId).pipe(map((model) => makeTask(ctx, model)));
+}
+
+/** A task spec checked against CVAT's schema and the SDK's rule on project_id + labels. */
+export function checkTaskSpec(spec: unknown): TaskWriteRequest {
+  let decoded: TaskWriteRequest;
+  try {
+    decoded = decodeOrThrow(TaskWriteRequest, spec);
+  } catch (error) {
+    const issues = error instanceof DecodeError ? error.issues.join('; ') : String(error);
+    throw new UsageError(`Invalid task spec: ${issues}`, { cause: error });
+  }
+  if (decoded.name.trim() === '') throw new UsageError('Invalid task spec: the name is empty');
+  if (decoded.project_id !== undefined && decoded.project_id !== null && (decoded.labels?.length ?? 0) > 0) {
+    throw new UsageError(
+      'Invalid task spec: give project_id or labels, not both (a project task uses its labels)',
+    );
+  }
+  return decoded;
+}
+
+/**
+ * Attaches data to an existing task (`POST /api/tasks/{id}/data/`): local files by CVAT's upload
+ * protocol (Upload-Start, bulk groups and TUS, Upload-Finish with every data parameter), share
+ * paths and URLs in one JSON request; then follows the processing and emits the fresh Task.
+ */
+export function uploadTaskData<O extends UploadDataOptions | undefined = undefined>(
+  ctx: OperationsContext,
+  taskId: number,
+  params: TaskDataParams,
+  options?: O,
+): Observable<Observed<Task, O>> {
+  const events$ = prepareData(ctx, params).pipe(
+    switchMap((data) =>
+      concat<TransferEvent<Task>[]>(
+        sendData(ctx, taskId, data, options?.upload),
+        fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
+      ),
+    ),
+  );
+  return observeAs(events$, options);
+}
+
+/**
+ * Creates a task and its data, as CVAT's SDK `create_from_data`: every input is checked first
+ * (UsageError, nothing created), then `POST /api/tasks`, the data upload and its processing, the
+ * optional annotation import, and the fresh Task. When a step after the creation fails, the task
+ * is removed (unless `cleanupOnError: false`) and a TaskCreationError says so, with the original
+ * error as its cause. Unsubscribing stops everything and sends nothing more (no cleanup request).
+ */
+export function createTaskFromData<O extends CreateFromDataOptions | undefined = undefined>(
+  ctx: OperationsContext,
+  params: CreateTaskFromDataParams,
+  options?: O,
+): Observable<Observed<Task, O>> {
+  const events$ = defer(() => {
+    const spec = checkTaskSpec(params.spec);
+    const annotation = params.annotationPath;
+    const annotation$: Observable<UploadSource | undefined> =
+      annotation === undefined
+        ? of(undefined)
+        : platformOf(ctx)
+            .resolveSources([annotation])
+            .pipe(map((sources) => sources[0]));
+    return prepareData(ctx, params).pipe(
+      switchMap((data) => annotation$.pipe(map((annotationSource) => ({ data, annotationSource })))),
+      switchMap(({ data, annotationSource }) =>
+        createData(ctx, tasks, spec).pipe(
+          switchMap((model) => {
+            const taskId = model.id;
+            if (taskId === undefined)
+              return throwError(() => new UsageError('The server created a task without an id'));
+            const steps$ = concat<TransferEvent<Task>[]>(
+              sendData(ctx, taskId, data, options?.upload),
+              annotationSource === undefined
+                ? EMPTY
+                : importEvents(ctx, 'tasks', taskId, annotationSource, {
+                    format: params.annotationFormat ?? 'CVAT 1.1',
+                  }).pipe(switchMap(() => EMPTY)),
+              fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
+            );
+            return steps$.pipe(
+              catchError((error: unknown) =>
+                failCreation(ctx, taskId, error, options?.cleanupOnError ?? true),
+              ),
+            );
+          }),
+        ),
+      ),
+    );
+  });
+  return observeAs(events$, options);
+}
+
+function failCreation(
+  ctx: OperationsContext,
+  taskId: number,
+  cause: unknown,
+  cleanup: boolean,
+): Observable<never> {
+  if (!cleanup) return throwError(() => new TaskCreationError({ taskId, removed: false, cause }));
+  return removeData(ctx, tasks, taskId).pipe(
+    catchError((cleanupError: unknown) =>
+      throwError(() => new TaskCreationError({ taskId, removed: false, cause, cleanupError })),
+    ),
+    switchMap(() => throwError(() => new TaskCreationError({ taskId, removed: true, cause }))),
+  );
+}
