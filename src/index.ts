@@ -49,3 +49,20 @@ export type {
   DecodeContext,
 } from './transport';
 export type * from './transport/types';
+
+// Long operations over a client context (also bound as methods on tasks, projects and jobs).
+export {
+  ResourceType,
+  TaskCreationError,
+  browserPlatform,
+  createProjectFromBackup,
+  createTaskFromBackup,
+  createTaskFromData,
+  downloadBackup,
+  exportDataset,
+  importAnnotations,
+  importDataset,
+  toBlob,
+  uploadTaskData,
+} from './entities/operations';
+export type * from './entities/operations';

@@ -28,6 +28,8 @@ export interface Spawned {
   stdout(): string;
   /** Resolves once stderr contains `text`. */
   waitForStderr(text: string): Promise<void>;
+  /** Resolves once stdout contains `text`. */
+  waitForStdout(text: string): Promise<void>;
 }
 
 /** Starts a process (stdin closed: no prompt can hang) and collects its output. */
@@ -43,29 +45,38 @@ export function spawnProcess(
   });
   let stdout = '';
   let stderr = '';
-  const waiters: Array<{ text: string; resolve: () => void }> = [];
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-    for (const w of waiters.filter((x) => stderr.includes(x.text))) {
+  const waiters: Array<{ stream: 'stdout' | 'stderr'; text: string; resolve: () => void }> = [];
+  const seen = (stream: 'stdout' | 'stderr'): string => (stream === 'stdout' ? stdout : stderr);
+  const wake = (): void => {
+    for (const w of waiters.filter((x) => seen(x.stream).includes(x.text))) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve();
     }
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    wake();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    wake();
   });
   const done = new Promise<Run>((resolveRun, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolveRun({ code, signal, stdout, stderr }));
   });
+  const waitFor = (stream: 'stdout' | 'stderr', text: string): Promise<void> =>
+    new Promise<void>((resolveWait, reject) => {
+      if (seen(stream).includes(text)) return resolveWait();
+      waiters.push({ stream, text, resolve: resolveWait });
+      void done.then(() => reject(new Error(`process ended before "${text}" on ${stream}:\n${stderr}`)));
+    });
   return {
     child,
     done,
     stdout: () => stdout,
-    waitForStderr: (text) =>
-      new Promise<void>((resolveWait, reject) => {
-        if (stderr.includes(text)) return resolveWait();
-        waiters.push({ text, resolve: resolveWait });
-        void done.then(() => reject(new Error(`process ended before "${text}" on stderr:\n${stderr}`)));
-      }),
+    waitForStderr: (text) => waitFor('stderr', text),
+    waitForStdout: (text) => waitFor('stdout', text),
   };
 }
 
@@ -83,6 +94,9 @@ export function runCliProcess(
 ): Promise<Run> {
   return spawnCli(args, options).done;
 }
+
+/** tsx, which runs the TypeScript examples as `npm start` does. */
+export const TSX = resolve(REPO, 'node_modules/tsx/dist/cli.mjs');
 
 /** The non-empty lines of a text. */
 export const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');

@@ -102,9 +102,10 @@ describeBuilt('cvat-rx against the emulator (spawned processes)', () => {
     expect(taskId).toBeGreaterThan(0);
     const progress = lines(run.stderr);
     // Not a terminal: plain lines, no cursor movement, a complete upload and processing.
-    expect(run.stderr).not.toMatch(/\u001b\[/);
+    expect(run.stderr).not.toContain(`${String.fromCharCode(27)}[`);
     expect(progress[0]).toMatch(/^upload 0% 0 B\//);
-    expect(progress).toContain(`upload 100% ${progress.find((l) => l.startsWith('upload 100%'))?.slice(12)}`);
+    // The last upload line reports every byte: loaded === total.
+    expect(progress.some((l) => /^upload 100% (.+)\/\1$/.test(l))).toBe(true);
     expect(progress.some((l) => /^processing 100%/.test(l))).toBe(true);
     const task = emu.emulator.state.tasks.get(taskId);
     expect(task?.project_id).toBe(projectId);
@@ -240,6 +241,20 @@ describeBuilt('cvat-rx against the emulator (spawned processes)', () => {
       );
       expect(run.code).toBe(5);
       expect(lines(run.stderr)).toHaveLength(1);
+    });
+
+    it('--debug shows one line per request and response, never the password', async () => {
+      const run = await runCliProcess(
+        ['--server-host', emu.url, '--auth', 'admin:debug-pass-123', '--debug', 'project', 'ls'],
+        { cwd: work },
+      );
+      expect(run.code).toBe(3);
+      expect(lines(run.stderr)).toEqual(
+        expect.arrayContaining(['debug: -> POST /api/auth/login', 'debug: <- 400 POST /api/auth/login']),
+      );
+      // With --debug the error comes with its stack.
+      expect(run.stderr).toMatch(/^\s+at /m);
+      expect(run.stderr).not.toContain('debug-pass-123');
     });
 
     it('a server-side failure is exit code 4; a usage error exit code 2', async () => {

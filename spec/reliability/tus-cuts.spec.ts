@@ -78,7 +78,7 @@ describe('TUS upload through a connection that is cut 20 times', () => {
         url: `/api/tasks/${taskId}/data/`,
         source,
         maxRetries: CUTS * 2,
-        retryDelayMs: 5,
+        retryDelayMs: 20,
       }),
       { defaultValue: undefined },
     );

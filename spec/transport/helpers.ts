@@ -32,9 +32,21 @@ export function types(events: readonly TransportEvent[]): string[] {
   return events.map((event) => event.type);
 }
 
-/** nock set-up shared by wire specs: no real network, every scope consumed, nothing left over. */
+/**
+ * nock set-up shared by wire specs: no real network, nothing left over. `restore()` un-patches
+ * Node's http at the end: the core module is shared by every spec file a jest worker runs.
+ */
 export function useNock(): void {
-  beforeAll(() => nock.disableNetConnect());
-  afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
+  beforeAll(() => {
+    if (!nock.isActive()) nock.activate();
+    nock.disableNetConnect();
+  });
+  afterEach(() => {
+    nock.abortPendingRequests();
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore();
+  });
 }

@@ -3,11 +3,12 @@
  * pass-through request body whole, which would hide the socket's behaviour).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import type { AddressInfo, Socket } from 'node:net';
+import { Duplex, Readable } from 'node:stream';
 import type { Observable } from 'rxjs';
 import { TimeoutError } from '../../src/errors';
 import { Configuration, type ConfigurationInit } from '../../src/transport/configuration';
+import { detectNodeModules, type NodeModules } from '../../src/transport/runtime';
 import { Transport } from '../../src/transport/transport';
 import type { TransportEvent } from '../../src/transport/types';
 
@@ -54,13 +55,20 @@ describe('cancellation on a real socket', () => {
       arrived = true; // and never answers
     });
     try {
+      fakeClock();
+      let settled = false;
       const subscription = transportFor(server.host)
-        .request({ method: 'GET', url: '/api/tasks' })
-        .subscribe();
+        .events({ method: 'GET', url: '/api/tasks' })
+        .subscribe({ error: () => (settled = true), complete: () => (settled = true) });
       await until(() => arrived);
+      expect(jest.getTimerCount()).toBeGreaterThan(0);
       subscription.unsubscribe();
+      expect(jest.getTimerCount()).toBe(0);
       await closed;
+      // Unsubscribing is silent: no error, no completion.
+      expect(settled).toBe(false);
     } finally {
+      jest.useRealTimers();
       await server.close();
     }
   });
@@ -73,9 +81,12 @@ describe('cancellation on a real socket', () => {
         this.push(Buffer.alloc(65_536));
       },
     });
+    let arrived = false;
     let serverClosed = false;
     const server = await localServer((req) => {
-      req.socket.once('close', () => (serverClosed = true)); // reads nothing, answers nothing
+      arrived = true;
+      req.socket.once('close', () => (serverClosed = true));
+      req.resume(); // reads the body, never answers
     });
     try {
       const events: TransportEvent[] = [];
@@ -89,7 +100,7 @@ describe('cancellation on a real socket', () => {
         events,
         () => undefined,
       );
-      await until(() => events.some((e) => e.type === 'upload_progress'));
+      await until(() => arrived && events.some((e) => e.type === 'upload_progress'));
       subscription.unsubscribe();
       expect(source.destroyed).toBe(true);
       const before = produced;
@@ -101,7 +112,85 @@ describe('cancellation on a real socket', () => {
   });
 });
 
+/**
+ * Node modules whose http.request connects to a socket that never connects (a black-holed
+ * address, without the network), and records the sockets it made.
+ */
+function blackHole(sockets: Duplex[]): NodeModules {
+  const real = detectNodeModules()!;
+  const request = ((options: http.RequestOptions, callback?: (res: http.IncomingMessage) => void) =>
+    real.http.request(
+      {
+        ...options,
+        agent: undefined,
+        createConnection: () => {
+          const socket = Object.assign(
+            new Duplex({
+              read() {},
+              write(_chunk, _encoding, done) {
+                done();
+              },
+            }),
+            { connecting: true },
+          );
+          sockets.push(socket);
+          return socket as unknown as Socket;
+        },
+      },
+      callback,
+    )) as typeof http.request;
+  return { ...real, http: { ...real.http, request } };
+}
+
 describe('timeouts on a real socket', () => {
+  it('no connection within connectMs → TimeoutError (connect), and the socket is destroyed', async () => {
+    fakeClock();
+    const sockets: Duplex[] = [];
+    const transport = new Transport(
+      new Configuration({
+        host: 'http://10.255.255.1',
+        retry: { maxAttempts: 1 },
+        timeouts: { connectMs: 1000, idleMs: 5000 },
+      }),
+      { node: blackHole(sockets) },
+    );
+    let failure: unknown;
+    transport
+      .request({ method: 'GET', url: '/api/tasks' })
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    await jest.advanceTimersByTimeAsync(999);
+    expect(failure).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    const timeout = failure as TimeoutError;
+    expect(timeout).toBeInstanceOf(TimeoutError);
+    expect(timeout.phase).toBe('connect');
+    expect(timeout.timeoutMs).toBe(1000);
+    expect(timeout.message).toBe('GET http://10.255.255.1/api/tasks: no connection within 1000 ms');
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0]!.destroyed).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('a connect timeout is retried (nothing reached the server)', async () => {
+    fakeClock();
+    const sockets: Duplex[] = [];
+    const transport = new Transport(
+      new Configuration({
+        host: 'http://10.255.255.1',
+        retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 10 },
+        timeouts: { connectMs: 1000, idleMs: 5000 },
+      }),
+      { node: blackHole(sockets) },
+    );
+    let failure: unknown;
+    transport
+      .request({ method: 'POST', url: '/api/tasks', body: {} })
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    await jest.advanceTimersByTimeAsync(3000);
+    expect(failure).toBeInstanceOf(TimeoutError);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('silence before the headers → TimeoutError (idle)', async () => {
     let arrived = false;
     const server = await localServer(() => {

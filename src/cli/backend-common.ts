@@ -1,19 +1,9 @@
-import {
-  EMPTY,
-  catchError,
-  concat,
-  concatMap,
-  from,
-  ignoreElements,
-  of,
-  throwError,
-  type Observable,
-} from 'rxjs';
+import { concatMap, from, map, of, throwError, type Observable, type OperatorFunction } from 'rxjs';
 import type * as t from 'io-ts';
 import { DecodeError, UsageError } from '../errors';
 import type { RemoveOutcome } from '../repositories';
 import { decodeOrThrow } from '../transport/decode';
-import type { DeleteOutcome, ResourceSummary } from './backend';
+import type { DeleteOutcome, ResourceSummary, TransferEvent } from './backend';
 
 /**
  * Checks a spec built from command-line input against the server's request schema: a mismatch
@@ -59,17 +49,9 @@ export function deleteEach(
   );
 }
 
-/** Runs `cleanup` (ignoring its own failure) before passing an error on. */
-export function cleanupOnError<T>(source: Observable<T>, cleanup: () => Observable<unknown>): Observable<T> {
-  return source.pipe(
-    catchError((error: unknown) =>
-      concat(
-        cleanup().pipe(
-          ignoreElements(),
-          catchError(() => EMPTY),
-        ),
-        throwError(() => error),
-      ),
-    ),
-  );
+/** Maps the result of an event stream; progress passes through. */
+export function resultAs<A, B>(
+  project: (value: A) => B,
+): OperatorFunction<TransferEvent<A>, TransferEvent<B>> {
+  return map((event) => (event.type === 'result' ? { type: 'result', value: project(event.value) } : event));
 }

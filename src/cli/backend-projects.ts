@@ -1,17 +1,19 @@
-import { defer, map, type Observable } from 'rxjs';
+import { concat, defer, filter, of, switchMap, type Observable } from 'rxjs';
 import type { CvatClient } from '../client';
+import { importDataset } from '../entities/operations';
 import { ProjectWriteRequest } from '../models';
+import { isProgressEvent } from '../transfer/progress';
 import type { CreateProjectArgs, Created, ImportDatasetArgs, TransferEvent } from './backend';
 import { checkSpec } from './backend-common';
-import { importFile } from './backend-tasks';
-import { result, then } from './backend-transfers';
+
+const EVENTS = { observe: 'events' } as const;
 
 /** `project create`: the project, then the optional dataset imported into it. */
 export function createProject(
   client: CvatClient,
   args: CreateProjectArgs,
 ): Observable<TransferEvent<Created>> {
-  const created$ = defer(() =>
+  return defer(() =>
     client.projects.create(
       checkSpec(
         ProjectWriteRequest,
@@ -20,16 +22,18 @@ export function createProject(
           ...(args.labels === undefined ? {} : { labels: args.labels }),
           ...(args.bugTracker === undefined ? {} : { bug_tracker: args.bugTracker }),
         },
-        'project spec',
+        '--labels and project options',
       ),
     ),
-  ).pipe(map((project): TransferEvent<number> => ({ type: 'result', value: project.id })));
-  return then(created$, (id) => {
-    const dataset = args.dataset;
-    if (dataset === undefined) return result<Created>({ id });
-    const imported$ = importFile(client, `/api/projects/${id}/dataset/`, dataset, args);
-    return then(imported$, () => result<Created>({ id }));
-  });
+  ).pipe(
+    switchMap((project): Observable<TransferEvent<Created>> => {
+      const created = of<TransferEvent<Created>>({ type: 'result', value: { id: project.id } });
+      if (args.dataset === undefined) return created;
+      const imported$ = project.importDataset(args.dataset.format, args.dataset.path, EVENTS);
+      // The import's progress, then the id once it is done (its own result is void).
+      return concat(imported$.pipe(filter(isProgressEvent)), created);
+    }),
+  );
 }
 
 /** `project import-dataset`: a dataset file uploaded by TUS and imported by the server. */
@@ -37,11 +41,5 @@ export function importProjectDataset(
   client: CvatClient,
   args: ImportDatasetArgs,
 ): Observable<TransferEvent<void>> {
-  const imported$ = importFile(
-    client,
-    `/api/projects/${args.id}/dataset/`,
-    { path: args.filename, format: args.format },
-    args,
-  );
-  return then(imported$, () => result<void>(undefined));
+  return importDataset(client.context, args.id, args.format, args.filename, EVENTS);
 }

@@ -2,6 +2,7 @@ import { catchError, defer, of, shareReplay, switchMap, tap, throwError, type Ob
 import { type CvatClient, makeClient } from '../client';
 import { detectHost, hasScheme } from '../client/scheme';
 import { ApiError, isApiError } from '../errors';
+import { nodePlatform } from '../node/platform';
 import { Configuration } from '../transport/configuration';
 import { redactUrl } from '../transport/redact';
 import type { Interceptor } from '../transport/types';
@@ -29,6 +30,7 @@ export function makeCliClient(options: ConnectionOptions): CvatClient {
     ...(options.organization === undefined ? {} : { organization: options.organization }),
     ...(options.credentials.kind === 'token' ? { credentials: { token: options.credentials.token } } : {}),
     config: {
+      platform: nodePlatform,
       transport: { verifySsl: options.verifySsl, interceptors },
       logger: { warn },
     },

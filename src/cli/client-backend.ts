@@ -1,4 +1,4 @@
-import { Observable, defer, switchMap } from 'rxjs';
+import { Observable, defer, map, switchMap } from 'rxjs';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import type {
   CliBackend,
@@ -6,37 +6,50 @@ import type {
   ConnectionOptions,
   EmulatorArgs,
   EmulatorStatus,
+  PollOptions,
 } from './backend';
 import { deleteEach, summary } from './backend-common';
 import { downloadFrames } from './backend-frames';
 import { createProject, importProjectDataset } from './backend-projects';
 import { loginOnce } from './backend-session';
-import { backup, createTask, exportDataset, importTaskDataset, restore } from './backend-tasks';
-import type { CvatClient } from '../client';
-import { map } from 'rxjs';
+import { backup, createTask, exportResourceDataset, importTaskDataset, restore } from './backend-tasks';
+import { CvatClient } from '../client';
+
+/**
+ * `--completion_verification_period`: server requests are checked at this fixed period instead of
+ * the library's backoff.
+ */
+function withPolling(client: CvatClient, poll: PollOptions): CvatClient {
+  const ms = poll.pollIntervalMs;
+  if (ms === undefined) return client;
+  return new CvatClient(client.transport, {
+    ...client.config,
+    polling: { ...client.config.polling, minDelayMs: ms, maxDelayMs: ms, jitter: 'none' },
+  });
+}
 
 /** Every command over the real client: log in (once, lazily), then the command's requests. */
 export function connectBackend(options: ConnectionOptions): CliBackend {
   const client$ = loginOnce(options);
-  const withClient = <T>(run: (client: CvatClient) => Observable<T>): Observable<T> =>
-    client$.pipe(switchMap(run));
+  const withClient = <T>(run: (client: CvatClient) => Observable<T>, poll: PollOptions = {}): Observable<T> =>
+    client$.pipe(switchMap((client) => run(withPolling(client, poll))));
   return {
     listTasks: () => withClient((c) => c.tasks.list().pipe(map(summary))),
-    createTask: (args) => withClient((c) => createTask(c, args)),
+    createTask: (args) => withClient((c) => createTask(c, args), args),
     deleteTasks: (ids) => withClient((c) => deleteEach(ids, (some) => c.tasks.removeByIds(some))),
     downloadFrames: (args) => withClient((c) => downloadFrames(c, args)),
-    exportTaskDataset: (args) => withClient((c) => exportDataset(c, 'tasks', args)),
-    importTaskDataset: (args) => withClient((c) => importTaskDataset(c, args)),
-    backupTask: (args) => withClient((c) => backup(c, 'tasks', args)),
-    createTaskFromBackup: (args) => withClient((c) => restore(c, 'tasks', args)),
+    exportTaskDataset: (args) => withClient((c) => exportResourceDataset(c, 'tasks', args), args),
+    importTaskDataset: (args) => withClient((c) => importTaskDataset(c, args), args),
+    backupTask: (args) => withClient((c) => backup(c, 'tasks', args), args),
+    createTaskFromBackup: (args) => withClient((c) => restore(c, 'tasks', args), args),
 
     listProjects: () => withClient((c) => c.projects.list().pipe(map(summary))),
-    createProject: (args) => withClient((c) => createProject(c, args)),
+    createProject: (args) => withClient((c) => createProject(c, args), args),
     deleteProjects: (ids) => withClient((c) => deleteEach(ids, (some) => c.projects.removeByIds(some))),
-    exportProjectDataset: (args) => withClient((c) => exportDataset(c, 'projects', args)),
-    importProjectDataset: (args) => withClient((c) => importProjectDataset(c, args)),
-    backupProject: (args) => withClient((c) => backup(c, 'projects', args)),
-    createProjectFromBackup: (args) => withClient((c) => restore(c, 'projects', args)),
+    exportProjectDataset: (args) => withClient((c) => exportResourceDataset(c, 'projects', args), args),
+    importProjectDataset: (args) => withClient((c) => importProjectDataset(c, args), args),
+    backupProject: (args) => withClient((c) => backup(c, 'projects', args), args),
+    createProjectFromBackup: (args) => withClient((c) => restore(c, 'projects', args), args),
   };
 }
 

@@ -3,3 +3,5 @@ export { fromPath, fromReadable, resolveNodeSources, toNodeSource } from './sour
 export type { DownloadToFileOptions, DownloadedFile } from './download-to-file';
 export { downloadToFile } from './download-to-file';
 export { uploadFiles } from './upload';
+export { nodePlatform } from './platform';
+export { makeNodeClient, toFile } from './client';

@@ -65,7 +65,8 @@ export type ReadRepository<E, Q, Id = number> = Retrieving<E, Id> & Listing<E, Q
 /** Create as well. */
 export type CrudRepository<E, Spec, Q, Id = number> = ReadRepository<E, Q, Id> & Creating<E, Spec>;
 
-export type TasksRepository = CrudRepository<Task, TaskWriteRequest, TaskListQuery> & TasksRepositoryTransfers;
+export type TasksRepository = CrudRepository<Task, TaskWriteRequest, TaskListQuery> &
+  TasksRepositoryTransfers;
 export type ProjectsRepository = CrudRepository<Project, ProjectWriteRequest, ProjectListQuery> &
   ProjectsRepositoryTransfers;
 /** `create` makes ground-truth and consensus jobs; annotation jobs come from a task's data. */

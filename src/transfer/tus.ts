@@ -42,7 +42,10 @@ export interface TusUploadOptions {
   readonly chunkSize?: number;
   /** Failed chunks resumed per file, counted over the whole file (default 3). */
   readonly maxRetries?: number;
-  /** The delay before the first resume, doubled after each failure up to 30 s (default 1000 ms). */
+  /**
+   * The delay before a resume, doubled after each failure in a row up to 30 s (default 1000 ms);
+   * a chunk the server accepts starts the series again.
+   */
   readonly retryDelayMs?: number;
   /** Extra headers on every TUS request. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -97,6 +100,9 @@ export function tusUpload(
     const common = { ...options.headers, 'Tus-Resumable': '1.0.0' };
     let reported = -1;
     let failures = 0;
+    // Failures since the last chunk the server accepted: the backoff grows with these only, so
+    // failures spread over a long upload do not each wait longer than the last.
+    let streak = 0;
 
     const progress = (loaded: number): ProgressEvent[] => {
       if (loaded <= reported) return [];
@@ -169,6 +175,7 @@ export function tusUpload(
               `the server reported Upload-Offset ${String(next)} after a chunk ending at ${end}`,
             );
           }
+          streak = 0;
           return of<Step[]>({ kind: 'progress', loaded: next }, { kind: 'offset', offset: next });
         }),
       );
@@ -177,9 +184,10 @@ export function tusUpload(
     const serverOffset$ = (location: string, error: unknown): Observable<number> => {
       if (!isResumable(error) || failures >= maxRetries) return throwError(() => error);
       failures += 1;
+      streak += 1;
       const known = error instanceof ApiError ? integerHeader(error.headers, 'upload-offset') : undefined;
       const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
-      const delay = retryAfter ?? Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (failures - 1));
+      const delay = retryAfter ?? Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (streak - 1));
       const offset$: Observable<number> =
         known !== undefined
           ? of(known)

@@ -332,9 +332,16 @@ function browserData(request: TransportRequest): { data: unknown; total: number 
       return { data: body, total: undefined };
     case 'stream':
       throw new UsageError('stream bodies need Node; in a browser send a Blob or File');
+    case 'json':
+    case 'text': {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      return { data: text, total: new TextEncoder().encode(text).byteLength };
+    }
     default: {
+      // An ArrayBuffer suits every adapter (XHR, fetch, and axios' Node one).
       const bytes = bytesOf(body)!;
-      return { data: typeof body === 'string' ? body : bytes, total: bytes.byteLength };
+      const data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      return { data, total: bytes.byteLength };
     }
   }
 }

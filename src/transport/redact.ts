@@ -1,8 +1,8 @@
 import type { ResponseHeaders } from './types';
 
-/** Query parameters that carry credentials or signatures (CVAT tokens, S3/Azure/GCS signed URLs). */
+/** Query parameters that carry credentials or signatures (CVAT tokens and `sign`ed URLs, S3/Azure/GCS signed URLs). */
 const SECRET_QUERY =
-  /^(key|token|access_token|auth|password|secret|sig|signature|x-amz-.*|x-goog-.*|se|sp|sv|skoid|sktid)$/i;
+  /^(key|token|access_token|auth|password|secret|sign|sig|signature|sessionid|csrftoken|x-amz-.*|x-goog-.*|se|sp|sv|skoid|sktid)$/i;
 
 /** Headers never kept on errors or logs. */
 const SECRET_HEADERS = new Set([

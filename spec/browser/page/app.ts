@@ -5,8 +5,8 @@
  */
 import { firstValueFrom, lastValueFrom, map, tap, toArray } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import { fromBlob, makeClient, toProgressView, uploadSession } from '../../../src/index';
-import type { CvatClient, ProgressEvent, Task, TransferView, UploadSessionResult } from '../../../src/index';
+import { makeClient, toProgressView } from '../../../src/index';
+import type { CvatClient, ProgressEvent, Task, TransferView } from '../../../src/index';
 
 export interface UploadRecord {
   readonly phase: string;
@@ -19,12 +19,10 @@ export interface MainResults {
   readonly taskId: number;
   readonly fileNames: readonly string[];
   readonly fileSizes: readonly number[];
-  /** Every upload progress event, in order. */
+  /** Every progress event (upload, then processing), in order. */
   readonly events: readonly UploadRecord[];
   /** The percentages the progress bar showed (toProgressView). */
   readonly percents: readonly number[];
-  readonly rqId: string | undefined;
-  readonly filenames: readonly string[];
   /** The statuses `task.status$` emitted until it completed. */
   readonly statuses: readonly string[];
   readonly sizeAfterProcessing: number;
@@ -113,9 +111,6 @@ async function run(api: string): Promise<MainResults> {
   const me = await firstValueFrom(client.users.retrieveCurrentUser());
   show('user', `logged in as ${me.username}`);
 
-  const task: Task = await firstValueFrom(
-    client.tasks.create({ name: 'browser upload', labels: [{ name: 'cat' }] }),
-  );
   const files = [
     await pngFile('small-1.png', 16, false),
     await pngFile('small-2.png', 24, false),
@@ -127,31 +122,33 @@ async function run(api: string): Promise<MainResults> {
   const events: UploadRecord[] = [];
   const percents: number[] = [];
   // Small files share one multipart request; the noisy one goes by TUS in several chunks.
-  const upload$ = uploadSession(client.transport, {
-    url: `/api/tasks/${task.id}/data/`,
-    sources: files.map((file) => fromBlob(file)),
-    finishBody: { image_quality: 70, sorting_method: 'predefined' },
-    maxRequestSize: 64 * 1024,
-    tus: { chunkSize: 96 * 1024 },
-  });
-  const views: TransferView<UploadSessionResult>[] = await lastValueFrom(
-    upload$.pipe(
+  const create$ = client.tasks.createFromData(
+    {
+      spec: { name: 'browser upload', labels: [{ name: 'cat' }] },
+      resources: files,
+      dataParams: { image_quality: 70, sorting_method: 'predefined' },
+    },
+    { observe: 'events', upload: { maxRequestSize: 64 * 1024, chunkSize: 96 * 1024 } },
+  );
+  const views: TransferView<Task>[] = await lastValueFrom(
+    create$.pipe(
       tap((event) => {
         if (event.type === 'progress') events.push(record(event));
       }),
       toProgressView({ intervalMs: 0 }),
       tap((view) => {
         if (view.type === 'progress' && view.percent !== undefined) {
-          percents.push(view.percent);
+          if (view.phase === 'upload') percents.push(view.percent);
           bar.value = view.percent;
-          show('upload', `upload ${Math.round(view.percent)}%`);
+          show('upload', `${view.phase} ${Math.round(view.percent)}%`);
         }
       }),
       toArray(),
     ),
   );
   const last = views[views.length - 1];
-  if (last?.type !== 'result') throw new Error('the upload ended without a result');
+  if (last?.type !== 'result') throw new Error('the task creation ended without a result');
+  const task = last.value;
 
   const statuses = await lastValueFrom(
     task.status$.pipe(
@@ -182,8 +179,6 @@ async function run(api: string): Promise<MainResults> {
     fileSizes: files.map((f) => f.size),
     events,
     percents,
-    rqId: last.value.rqId,
-    filenames: last.value.filenames,
     statuses,
     sizeAfterProcessing: processed.size ?? 0,
     listedNames,
@@ -212,35 +207,33 @@ async function startCancel(api: string): Promise<CancelStarted> {
   let subscription: Subscription | undefined;
   cancelPoint = new Promise((resolve) => {
     const notCancelled = () => resolve({ loadedAtCancel: -1, total: big.size });
-    subscription = uploadSession(client.transport, {
-      url: `/api/tasks/${task.id}/data/`,
-      sources: [fromBlob(big)],
-      mode: 'tus',
-      finishBody: { image_quality: 70 },
-    }).subscribe({
-      next: (event) => {
-        if (cancelled) {
-          state.afterCancel += 1;
-          return;
-        }
-        if (event.type === 'progress' && event.loaded > 0 && event.loaded < big.size) {
-          cancelled = true;
-          show('cancel', `cancelled at ${event.loaded} of ${big.size} bytes`);
-          // Unsubscribing is the cancellation: the request in flight is aborted, nothing more is sent.
-          subscription?.unsubscribe();
-          resolve({ loadedAtCancel: event.loaded, total: big.size });
-        }
-      },
-      error: (error: unknown) => {
-        state.errors.push(String(error));
-        if (cancelled) state.afterCancel += 1;
-        else notCancelled();
-      },
-      complete: () => {
-        if (cancelled) state.afterCancel += 1;
-        else notCancelled();
-      },
-    });
+    // Over the request size limit, the file goes by TUS (10 MiB chunks).
+    subscription = task
+      .uploadData({ resources: [big] }, { observe: 'events', upload: { maxRequestSize: 2 ** 20 } })
+      .subscribe({
+        next: (event) => {
+          if (cancelled) {
+            state.afterCancel += 1;
+            return;
+          }
+          if (event.type === 'progress' && event.loaded > 0 && event.loaded < big.size) {
+            cancelled = true;
+            show('cancel', `cancelled at ${event.loaded} of ${big.size} bytes`);
+            // Unsubscribing is the cancellation: the request in flight is aborted, nothing more is sent.
+            subscription?.unsubscribe();
+            resolve({ loadedAtCancel: event.loaded, total: big.size });
+          }
+        },
+        error: (error: unknown) => {
+          state.errors.push(String(error));
+          if (cancelled) state.afterCancel += 1;
+          else notCancelled();
+        },
+        complete: () => {
+          if (cancelled) state.afterCancel += 1;
+          else notCancelled();
+        },
+      });
   });
   return { taskId: task.id, total: big.size };
 }

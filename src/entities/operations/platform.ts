@@ -73,6 +73,8 @@ export const browserPlatform: TransferPlatform = {
       validateSources(
         inputs.map((input) => {
           if (isPathInput(input)) throw new UsageError(`Cannot read "${describe(input)}": ${NODE_HINT}`);
+          // A File or Blob has a stream() method: take it as a Blob before looking for `stream`.
+          if (typeof Blob !== 'undefined' && input instanceof Blob) return toBrowserSource(input);
           if ('stream' in input) throw new UsageError(`Cannot read the stream "${input.name}": ${NODE_HINT}`);
           if ('data' in input) {
             if (!(input.data instanceof Uint8Array))

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+export const BENCH_DIR = resolve(here, '..');
+const CHILD = join(BENCH_DIR, 'child.ts');
+const RESULT_MARK = '@@bench-result ';
+
+/** Set by `--profile`: every measured child writes a V8 CPU profile here. */
+let profileDir: string | undefined;
+export function enableProfiles(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  profileDir = dir;
+}
+
+/**
+ * Runs one measurement in a fresh Node process (`bench/child.ts`), so that its peak RSS is its own
+ * and the emulator (in this process) does not share its event loop. Resolves the child's result.
+ */
+export function runChild<R>(job: { readonly kind: string } & Record<string, unknown>): Promise<R> {
+  const args = ['--import', 'tsx'];
+  if (profileDir) args.push('--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${job.kind}-${Date.now()}.cpuprofile`);
+  args.push(CHILD, JSON.stringify(job));
+  return new Promise<R>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
+      if (code !== 0 || line === undefined) {
+        reject(new Error(`bench child ${job.kind} failed (exit ${String(code)}): ${err.trim() || out.trim()}`));
+        return;
+      }
+      resolvePromise(JSON.parse(line.slice(RESULT_MARK.length)) as R);
+    });
+  });
+}
+
+/** The child side: print the result where the parent looks for it. */
+export function reportResult(result: unknown): void {
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
+}
+
+export interface ProcessResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command (curl) to completion, collecting its output. */
+export function runProcess(command: string, args: readonly string[]): Promise<ProcessResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,205 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { curlBulkUpload, curlDownload, curlFrames, curlTusUpload } from '../lib/curl';
+import { BenchEmulator } from '../lib/emulator';
+import { writeImageFile, writeSmallImages } from '../lib/files';
+import { runChild } from '../lib/spawn';
+import { max, median } from '../lib/stats';
+import { fmtMibps, mib, mibps } from '../lib/table';
+import type { Row } from '../lib/table';
+import type { TransferResult } from './transfer-child';
+
+export interface TransferSizes {
+  readonly bigBytes: number;
+  readonly smallCount: number;
+  readonly smallSize: number;
+  readonly frames: number;
+  readonly frameConcurrency: number;
+  /** cvat-rx's TUS chunk (undefined: the library default, 10 MiB). */
+  readonly chunkSize?: number;
+}
+
+interface Measured {
+  readonly rx: TransferResult[];
+  readonly curlMs: number[];
+}
+
+export interface TransferRaw {
+  upload1: Measured;
+  uploadMany: Measured;
+  frames: Measured;
+  download1: Measured;
+}
+
+const RSS_GOAL = 150 * 1e6;
+const MAX_REQUEST_SIZE = 100 * 2 ** 20; // cvat-rx's bulk group limit (src/transfer/plan.ts), mirrored for curl
+
+/** Uploads and downloads against one emulator, cvat-rx (child process) and curl interleaved run by run. */
+export async function transferSuite(
+  tmp: string,
+  sizes: TransferSizes,
+  runs: number,
+  withCurl: boolean,
+  log: (line: string) => void,
+): Promise<{ rows: Row[]; raw: TransferRaw }> {
+  const emu = await BenchEmulator.start(0);
+  const raw: TransferRaw = {
+    upload1: { rx: [], curlMs: [] },
+    uploadMany: { rx: [], curlMs: [] },
+    frames: { rx: [], curlMs: [] },
+    download1: { rx: [], curlMs: [] },
+  };
+  const settle = async (taskId: number, keep: boolean): Promise<void> => {
+    const rq = emu.running.emulator.state.tasks.get(taskId)?.data_rq_id;
+    if (rq) await emu.waitRequest(rq);
+    if (!keep) emu.dropTaskMedia(taskId);
+  };
+  try {
+    // ---- one big file (TUS)
+    const big = join(tmp, 'big.png');
+    log(`writing ${mib(sizes.bigBytes)} test file`);
+    await writeImageFile(big, sizes.bigBytes);
+    let bigTask = 0;
+    for (let r = 0; r < runs; r++) {
+      const task = await emu.createTask(`upload-big-rx-${r}`);
+      raw.upload1.rx.push(
+        await runChild<TransferResult>({
+          kind: 'upload',
+          url: emu.url,
+          taskId: task,
+          file: big,
+          bytes: sizes.bigBytes,
+          ...(sizes.chunkSize ? { chunkSize: sizes.chunkSize } : {}),
+        }),
+      );
+      await settle(task, r === 0);
+      if (r === 0) bigTask = task;
+      if (withCurl) {
+        const t2 = await emu.createTask(`upload-big-curl-${r}`);
+        raw.upload1.curlMs.push(await curlTusUpload(emu.url, t2, big, sizes.bigBytes));
+        await settle(t2, false);
+      }
+      log(`upload ${mib(sizes.bigBytes)} run ${r + 1}/${runs}`);
+    }
+
+    // ---- many small files (bulk multipart groups)
+    const smallDir = join(tmp, 'small');
+    const paths = writeSmallImages(smallDir, sizes.smallCount, sizes.smallSize);
+    const perGroup = Math.max(1, Math.floor(MAX_REQUEST_SIZE / sizes.smallSize));
+    const groups: string[][] = [];
+    for (let i = 0; i < paths.length; i += perGroup) groups.push(paths.slice(i, i + perGroup));
+    const manyBytes = sizes.smallCount * sizes.smallSize;
+    let framesTask = 0;
+    for (let r = 0; r < runs; r++) {
+      const task = await emu.createTask(`upload-many-rx-${r}`);
+      raw.uploadMany.rx.push(
+        await runChild<TransferResult>({ kind: 'upload', url: emu.url, taskId: task, dir: smallDir, bytes: manyBytes }),
+      );
+      await settle(task, r === 0);
+      if (r === 0) framesTask = task;
+      if (withCurl) {
+        const t2 = await emu.createTask(`upload-many-curl-${r}`);
+        raw.uploadMany.curlMs.push(await curlBulkUpload(emu.url, t2, groups, 2, join(tmp, 'bulk.curlrc')));
+        await settle(t2, false);
+      }
+      log(`upload ${sizes.smallCount} files run ${r + 1}/${runs}`);
+    }
+
+    // ---- frames
+    const frames = Math.min(sizes.frames, sizes.smallCount);
+    for (let r = 0; r < runs; r++) {
+      raw.frames.rx.push(
+        await runChild<TransferResult>({
+          kind: 'frames',
+          url: emu.url,
+          taskId: framesTask,
+          count: frames,
+          concurrency: sizes.frameConcurrency,
+        }),
+      );
+      if (withCurl)
+        raw.frames.curlMs.push(
+          await curlFrames(emu.url, framesTask, frames, sizes.frameConcurrency, join(tmp, 'frames.curlrc')),
+        );
+      log(`frames run ${r + 1}/${runs}`);
+    }
+
+    // ---- one big download (a task backup holding the big file)
+    log('exporting the big task backup');
+    const backup = await emu.exportBackup(bigTask);
+    const path = `/api/tasks/${bigTask}/backup/download?rq_id=${encodeURIComponent(backup.rqId)}`;
+    for (let r = 0; r < runs; r++) {
+      const target = join(tmp, 'download-rx.zip');
+      raw.download1.rx.push(await runChild<TransferResult>({ kind: 'download', url: emu.url, path, target }));
+      rmSync(target, { force: true });
+      if (withCurl) {
+        const t2 = join(tmp, 'download-curl.zip');
+        raw.download1.curlMs.push(await curlDownload(emu.url, path, t2));
+        rmSync(t2, { force: true });
+      }
+      log(`download ${mib(backup.size)} run ${r + 1}/${runs}`);
+    }
+    rmSync(backup.path, { force: true });
+
+    const rows: Row[] = [
+      ...throughputRows('upload', `1 file of ${mib(sizes.bigBytes)} (TUS)`, raw.upload1, sizes.bigBytes, runs, true),
+      ...throughputRows(
+        'upload',
+        `${sizes.smallCount.toLocaleString('en')} files of ${(sizes.smallSize / 1024).toFixed(0)} KiB (bulk)`,
+        raw.uploadMany,
+        manyBytes,
+        runs,
+        false,
+      ),
+      ...throughputRows(
+        'download',
+        `${frames.toLocaleString('en')} frames, ${sizes.frameConcurrency} at a time`,
+        raw.frames,
+        frames * sizes.smallSize,
+        runs,
+        false,
+      ),
+      ...throughputRows('download', `1 backup of ${mib(backup.size)} to disk`, raw.download1, backup.size, runs, true),
+    ];
+    return { rows, raw };
+  } finally {
+    await emu.close();
+  }
+}
+
+function throughputRows(
+  section: string,
+  name: string,
+  m: Measured,
+  bytes: number,
+  runs: number,
+  rssGoal: boolean,
+): Row[] {
+  const rx = median(m.rx.map((x) => mibps(bytes, x.ms)));
+  const curl = m.curlMs.length ? median(m.curlMs.map((ms) => mibps(bytes, ms))) : null;
+  const growth = m.rx.map((x) => x.peakRss - x.baselineRss);
+  const medGrowth = median(growth);
+  const maxGrowth = max(growth);
+  return [
+    {
+      section,
+      name: `${name}: throughput`,
+      cvatRx: fmtMibps(rx),
+      baseline: curl === null ? 'curl skipped' : `${fmtMibps(curl)} (curl)`,
+      ratio: curl === null ? null : rx / curl,
+      goal: '≥ 0.85× curl',
+      met: curl === null ? null : rx / curl >= 0.85,
+      runs,
+    },
+    {
+      section,
+      name: `${name}: RSS growth of the client`,
+      cvatRx: `${(medGrowth / 1e6).toFixed(0)} MB (max ${(maxGrowth / 1e6).toFixed(0)})`,
+      baseline: `base ${(median(m.rx.map((x) => x.baselineRss)) / 1e6).toFixed(0)} MB`,
+      ratio: null,
+      goal: rssGoal ? '≤ 150 MB' : '(informational)',
+      met: rssGoal ? maxGrowth <= RSS_GOAL : null,
+      runs,
+    },
+  ];
+}

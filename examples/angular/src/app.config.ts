@@ -1,0 +1,8 @@
+import { provideZonelessChangeDetection } from '@angular/core';
+import type { ApplicationConfig } from '@angular/core';
+import { provideCvat } from './cvat.service';
+
+/** `bootstrapApplication(UploadComponent, appConfig)` in the app's main.ts (@angular/platform-browser). */
+export const appConfig: ApplicationConfig = {
+  providers: [provideZonelessChangeDetection(), provideCvat({ host: 'http://localhost:8080' })],
+};
