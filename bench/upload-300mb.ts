@@ -15,6 +15,8 @@ import { promisify } from 'node:util';
 import { firstValueFrom, lastValueFrom, tap } from 'rxjs';
 
 const run = promisify(execFile);
+// tsx itself (not npx), so that killing the child really stops the emulator.
+const TSX = join('node_modules', '.bin', 'tsx');
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -83,7 +85,7 @@ async function writeFile(path: string, size: number): Promise<void> {
 }
 
 async function startEmulatorProcess(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn('npx', ['tsx', 'src/emulator/main.ts', '--port', '0', '--delay', '1'], {
+  const child = spawn(TSX, ['src/emulator/main.ts', '--port', '0', '--delay', '1'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -188,7 +190,7 @@ async function curlMultipart(url: string, file: string): Promise<number> {
 
 function measureClient(url: string, file: string, chunkMiB: number): Promise<Omit<ClientFigures, 'label'>> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'bench/upload-300mb.ts', '--client', url, file, String(chunkMiB)], {
+    const child = spawn(TSX, ['bench/upload-300mb.ts', '--client', url, file, String(chunkMiB)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let text = '';

@@ -31,38 +31,4 @@ export { BaseApi } from './api/runtime';
 export type { ApiEvent, CallData, CallOptions, CallResult, OperationSpec } from './api/runtime';
 
 // The transport.
-export {
-  Transport,
-  Configuration,
-  DEFAULT_RETRY,
-  DEFAULT_TIMEOUTS,
-  Session,
-  decodeOrThrow,
-  redactUrl,
-  parseRetryAfter,
-} from './transport';
-export type {
-  TransportOptions,
-  RequestOptions,
-  ConfigurationInit,
-  OrganizationMode,
-  DecodeContext,
-} from './transport';
-export type * from './transport/types';
-
-// Long operations over a client context (also bound as methods on tasks, projects and jobs).
-export {
-  ResourceType,
-  TaskCreationError,
-  browserPlatform,
-  createProjectFromBackup,
-  createTaskFromBackup,
-  createTaskFromData,
-  downloadBackup,
-  exportDataset,
-  importAnnotations,
-  importDataset,
-  toBlob,
-  uploadTaskData,
-} from './entities/operations';
-export type * from './entities/operations';
+export * from './transport';

@@ -7,11 +7,13 @@ import {
   paramsTypeName,
 } from '../../tools/codegen/naming';
 import type { OpenApiDocument, Schema } from '../../tools/codegen/openapi';
-import { codecOf, newImports, typeOf } from '../../tools/codegen/schema-emitter';
+import { codecOf, newImports, PURE, typeOf } from '../../tools/codegen/schema-emitter';
 
 const emit = (schema: Schema, name?: string) => {
   const imports = newImports();
-  return { code: codecOf(schema, { imports }, name).replace(/\s+/g, ' '), imports };
+  // The pure marks (for tree-shaking; see the test below) are left out of the expected strings.
+  const code = codecOf(schema, { imports }, name).replaceAll(PURE, '');
+  return { code: code.replace(/\s+/g, ' '), imports };
 };
 
 function documentWith(
@@ -98,6 +100,17 @@ describe('codegen schema emitter', () => {
     expect(type.replace(/\s+/g, ' ')).toBe('{ children?: Array<Node> | undefined; }');
     expect(imports.models.size).toBe(0);
   });
+
+  it('marks every codec construction pure, so bundlers drop the codecs an app does not use', () => {
+    const imports = newImports();
+    const code = codecOf(
+      { type: 'object', properties: { a: { type: 'array', items: { type: 'string', enum: ['x', 'y'] } } } },
+      { imports },
+      'Thing',
+    );
+    expect(code.match(/\bt\.[a-z]+\(/g)).toEqual(['t.partial(', 't.array(', 't.keyof(']);
+    expect(code.match(/\/\*#__PURE__\*\/ t\.[a-z]+\(/g)).toHaveLength(3);
+  });
 });
 
 describe('codegen documents', () => {
@@ -107,7 +120,7 @@ describe('codegen documents', () => {
     );
     const source = files.get('src/models/generated/Node.ts') ?? '';
     expect(source).toContain('export type Node =');
-    expect(source).toContain('export const Node: t.Type<Node> = t.recursion("Node", (Self) =>');
+    expect(source).toContain('export const Node: t.Type<Node> = /*#__PURE__*/ t.recursion("Node", (Self) =>');
   });
 
   it('refuses schemas that refer to each other in a cycle', () => {

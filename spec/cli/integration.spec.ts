@@ -33,16 +33,6 @@ describeBuilt('cvat-rx against the emulator (spawned processes)', () => {
   const lastId = (out: readonly string[]): number => Number(out.at(-1));
 
   beforeAll(async () => {
-    emu = await startEmulator({ processingDelayMs: 5, onError: () => undefined });
-    const url = new URL(emu.url);
-    global = [
-      '--server-host',
-      `${url.protocol}//${url.hostname}`,
-      '--server-port',
-      url.port,
-      '--auth',
-      'admin:admin',
-    ];
     work = mkdtempSync(join(tmpdir(), 'cvat-rx-cli-'));
     for (let i = 0; i < 3; i += 1) {
       writeFileSync(
@@ -53,6 +43,17 @@ describeBuilt('cvat-rx against the emulator (spawned processes)', () => {
     writeFileSync(join(work, 'big.bmp'), encodeBmp(400, 300, gradient(400, 300, [0, 0, 0], [255, 255, 0])));
     mkdirSync(join(work, 'out'));
     mkdirSync(join(work, 'frames'));
+    // The working directory doubles as the server's share, for `task create NAME share ...`.
+    emu = await startEmulator({ processingDelayMs: 5, shareDir: work, onError: () => undefined });
+    const url = new URL(emu.url);
+    global = [
+      '--server-host',
+      `${url.protocol}//${url.hostname}`,
+      '--server-port',
+      url.port,
+      '--auth',
+      'admin:admin',
+    ];
   });
 
   afterAll(async () => {
@@ -193,6 +194,89 @@ describeBuilt('cvat-rx against the emulator (spawned processes)', () => {
       code: 0,
       stderr: expect.stringContaining('Imported'),
     });
+  });
+
+  it('task create from the share, with annotations imported after the data (--annotation_path)', async () => {
+    const coco = {
+      categories: [{ id: 1, name: 'car' }],
+      images: [{ id: 1, file_name: 'img1.png', width: 32, height: 24 }],
+      annotations: [
+        { id: 1, image_id: 1, category_id: 1, bbox: [2, 2, 10, 8], iscrowd: 0, segmentation: [] },
+      ],
+    };
+    writeFileSync(join(work, 'ann.json'), JSON.stringify(coco));
+    const out = await ok([
+      'task',
+      'create',
+      'shared',
+      'share',
+      'img1.png',
+      'img2.png',
+      '--labels',
+      '[{"name":"car"}]',
+      '--annotation_path',
+      'ann.json',
+      '--annotation_format',
+      'COCO 1.0',
+      '--completion_verification_period',
+      '0.05',
+    ]);
+    const id = lastId(out);
+    expect(emu.emulator.state.tasks.get(id)?.data?.frames.map((f) => f.name)).toEqual([
+      'img1.png',
+      'img2.png',
+    ]);
+    const shapes = emu.emulator.state.annotationsOf(id).shapes;
+    expect(shapes).toEqual([
+      expect.objectContaining({ type: 'rectangle', frame: 0, points: [2, 2, 12, 10] }),
+    ]);
+  });
+
+  it('task create removes the half-made task when a later step fails, and says why (exit 4)', async () => {
+    writeFileSync(
+      join(work, 'bad.json'),
+      JSON.stringify({
+        categories: [{ id: 1, name: 'no such label' }],
+        images: [{ id: 1, file_name: 'img0.png' }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 2, 2] }],
+      }),
+    );
+    const before = new Set(emu.emulator.state.tasks.keys());
+    const run = await cli([
+      'task',
+      'create',
+      'doomed',
+      'local',
+      'img0.png',
+      '--labels',
+      '[{"name":"car"}]',
+      '--annotation_path',
+      'bad.json',
+      '--annotation_format',
+      'COCO 1.0',
+    ]);
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe('');
+    expect(lines(run.stderr).at(-1)).toMatch(/^cvat-rx: error: .*no such label/);
+    expect(new Set(emu.emulator.state.tasks.keys())).toEqual(before);
+  });
+
+  it('project create --dataset_path imports a dataset into the new project', async () => {
+    const run = await cli([
+      'project',
+      'create',
+      'from dataset',
+      '--labels',
+      '[{"name":"car"},{"name":"person"}]',
+      '--dataset_path',
+      'out/project.zip',
+      '--dataset_format',
+      'CVAT 1.1',
+    ]);
+    expect(run.code).toBe(0);
+    const id = lastId(lines(run.stdout));
+    expect(emu.emulator.state.projects.get(id)?.name).toBe('from dataset');
+    expect(run.stderr).toMatch(/^upload 100%/m);
   });
 
   it('task delete prints the deleted ids and skips missing ones; project delete too', async () => {

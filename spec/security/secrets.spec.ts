@@ -206,6 +206,11 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
 
     expect(errorsSeen.length).toBeGreaterThanOrEqual(30);
     for (const error of errorsSeen) expect(error).toBeInstanceOf(CvatError);
+    // Every kind of failure the scenario promises did happen.
+    const kinds = new Set(errorsSeen.map((e) => (e as CvatError).kind));
+    expect([...kinds].sort()).toEqual(['api', 'decode', 'network', 'timeout']);
+    const statuses = new Set(errorsSeen.map((e) => (e as { status?: number }).status));
+    for (const status of [400, 401, 403, 500]) expect(statuses).toContain(status);
     const leaks = findLeaks(
       [...captured, ...logLines.map((text) => ({ what: 'log', text }))],
       [...canaries].flatMap(forms),

@@ -1,4 +1,4 @@
-import { of, throwError, type Observable } from 'rxjs';
+import { from, throwError, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { NetworkError, TimeoutError } from '../../src/errors';
 import { fullJitterDelay, parseRetryAfter, retryDelay, retryStep } from '../../src/transport/retry';
@@ -74,7 +74,7 @@ function run(
       const outcome = outcomes[Math.min(calls, outcomes.length - 1)]!;
       calls++;
       if (outcome instanceof Error) return throwError(() => outcome);
-      return of<TransportEvent>({ type: 'sent', attempt: 1 }, response(outcome, options.headers));
+      return from<TransportEvent[]>([{ type: 'sent', attempt: 1 }, response(outcome, options.headers)]);
     };
     const step = retryStep(options.policy ?? policy, {
       random: options.random ?? (() => 1),

@@ -1,4 +1,5 @@
 import {
+  CvatError,
   isApiError,
   isDecodeError,
   isNetworkError,
@@ -34,6 +35,8 @@ export function exitCodeFor(error: unknown): number {
     return error.status === 401 || error.status === 403 ? ExitCode.auth : ExitCode.server;
   if (isRequestFailedError(error) || isDecodeError(error)) return ExitCode.server;
   if (isNetworkError(error) || isTimeoutError(error)) return ExitCode.network;
+  // A wrapper (e.g. TaskCreationError: "…; task 5 was removed: <cause>") exits as its cause would.
+  if (error instanceof CvatError && error.cause !== undefined) return exitCodeFor(error.cause);
   return ExitCode.failure;
 }
 

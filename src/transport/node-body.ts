@@ -90,7 +90,12 @@ export function prepareNodeBody(
     const bytes = bytesOf(body)!;
     total = bytes.byteLength;
     source = [bytes];
-    headers['Content-Type'] = kind === 'text' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+    headers['Content-Type'] =
+      kind === 'text'
+        ? 'text/plain; charset=utf-8'
+        : kind === 'json'
+          ? 'application/json'
+          : 'application/octet-stream';
   }
   if (total !== undefined) headers['Content-Length'] = String(total);
 

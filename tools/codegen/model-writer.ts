@@ -1,7 +1,7 @@
 import { generatedHeader } from './header';
 import { assertIdentifier, docComment } from './naming';
 import type { OpenApiDocument, Schema } from './openapi';
-import { codecOf, newImports, typeOf, type Imports } from './schema-emitter';
+import { codecOf, newImports, PURE, typeOf, type Imports } from './schema-emitter';
 import { refersTo } from './refs';
 
 export type SourceFiles = Map<string, string>;
@@ -36,7 +36,7 @@ function modelModule(name: string, schema: Schema): string {
     imports.io = true;
     body =
       `export type ${name} = ${type};\n\n` +
-      `${docComment([schema.description])}export const ${name}: t.Type<${name}> = t.recursion(${JSON.stringify(name)}, (Self) =>\n${codec});\n`;
+      `${docComment([schema.description])}export const ${name}: t.Type<${name}> = ${PURE}t.recursion(${JSON.stringify(name)}, (Self) =>\n${codec});\n`;
   } else {
     const codec = codecOf(schema, { imports }, name);
     imports.io = true;

@@ -28,6 +28,13 @@ export interface EmitOptions {
   readonly self?: string;
 }
 
+/**
+ * Marks a codec construction as free of side effects. A bundle of many models (the package's
+ * dist chunks) keeps every top-level call it cannot prove pure; with the mark, bundlers drop the
+ * codecs an application never uses.
+ */
+export const PURE = '/*#__PURE__*/ ';
+
 const isBinary = (schema: Schema): boolean => schema.type === 'string' && schema.format === 'binary';
 
 /**
@@ -40,7 +47,7 @@ export function codecOf(schema: Schema, options: EmitOptions, name?: string): st
   const base = baseCodec(schema, options, nullable ? undefined : name);
   if (!nullable || acceptsNull(schema)) return base;
   imports.io = true;
-  return `t.union([${base}, t.null]${nameArg(name)})`;
+  return `${PURE}t.union([${base}, t.null]${nameArg(name)})`;
 }
 
 function nameArg(name: string | undefined): string {
@@ -94,7 +101,7 @@ function baseCodec(schema: Schema, options: EmitOptions, name: string | undefine
       return 't.boolean';
     case 'array':
       imports.io = true;
-      return `t.array(${schema.items ? codecOf(schema.items, options) : 't.unknown'}${nameArg(name)})`;
+      return `${PURE}t.array(${schema.items ? codecOf(schema.items, options) : 't.unknown'}${nameArg(name)})`;
     case 'object':
     case undefined:
       if (
@@ -121,7 +128,7 @@ function objectCodec(schema: Schema, options: EmitOptions, name: string | undefi
       ? undefined
       : additional === true || Object.keys(additional).length === 0
         ? 't.UnknownRecord'
-        : `t.record(t.string, ${codecOf(additional, options)})`;
+        : `${PURE}t.record(t.string, ${codecOf(additional, options)})`;
   if (entries.length === 0) return map === undefined ? `t.UnknownRecord` : map;
 
   const required = new Set(schema.required ?? []);
@@ -135,10 +142,10 @@ function objectCodec(schema: Schema, options: EmitOptions, name: string | undefi
   const requiredFields = entries.filter(([key]) => required.has(key));
   const optionalFields = entries.filter(([key]) => !required.has(key));
   const parts: string[] = [];
-  if (requiredFields.length > 0) parts.push(`t.type({\n${fields(requiredFields)}\n}${nameArg(name)})`);
+  if (requiredFields.length > 0) parts.push(`${PURE}t.type({\n${fields(requiredFields)}\n}${nameArg(name)})`);
   if (optionalFields.length > 0)
     parts.push(
-      `t.partial({\n${fields(optionalFields)}\n}${nameArg(name === undefined ? undefined : `Partial<${name}>`)})`,
+      `${PURE}t.partial({\n${fields(optionalFields)}\n}${nameArg(name === undefined ? undefined : `Partial<${name}>`)})`,
     );
   if (map !== undefined) parts.push(map);
   return parts.length === 1 ? (parts[0] ?? '') : intersection(parts, imports, name);
@@ -148,7 +155,7 @@ function objectCodec(schema: Schema, options: EmitOptions, name: string | undefi
 function intersection(members: string[], imports: Imports, name: string | undefined): string {
   if (members.length === 1) return members[0] ?? '';
   imports.io = true;
-  if (members.length <= 5) return `t.intersection([${members.join(', ')}]${nameArg(name)})`;
+  if (members.length <= 5) return `${PURE}t.intersection([${members.join(', ')}]${nameArg(name)})`;
   return intersection(
     [intersection(members.slice(0, 4), imports, undefined), ...members.slice(4)],
     imports,
@@ -160,7 +167,7 @@ function union(members: string[], imports: Imports, name: string | undefined): s
   const unique = [...new Set(members)];
   if (unique.length === 1) return unique[0] ?? '';
   imports.io = true;
-  return `t.union([${unique.join(', ')}]${nameArg(name)})`;
+  return `${PURE}t.union([${unique.join(', ')}]${nameArg(name)})`;
 }
 
 function enumCodec(values: readonly unknown[], imports: Imports, name: string | undefined): string {
@@ -170,15 +177,17 @@ function enumCodec(values: readonly unknown[], imports: Imports, name: string | 
   const members: string[] = [];
   if (strings.length > 1) {
     members.push(
-      `t.keyof({ ${strings.map((value) => `${propertyKey(value)}: null`).join(', ')} }${others.length === 0 ? nameArg(name) : ''})`,
+      `${PURE}t.keyof({ ${strings.map((value) => `${propertyKey(value)}: null`).join(', ')} }${others.length === 0 ? nameArg(name) : ''})`,
     );
   } else if (strings.length === 1) {
-    members.push(`t.literal(${JSON.stringify(strings[0])}${others.length === 0 ? nameArg(name) : ''})`);
+    members.push(
+      `${PURE}t.literal(${JSON.stringify(strings[0])}${others.length === 0 ? nameArg(name) : ''})`,
+    );
   }
   for (const value of others) {
     if (value === null) members.push('t.null');
     else if (typeof value === 'number' || typeof value === 'boolean')
-      members.push(`t.literal(${JSON.stringify(value)})`);
+      members.push(`${PURE}t.literal(${JSON.stringify(value)})`);
     else throw new Error(`unsupported enum value ${JSON.stringify(value)}`);
   }
   return members.length === 1 ? (members[0] ?? '') : union(members, imports, name);

@@ -269,7 +269,7 @@ const cloudstoragesRetrieveStatus: OperationSpec<'AVAILABLE' | 'NOT_FOUND' | 'FO
   path: '/api/cloudstorages/{id}/status',
   parameters: [{ key: 'id', name: 'id', in: 'path', required: true }],
   responseType: 'json',
-  success: { 200: t.keyof({ AVAILABLE: null, NOT_FOUND: null, FORBIDDEN: null }) },
+  success: { 200: /*#__PURE__*/ t.keyof({ AVAILABLE: null, NOT_FOUND: null, FORBIDDEN: null }) },
   failure: {},
 };
 

@@ -84,7 +84,7 @@ const lambdaListRequests: OperationSpec<Array<FunctionCall>> = {
   path: '/api/lambda/requests',
   parameters: [],
   responseType: 'json',
-  success: { 200: t.array(FunctionCall) },
+  success: { 200: /*#__PURE__*/ t.array(FunctionCall) },
   failure: {},
 };
 

@@ -632,7 +632,7 @@ const qualityCreateSettingsRequirementsBulk: OperationSpec<Array<QualityRequirem
   parameters: [],
   body: { required: true, contentTypes: ['application/json'] },
   responseType: 'json',
-  success: { 201: t.array(QualityRequirement) },
+  success: { 201: /*#__PURE__*/ t.array(QualityRequirement) },
   failure: {},
 };
 

@@ -59,7 +59,7 @@ const serverListShare: OperationSpec<Array<FileInfo>> = {
     { key: 'search', name: 'search', in: 'query', required: false },
   ],
   responseType: 'json',
-  success: { 200: t.array(FileInfo) },
+  success: { 200: /*#__PURE__*/ t.array(FileInfo) },
   failure: {},
 };
 

@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 
-export const AccessTokenRead = t.partial(
+export const AccessTokenRead = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     /**
@@ -15,12 +15,12 @@ export const AccessTokenRead = t.partial(
     /**
      * Once the token expires, clients cannot use it anymore.
      */
-    expiry_date: t.union([t.string, t.null]),
+    expiry_date: /*#__PURE__*/ t.union([t.string, t.null]),
     /**
      * The last use date of the token. This field is NOT updated after each
      * user request. The minimum expected resolution should be 1 day.
      */
-    last_used_date: t.union([t.string, t.null]),
+    last_used_date: /*#__PURE__*/ t.union([t.string, t.null]),
     read_only: t.boolean,
     owner: BasicUser,
     /**

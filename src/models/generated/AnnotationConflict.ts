@@ -5,22 +5,22 @@ import { AnnotationConflictSeverity } from './AnnotationConflictSeverity';
 import { AnnotationConflictType } from './AnnotationConflictType';
 import { AnnotationId } from './AnnotationId';
 
-export const AnnotationConflict = t.intersection(
+export const AnnotationConflict = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
-        annotation_ids: t.array(AnnotationId),
+        annotation_ids: /*#__PURE__*/ t.array(AnnotationId),
       },
       'AnnotationConflict',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         frame: Integer,
         type: AnnotationConflictType,
         report_id: Integer,
         severity: AnnotationConflictSeverity,
-        attribute_names: t.array(t.string),
+        attribute_names: /*#__PURE__*/ t.array(t.string),
       },
       'Partial<AnnotationConflict>',
     ),

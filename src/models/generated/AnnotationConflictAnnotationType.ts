@@ -6,7 +6,7 @@ import * as t from 'io-ts';
  * * `shape` - SHAPE
  * * `track` - TRACK
  */
-export const AnnotationConflictAnnotationType = t.keyof(
+export const AnnotationConflictAnnotationType = /*#__PURE__*/ t.keyof(
   { tag: null, shape: null, track: null },
   'AnnotationConflictAnnotationType',
 );

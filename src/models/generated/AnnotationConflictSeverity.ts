@@ -4,5 +4,5 @@ import * as t from 'io-ts';
 /**
  * * `error` - ERROR
  */
-export const AnnotationConflictSeverity = t.literal('error', 'AnnotationConflictSeverity');
+export const AnnotationConflictSeverity = /*#__PURE__*/ t.literal('error', 'AnnotationConflictSeverity');
 export type AnnotationConflictSeverity = t.TypeOf<typeof AnnotationConflictSeverity>;

@@ -10,7 +10,7 @@ import * as t from 'io-ts';
  * * `mismatching_groups` - MISMATCHING_GROUPS
  * * `covered_annotation` - COVERED_ANNOTATION
  */
-export const AnnotationConflictType = t.keyof(
+export const AnnotationConflictType = /*#__PURE__*/ t.keyof(
   {
     missing_annotation: null,
     extra_annotation: null,

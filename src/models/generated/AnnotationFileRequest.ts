@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Binary } from '../scalars';
 
-export const AnnotationFileRequest = t.type(
+export const AnnotationFileRequest = /*#__PURE__*/ t.type(
   {
     annotation_file: Binary,
   },

@@ -2,11 +2,11 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const AnnotationGuideRead = t.partial(
+export const AnnotationGuideRead = /*#__PURE__*/ t.partial(
   {
     id: Integer,
-    task_id: t.union([Integer, t.null]),
-    project_id: t.union([Integer, t.null]),
+    task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+    project_id: /*#__PURE__*/ t.union([Integer, t.null]),
     created_date: t.string,
     updated_date: t.string,
     markdown: t.string,

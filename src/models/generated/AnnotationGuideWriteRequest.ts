@@ -2,10 +2,10 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const AnnotationGuideWriteRequest = t.partial(
+export const AnnotationGuideWriteRequest = /*#__PURE__*/ t.partial(
   {
-    task_id: t.union([Integer, t.null]),
-    project_id: t.union([Integer, t.null]),
+    task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+    project_id: /*#__PURE__*/ t.union([Integer, t.null]),
     markdown: t.string,
   },
   'Partial<AnnotationGuideWriteRequest>',

@@ -5,12 +5,12 @@ import { AnnotationConflictAnnotationType } from './AnnotationConflictAnnotation
 import { NullEnum } from './NullEnum';
 import { ShapeType } from './ShapeType';
 
-export const AnnotationId = t.partial(
+export const AnnotationId = /*#__PURE__*/ t.partial(
   {
     obj_id: Integer,
     job_id: Integer,
     type: AnnotationConflictAnnotationType,
-    shape_type: t.union([ShapeType, NullEnum]),
+    shape_type: /*#__PURE__*/ t.union([ShapeType, NullEnum]),
   },
   'Partial<AnnotationId>',
 );

@@ -12,7 +12,7 @@ import * as t from 'io-ts';
  * * `polygon` - Polygon
  * * `ellipse` - Ellipse
  */
-export const AnnotationTypeEnum = t.keyof(
+export const AnnotationTypeEnum = /*#__PURE__*/ t.keyof(
   {
     tag: null,
     rectangle: null,

@@ -3,15 +3,15 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 
-export const AssetRead = t.intersection(
+export const AssetRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         filename: t.string,
       },
       'AssetRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         uuid: t.string,
         created_date: t.string,

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Binary, Integer } from '../scalars';
 
-export const AssetWriteRequest = t.type(
+export const AssetWriteRequest = /*#__PURE__*/ t.type(
   {
     guide_id: Integer,
     file: Binary,

@@ -3,18 +3,18 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { InputTypeEnum } from './InputTypeEnum';
 
-export const Attribute = t.intersection(
+export const Attribute = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
         mutable: t.boolean,
         input_type: InputTypeEnum,
-        values: t.array(t.string),
+        values: /*#__PURE__*/ t.array(t.string),
       },
       'Attribute',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         default_value: t.string,

@@ -3,10 +3,10 @@ import * as t from 'io-ts';
 import { AttributeComparisonDefaultRule } from './AttributeComparisonDefaultRule';
 import { AttributeComparisonRule } from './AttributeComparisonRule';
 
-export const AttributeComparison = t.partial(
+export const AttributeComparison = /*#__PURE__*/ t.partial(
   {
-    default: t.union([AttributeComparisonDefaultRule, t.null]),
-    rules: t.array(AttributeComparisonRule),
+    default: /*#__PURE__*/ t.union([AttributeComparisonDefaultRule, t.null]),
+    rules: /*#__PURE__*/ t.array(AttributeComparisonRule),
   },
   'Partial<AttributeComparison>',
 );

@@ -3,11 +3,11 @@ import * as t from 'io-ts';
 import { ComparatorEnum } from './ComparatorEnum';
 import { NullEnum } from './NullEnum';
 
-export const AttributeComparisonDefaultRule = t.partial(
+export const AttributeComparisonDefaultRule = /*#__PURE__*/ t.partial(
   {
-    enabled: t.union([t.boolean, t.null]),
-    comparator: t.union([ComparatorEnum, NullEnum]),
-    threshold: t.union([t.number, t.null]),
+    enabled: /*#__PURE__*/ t.union([t.boolean, t.null]),
+    comparator: /*#__PURE__*/ t.union([ComparatorEnum, NullEnum]),
+    threshold: /*#__PURE__*/ t.union([t.number, t.null]),
   },
   'Partial<AttributeComparisonDefaultRule>',
 );

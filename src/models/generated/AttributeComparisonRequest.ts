@@ -3,10 +3,10 @@ import * as t from 'io-ts';
 import { AttributeComparisonDefaultRuleRequest } from './AttributeComparisonDefaultRuleRequest';
 import { AttributeComparisonRuleRequest } from './AttributeComparisonRuleRequest';
 
-export const AttributeComparisonRequest = t.partial(
+export const AttributeComparisonRequest = /*#__PURE__*/ t.partial(
   {
-    default: t.union([AttributeComparisonDefaultRuleRequest, t.null]),
-    rules: t.array(AttributeComparisonRuleRequest),
+    default: /*#__PURE__*/ t.union([AttributeComparisonDefaultRuleRequest, t.null]),
+    rules: /*#__PURE__*/ t.array(AttributeComparisonRuleRequest),
   },
   'Partial<AttributeComparisonRequest>',
 );

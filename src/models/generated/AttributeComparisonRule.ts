@@ -4,9 +4,9 @@ import { Integer } from '../scalars';
 import { ComparatorEnum } from './ComparatorEnum';
 import { NullEnum } from './NullEnum';
 
-export const AttributeComparisonRule = t.intersection(
+export const AttributeComparisonRule = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         /**
          * AttributeSpec id to override.
@@ -16,10 +16,10 @@ export const AttributeComparisonRule = t.intersection(
       },
       'AttributeComparisonRule',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        comparator: t.union([ComparatorEnum, NullEnum]),
-        threshold: t.union([t.number, t.null]),
+        comparator: /*#__PURE__*/ t.union([ComparatorEnum, NullEnum]),
+        threshold: /*#__PURE__*/ t.union([t.number, t.null]),
       },
       'Partial<AttributeComparisonRule>',
     ),

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const AttributeVal = t.type(
+export const AttributeVal = /*#__PURE__*/ t.type(
   {
     spec_id: Integer,
     value: t.string,

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const AttributeValRequest = t.type(
+export const AttributeValRequest = /*#__PURE__*/ t.type(
   {
     spec_id: Integer,
     value: t.string,

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const BasicOrganization = t.partial(
+export const BasicOrganization = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     slug: t.string,

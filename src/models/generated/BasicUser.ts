@@ -2,9 +2,9 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const BasicUser = t.intersection(
+export const BasicUser = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         /**
          * Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.
@@ -13,7 +13,7 @@ export const BasicUser = t.intersection(
       },
       'BasicUser',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         url: t.string,
         id: Integer,

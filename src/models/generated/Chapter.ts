@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { ChapterMetadata } from './ChapterMetadata';
 
-export const Chapter = t.type(
+export const Chapter = /*#__PURE__*/ t.type(
   {
     id: Integer,
     start: Integer,

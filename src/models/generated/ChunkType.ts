@@ -6,5 +6,5 @@ import * as t from 'io-ts';
  * * `imageset` - IMAGESET
  * * `audio_mp3` - AUDIO_MP3
  */
-export const ChunkType = t.keyof({ video: null, imageset: null, audio_mp3: null }, 'ChunkType');
+export const ChunkType = /*#__PURE__*/ t.keyof({ video: null, imageset: null, audio_mp3: null }, 'ChunkType');
 export type ChunkType = t.TypeOf<typeof ChunkType>;

@@ -2,17 +2,17 @@
 import * as t from 'io-ts';
 import { Event } from './Event';
 
-export const ClientEvents = t.intersection(
+export const ClientEvents = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         timestamp: t.string,
       },
       'ClientEvents',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        events: t.array(Event),
+        events: /*#__PURE__*/ t.array(Event),
       },
       'Partial<ClientEvents>',
     ),

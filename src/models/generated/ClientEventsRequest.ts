@@ -2,18 +2,18 @@
 import * as t from 'io-ts';
 import { EventRequest } from './EventRequest';
 
-export const ClientEventsRequest = t.intersection(
+export const ClientEventsRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         timestamp: t.string,
       },
       'ClientEventsRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        events: t.array(EventRequest),
-        previous_event: t.union([EventRequest, t.null]),
+        events: /*#__PURE__*/ t.array(EventRequest),
+        previous_event: /*#__PURE__*/ t.union([EventRequest, t.null]),
       },
       'Partial<ClientEventsRequest>',
     ),

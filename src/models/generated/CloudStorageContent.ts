@@ -2,20 +2,20 @@
 import * as t from 'io-ts';
 import { FileInfo } from './FileInfo';
 
-export const CloudStorageContent = t.intersection(
+export const CloudStorageContent = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
-        content: t.array(FileInfo),
+        content: /*#__PURE__*/ t.array(FileInfo),
       },
       'CloudStorageContent',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         /**
          * This token is used to continue listing files in the bucket.
          */
-        next: t.union([t.string, t.null]),
+        next: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<CloudStorageContent>',
     ),

@@ -5,9 +5,9 @@ import { BasicUser } from './BasicUser';
 import { CredentialsTypeEnum } from './CredentialsTypeEnum';
 import { ProviderTypeEnum } from './ProviderTypeEnum';
 
-export const CloudStorageRead = t.intersection(
+export const CloudStorageRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         provider_type: ProviderTypeEnum,
         resource: t.string,
@@ -16,16 +16,16 @@ export const CloudStorageRead = t.intersection(
       },
       'CloudStorageRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
-        owner: t.union([BasicUser, t.null]),
-        manifests: t.array(t.string),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        manifests: /*#__PURE__*/ t.array(t.string),
         created_date: t.string,
         updated_date: t.string,
         specific_attributes: t.string,
         description: t.string,
-        organization: t.union([Integer, t.null]),
+        organization: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'Partial<CloudStorageRead>',
     ),

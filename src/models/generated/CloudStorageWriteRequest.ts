@@ -5,9 +5,9 @@ import { BasicUserRequest } from './BasicUserRequest';
 import { CredentialsTypeEnum } from './CredentialsTypeEnum';
 import { ProviderTypeEnum } from './ProviderTypeEnum';
 
-export const CloudStorageWriteRequest = t.intersection(
+export const CloudStorageWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         provider_type: ProviderTypeEnum,
         resource: t.string,
@@ -16,7 +16,7 @@ export const CloudStorageWriteRequest = t.intersection(
       },
       'CloudStorageWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         owner: BasicUserRequest,
         session_token: t.string,
@@ -27,7 +27,7 @@ export const CloudStorageWriteRequest = t.intersection(
         key_file: Binary,
         specific_attributes: t.string,
         description: t.string,
-        manifests: t.array(t.string),
+        manifests: /*#__PURE__*/ t.array(t.string),
       },
       'Partial<CloudStorageWriteRequest>',
     ),

@@ -3,11 +3,11 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 
-export const CommentRead = t.partial(
+export const CommentRead = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     issue: Integer,
-    owner: t.union([BasicUser, t.null]),
+    owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
     message: t.string,
     created_date: t.string,
     updated_date: t.string,

@@ -2,15 +2,15 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const CommentWriteRequest = t.intersection(
+export const CommentWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         issue: Integer,
       },
       'CommentWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         message: t.string,
       },

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const CommentsSummary = t.partial(
+export const CommentsSummary = /*#__PURE__*/ t.partial(
   {
     count: Integer,
     url: t.string,

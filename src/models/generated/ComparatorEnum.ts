@@ -5,5 +5,5 @@ import * as t from 'io-ts';
  * * `exact` - exact
  * * `levenshtein` - levenshtein
  */
-export const ComparatorEnum = t.keyof({ exact: null, levenshtein: null }, 'ComparatorEnum');
+export const ComparatorEnum = /*#__PURE__*/ t.keyof({ exact: null, levenshtein: null }, 'ComparatorEnum');
 export type ComparatorEnum = t.TypeOf<typeof ComparatorEnum>;

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const ConsensusMergeCreateRequest = t.partial(
+export const ConsensusMergeCreateRequest = /*#__PURE__*/ t.partial(
   {
     task_id: Integer,
     job_id: Integer,

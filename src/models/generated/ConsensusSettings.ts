@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const ConsensusSettings = t.partial(
+export const ConsensusSettings = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     task_id: Integer,

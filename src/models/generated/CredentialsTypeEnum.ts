@@ -8,7 +8,7 @@ import * as t from 'io-ts';
  * * `ANONYMOUS_ACCESS` - ANONYMOUS_ACCESS
  * * `CONNECTION_STRING` - CONNECTION_STRING
  */
-export const CredentialsTypeEnum = t.keyof(
+export const CredentialsTypeEnum = /*#__PURE__*/ t.keyof(
   {
     KEY_SECRET_KEY_PAIR: null,
     ACCOUNT_NAME_TOKEN_PAIR: null,

@@ -5,20 +5,20 @@ import { Chapter } from './Chapter';
 import { FrameMeta } from './FrameMeta';
 import { StorageType } from './StorageType';
 
-export const DataMetaRead = t.intersection(
+export const DataMetaRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         chunks_updated_date: t.string,
-        frames: t.union([t.array(FrameMeta), t.null]),
-        deleted_frames: t.array(Integer),
+        frames: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(FrameMeta), t.null]),
+        deleted_frames: /*#__PURE__*/ t.array(Integer),
       },
       'DataMetaRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        chapters: t.union([t.array(Chapter), t.null]),
-        chunk_size: t.union([Integer, t.null]),
+        chapters: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(Chapter), t.null]),
+        chunk_size: /*#__PURE__*/ t.union([Integer, t.null]),
         /**
          * The number of frames included. Deleted frames do not affect this value.
          */
@@ -30,9 +30,9 @@ export const DataMetaRead = t.intersection(
         /**
          * A list of valid frame ids. The None value means all frames are included.
          */
-        included_frames: t.union([t.array(Integer), t.null]),
+        included_frames: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(Integer), t.null]),
         storage: StorageType,
-        cloud_storage_id: t.union([Integer, t.null]),
+        cloud_storage_id: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'Partial<DataMetaRead>',
     ),

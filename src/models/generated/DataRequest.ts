@@ -9,12 +9,12 @@ import { ValidationParamsRequest } from './ValidationParamsRequest';
  * Read more about parameters here:
  * https://docs.cvat.ai/docs/manual/basics/create-annotation-task/#advanced-configuration
  */
-export const DataRequest = t.partial(
+export const DataRequest = /*#__PURE__*/ t.partial(
   {
     /**
      * Maximum number of frames per chunk
      */
-    chunk_size: t.union([Integer, t.null]),
+    chunk_size: /*#__PURE__*/ t.union([Integer, t.null]),
     /**
      * Image quality to use during annotation, required for image and video-based tasks
      */
@@ -35,17 +35,17 @@ export const DataRequest = t.partial(
      * Uploaded files.
      * Must contain all files from job_file_mapping if job_file_mapping is not empty.
      */
-    client_files: t.array(Binary),
+    client_files: /*#__PURE__*/ t.array(Binary),
     /**
      * Paths to files from a file share mounted on the server, or from a cloud storage.
      * Must contain all files from job_file_mapping if job_file_mapping is not empty.
      */
-    server_files: t.array(t.string),
+    server_files: /*#__PURE__*/ t.array(t.string),
     /**
      * Direct download URLs for files.
      * Must contain all files from job_file_mapping if job_file_mapping is not empty.
      */
-    remote_files: t.array(t.string),
+    remote_files: /*#__PURE__*/ t.array(t.string),
     /**
      * When true, video chunks will be represented as zip archives with decoded video frames.
      * When false, video chunks are represented as video segments
@@ -65,7 +65,7 @@ export const DataRequest = t.partial(
      * Exclude all cloud storage files with prefix 'sub' from the content of manifest file:
      * server_files = ['manifest.jsonl'], server_files_exclude = ['sub/']
      */
-    server_files_exclude: t.array(t.string),
+    server_files_exclude: /*#__PURE__*/ t.array(t.string),
     /**
      * If not null, the files referenced by server_files will be retrieved
      * from the cloud storage with the specified ID.
@@ -73,7 +73,7 @@ export const DataRequest = t.partial(
      * In the user sandbox, only the user sandbox cloud storages can be used.
      * In an organization, only the organization cloud storages can be used.
      */
-    cloud_storage_id: t.union([Integer, t.null]),
+    cloud_storage_id: /*#__PURE__*/ t.union([Integer, t.null]),
     /**
      * Enable or disable task data chunk caching for the task.
      * Read more: https://docs.cvat.ai/docs/manual/advanced/data_on_fly/
@@ -92,7 +92,7 @@ export const DataRequest = t.partial(
      * listed in the manifest. Supports fnmatch wildcards.
      * Read more: https://docs.python.org/3/library/fnmatch.html
      */
-    filename_pattern: t.union([t.string, t.null]),
+    filename_pattern: /*#__PURE__*/ t.union([t.string, t.null]),
     /**
      * Represents a file-to-job mapping.
      * Useful to specify a custom job configuration during task creation.
@@ -111,7 +111,7 @@ export const DataRequest = t.partial(
      *     ["file4.jpg", "file5.png", "file6.bmp"], # job #3 files
      * ]
      */
-    job_file_mapping: t.array(t.array(t.string)),
+    job_file_mapping: /*#__PURE__*/ t.array(/*#__PURE__*/ t.array(t.string)),
     /**
      * Allows to specify file order for client_file uploads.
      * Only valid with the "predefined" sorting method selected.
@@ -123,8 +123,8 @@ export const DataRequest = t.partial(
      * and reorder them afterwards on the server,
      * pass the list of file names in the required order.
      */
-    upload_file_order: t.array(t.string),
-    validation_params: t.union([ValidationParamsRequest, t.null]),
+    upload_file_order: /*#__PURE__*/ t.array(t.string),
+    validation_params: /*#__PURE__*/ t.union([ValidationParamsRequest, t.null]),
   },
   'Partial<DataRequest>',
 );

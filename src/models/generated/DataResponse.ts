@@ -3,5 +3,5 @@ import * as t from 'io-ts';
 import { Binary } from '../scalars';
 import { RqId } from './RqId';
 
-export const DataResponse = t.union([RqId, Binary], 'DataResponse');
+export const DataResponse = /*#__PURE__*/ t.union([RqId, Binary], 'DataResponse');
 export type DataResponse = t.TypeOf<typeof DataResponse>;

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Binary } from '../scalars';
 
-export const DatasetFileRequest = t.type(
+export const DatasetFileRequest = /*#__PURE__*/ t.type(
   {
     dataset_file: Binary,
   },

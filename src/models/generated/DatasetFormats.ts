@@ -2,10 +2,10 @@
 import * as t from 'io-ts';
 import { DatasetFormat } from './DatasetFormat';
 
-export const DatasetFormats = t.type(
+export const DatasetFormats = /*#__PURE__*/ t.type(
   {
-    importers: t.array(DatasetFormat),
-    exporters: t.array(DatasetFormat),
+    importers: /*#__PURE__*/ t.array(DatasetFormat),
+    exporters: /*#__PURE__*/ t.array(DatasetFormat),
   },
   'DatasetFormats',
 );

@@ -2,32 +2,32 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const EventRequest = t.intersection(
+export const EventRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         scope: t.string,
         timestamp: t.string,
       },
       'EventRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        obj_name: t.union([t.string, t.null]),
-        obj_id: t.union([Integer, t.null]),
-        obj_val: t.union([t.string, t.null]),
-        source: t.union([t.string, t.null]),
-        count: t.union([Integer, t.null]),
+        obj_name: /*#__PURE__*/ t.union([t.string, t.null]),
+        obj_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        obj_val: /*#__PURE__*/ t.union([t.string, t.null]),
+        source: /*#__PURE__*/ t.union([t.string, t.null]),
+        count: /*#__PURE__*/ t.union([Integer, t.null]),
         duration: Integer,
-        project_id: t.union([Integer, t.null]),
-        task_id: t.union([Integer, t.null]),
-        job_id: t.union([Integer, t.null]),
-        user_id: t.union([Integer, t.null]),
-        user_name: t.union([t.string, t.null]),
-        user_email: t.union([t.string, t.null]),
-        org_id: t.union([Integer, t.null]),
-        org_slug: t.union([t.string, t.null]),
-        payload: t.union([t.string, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        job_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        user_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        user_name: /*#__PURE__*/ t.union([t.string, t.null]),
+        user_email: /*#__PURE__*/ t.union([t.string, t.null]),
+        org_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        org_slug: /*#__PURE__*/ t.union([t.string, t.null]),
+        payload: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<EventRequest>',
     ),

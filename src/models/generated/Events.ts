@@ -3,17 +3,17 @@ import * as t from 'io-ts';
 import { WebhookType } from './WebhookType';
 import { WebhooksEvent } from './WebhooksEvent';
 
-export const Events = t.intersection(
+export const Events = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         webhook_type: WebhookType,
       },
       'Events',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        events: t.array(WebhooksEvent),
+        events: /*#__PURE__*/ t.array(WebhooksEvent),
       },
       'Partial<Events>',
     ),

@@ -31,7 +31,7 @@ import * as t from 'io-ts';
  * * `update:project` - UPDATE:PROJECT
  * * `update:task` - UPDATE:TASK
  */
-export const EventsEnum = t.keyof(
+export const EventsEnum = /*#__PURE__*/ t.keyof(
   {
     'completed:request[calculate:quality]': null,
     'completed:request[create:task]': null,

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { FileInfoTypeEnum } from './FileInfoTypeEnum';
 
-export const FileInfo = t.type(
+export const FileInfo = /*#__PURE__*/ t.type(
   {
     name: t.string,
     type: FileInfoTypeEnum,

@@ -5,5 +5,5 @@ import * as t from 'io-ts';
  * * `REG` - REG
  * * `DIR` - DIR
  */
-export const FileInfoTypeEnum = t.keyof({ REG: null, DIR: null }, 'FileInfoTypeEnum');
+export const FileInfoTypeEnum = /*#__PURE__*/ t.keyof({ REG: null, DIR: null }, 'FileInfoTypeEnum');
 export type FileInfoTypeEnum = t.TypeOf<typeof FileInfoTypeEnum>;

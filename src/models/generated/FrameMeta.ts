@@ -2,16 +2,16 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const FrameMeta = t.intersection(
+export const FrameMeta = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
         related_files: Integer,
       },
       'FrameMeta',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         width: Integer,
         height: Integer,

@@ -6,7 +6,7 @@ import * as t from 'io-ts';
  * * `random_per_job` - RANDOM_PER_JOB
  * * `manual` - MANUAL
  */
-export const FrameSelectionMethod = t.keyof(
+export const FrameSelectionMethod = /*#__PURE__*/ t.keyof(
   { random_uniform: null, random_per_job: null, manual: null },
   'FrameSelectionMethod',
 );

@@ -3,26 +3,26 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { FunctionCallParams } from './FunctionCallParams';
 
-export const FunctionCall = t.intersection(
+export const FunctionCall = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         /**
          * Request id
          */
         id: t.string,
         function: FunctionCallParams,
-        status: t.union([t.string, t.null]),
-        enqueued: t.union([t.string, t.null]),
-        started: t.union([t.string, t.null]),
-        ended: t.union([t.string, t.null]),
+        status: /*#__PURE__*/ t.union([t.string, t.null]),
+        enqueued: /*#__PURE__*/ t.union([t.string, t.null]),
+        started: /*#__PURE__*/ t.union([t.string, t.null]),
+        ended: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'FunctionCall',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        progress: t.union([Integer, t.null]),
-        exc_info: t.union([t.string, t.null]),
+        progress: /*#__PURE__*/ t.union([Integer, t.null]),
+        exc_info: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<FunctionCall>',
     ),

@@ -2,23 +2,23 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const FunctionCallParams = t.intersection(
+export const FunctionCallParams = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         /**
          * The name of the function
          */
-        id: t.union([t.string, t.null]),
+        id: /*#__PURE__*/ t.union([t.string, t.null]),
         /**
          * The id of the task
          */
-        task: t.union([Integer, t.null]),
-        threshold: t.union([t.number, t.null]),
+        task: /*#__PURE__*/ t.union([Integer, t.null]),
+        threshold: /*#__PURE__*/ t.union([t.number, t.null]),
       },
       'FunctionCallParams',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         /**
          * The id of the job

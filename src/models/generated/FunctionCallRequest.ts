@@ -3,9 +3,9 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { LabelMappingEntryRequest } from './LabelMappingEntryRequest';
 
-export const FunctionCallRequest = t.intersection(
+export const FunctionCallRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         /**
          * The name of the function to execute
@@ -18,7 +18,7 @@ export const FunctionCallRequest = t.intersection(
       },
       'FunctionCallRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         /**
          * The id of the job to be annotated
@@ -41,11 +41,11 @@ export const FunctionCallRequest = t.intersection(
         /**
          * Label mapping from the model to the task labels
          */
-        mapping: t.record(t.string, LabelMappingEntryRequest),
+        mapping: /*#__PURE__*/ t.record(t.string, LabelMappingEntryRequest),
         /**
          * Region of interest as [xtl, ytl, xbr, ybr]
          */
-        roi: t.array(Integer),
+        roi: /*#__PURE__*/ t.array(Integer),
       },
       'Partial<FunctionCallRequest>',
     ),

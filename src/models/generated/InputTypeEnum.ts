@@ -8,7 +8,7 @@ import * as t from 'io-ts';
  * * `text` - TEXT
  * * `select` - SELECT
  */
-export const InputTypeEnum = t.keyof(
+export const InputTypeEnum = /*#__PURE__*/ t.keyof(
   { checkbox: null, radio: null, number: null, text: null, select: null },
   'InputTypeEnum',
 );

@@ -5,11 +5,11 @@ import { BasicOrganization } from './BasicOrganization';
 import { BasicUser } from './BasicUser';
 import { RoleEnum } from './RoleEnum';
 
-export const InvitationRead = t.intersection(
+export const InvitationRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
-        owner: t.union([BasicUser, t.null]),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
         role: RoleEnum,
         user: BasicUser,
         organization: Integer,
@@ -17,11 +17,11 @@ export const InvitationRead = t.intersection(
       },
       'InvitationRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         key: t.string,
         created_date: t.string,
-        expired: t.union([t.boolean, t.null]),
+        expired: /*#__PURE__*/ t.union([t.boolean, t.null]),
         accepted: t.boolean,
       },
       'Partial<InvitationRead>',

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { RoleEnum } from './RoleEnum';
 
-export const InvitationWriteRequest = t.type(
+export const InvitationWriteRequest = /*#__PURE__*/ t.type(
   {
     role: RoleEnum,
     email: t.string,

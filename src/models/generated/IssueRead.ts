@@ -4,24 +4,24 @@ import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 import { CommentsSummary } from './CommentsSummary';
 
-export const IssueRead = t.intersection(
+export const IssueRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
-        position: t.array(t.number),
+        position: /*#__PURE__*/ t.array(t.number),
         comments: CommentsSummary,
       },
       'IssueRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         frame: Integer,
         job: Integer,
-        owner: t.union([BasicUser, t.null]),
-        assignee: t.union([BasicUser, t.null]),
-        created_date: t.union([t.string, t.null]),
-        updated_date: t.union([t.string, t.null]),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        assignee: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        created_date: /*#__PURE__*/ t.union([t.string, t.null]),
+        updated_date: /*#__PURE__*/ t.union([t.string, t.null]),
         resolved: t.boolean,
       },
       'Partial<IssueRead>',

@@ -2,20 +2,20 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const IssueWriteRequest = t.intersection(
+export const IssueWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         frame: Integer,
-        position: t.array(t.number),
+        position: /*#__PURE__*/ t.array(t.number),
         job: Integer,
         message: t.string,
       },
       'IssueWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        assignee: t.union([Integer, t.null]),
+        assignee: /*#__PURE__*/ t.union([Integer, t.null]),
         resolved: t.boolean,
       },
       'Partial<IssueWriteRequest>',

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const IssuesSummary = t.partial(
+export const IssuesSummary = /*#__PURE__*/ t.partial(
   {
     url: t.string,
     count: Integer,

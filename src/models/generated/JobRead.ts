@@ -11,46 +11,46 @@ import { LabelsSummary } from './LabelsSummary';
 import { OperationStatus } from './OperationStatus';
 import { Storage } from './Storage';
 
-export const JobRead = t.intersection(
+export const JobRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         issues: IssuesSummary,
         labels: LabelsSummary,
       },
       'JobRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         url: t.string,
         id: Integer,
         task_id: Integer,
-        task_name: t.union([t.string, t.null]),
-        project_id: t.union([Integer, t.null]),
-        project_name: t.union([t.string, t.null]),
-        assignee: t.union([BasicUser, t.null]),
-        guide_id: t.union([Integer, t.null]),
+        task_name: /*#__PURE__*/ t.union([t.string, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        project_name: /*#__PURE__*/ t.union([t.string, t.null]),
+        assignee: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        guide_id: /*#__PURE__*/ t.union([Integer, t.null]),
         dimension: t.string,
         mode: t.string,
         media_type: t.string,
-        bug_tracker: t.union([t.string, t.null]),
+        bug_tracker: /*#__PURE__*/ t.union([t.string, t.null]),
         status: JobStatus,
         stage: JobStage,
         state: OperationStatus,
         frame_count: Integer,
         start_frame: Integer,
         stop_frame: Integer,
-        data_chunk_size: t.union([Integer, t.null]),
+        data_chunk_size: /*#__PURE__*/ t.union([Integer, t.null]),
         data_compressed_chunk_type: ChunkType,
         data_original_chunk_type: ChunkType,
         created_date: t.string,
         updated_date: t.string,
         type: JobType,
-        organization: t.union([Integer, t.null]),
-        target_storage: t.union([Storage, t.null]),
-        source_storage: t.union([Storage, t.null]),
-        assignee_updated_date: t.union([t.string, t.null]),
-        parent_job_id: t.union([Integer, t.null]),
+        organization: /*#__PURE__*/ t.union([Integer, t.null]),
+        target_storage: /*#__PURE__*/ t.union([Storage, t.null]),
+        source_storage: /*#__PURE__*/ t.union([Storage, t.null]),
+        assignee_updated_date: /*#__PURE__*/ t.union([t.string, t.null]),
+        parent_job_id: /*#__PURE__*/ t.union([Integer, t.null]),
         consensus_replicas: Integer,
         replicas_count: Integer,
       },

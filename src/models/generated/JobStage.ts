@@ -6,5 +6,8 @@ import * as t from 'io-ts';
  * * `validation` - VALIDATION
  * * `acceptance` - ACCEPTANCE
  */
-export const JobStage = t.keyof({ annotation: null, validation: null, acceptance: null }, 'JobStage');
+export const JobStage = /*#__PURE__*/ t.keyof(
+  { annotation: null, validation: null, acceptance: null },
+  'JobStage',
+);
 export type JobStage = t.TypeOf<typeof JobStage>;

@@ -6,5 +6,8 @@ import * as t from 'io-ts';
  * * `validation` - VALIDATION
  * * `completed` - COMPLETED
  */
-export const JobStatus = t.keyof({ annotation: null, validation: null, completed: null }, 'JobStatus');
+export const JobStatus = /*#__PURE__*/ t.keyof(
+  { annotation: null, validation: null, completed: null },
+  'JobStatus',
+);
 export type JobStatus = t.TypeOf<typeof JobStatus>;

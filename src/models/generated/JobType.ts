@@ -6,5 +6,8 @@ import * as t from 'io-ts';
  * * `ground_truth` - GROUND_TRUTH
  * * `consensus_replica` - CONSENSUS_REPLICA
  */
-export const JobType = t.keyof({ annotation: null, ground_truth: null, consensus_replica: null }, 'JobType');
+export const JobType = /*#__PURE__*/ t.keyof(
+  { annotation: null, ground_truth: null, consensus_replica: null },
+  'JobType',
+);
 export type JobType = t.TypeOf<typeof JobType>;

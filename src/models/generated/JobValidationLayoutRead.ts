@@ -2,17 +2,17 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const JobValidationLayoutRead = t.partial(
+export const JobValidationLayoutRead = /*#__PURE__*/ t.partial(
   {
     honeypot_count: Integer,
     /**
      * The list of frame ids for honeypots in the job
      */
-    honeypot_frames: t.array(Integer),
+    honeypot_frames: /*#__PURE__*/ t.array(Integer),
     /**
      * The list of real (validation) frame ids for honeypots in the job
      */
-    honeypot_real_frames: t.array(Integer),
+    honeypot_real_frames: /*#__PURE__*/ t.array(Integer),
   },
   'Partial<JobValidationLayoutRead>',
 );

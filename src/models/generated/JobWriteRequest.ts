@@ -6,18 +6,18 @@ import { JobStage } from './JobStage';
 import { JobType } from './JobType';
 import { OperationStatus } from './OperationStatus';
 
-export const JobWriteRequest = t.intersection(
+export const JobWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: JobType,
         task_id: Integer,
       },
       'JobWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        assignee: t.union([Integer, t.null]),
+        assignee: /*#__PURE__*/ t.union([Integer, t.null]),
         stage: JobStage,
         state: OperationStatus,
         frame_selection_method: FrameSelectionMethod,
@@ -51,7 +51,7 @@ export const JobWriteRequest = t.intersection(
         /**
          * The list of frame ids. Applicable only to the "manual" frame selection method
          */
-        frames: t.array(Integer),
+        frames: /*#__PURE__*/ t.array(Integer),
       },
       'Partial<JobWriteRequest>',
     ),

@@ -2,16 +2,16 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const JobsSummary = t.intersection(
+export const JobsSummary = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
-        completed: t.union([Integer, t.null]),
-        validation: t.union([Integer, t.null]),
+        completed: /*#__PURE__*/ t.union([Integer, t.null]),
+        validation: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'JobsSummary',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         count: Integer,
         url: t.string,

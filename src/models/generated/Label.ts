@@ -5,15 +5,15 @@ import { Attribute } from './Attribute';
 import { LabelType } from './LabelType';
 import { Sublabel } from './Sublabel';
 
-export const Label = t.intersection(
+export const Label = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
       },
       'Label',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         /**
@@ -23,7 +23,7 @@ export const Label = t.intersection(
         /**
          * The list of attributes. To remove an attribute, pass the full attribute body with deleted=true. Related annotation attribute values will be deleted.
          */
-        attributes: t.array(Attribute),
+        attributes: /*#__PURE__*/ t.array(Attribute),
         /**
          * Associated annotation type for this label
          *
@@ -41,10 +41,10 @@ export const Label = t.intersection(
          */
         type: LabelType,
         svg: t.string,
-        sublabels: t.array(Sublabel),
-        project_id: t.union([Integer, t.null]),
-        task_id: t.union([Integer, t.null]),
-        parent_id: t.union([Integer, t.null]),
+        sublabels: /*#__PURE__*/ t.array(Sublabel),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        parent_id: /*#__PURE__*/ t.union([Integer, t.null]),
         has_parent: t.boolean,
       },
       'Partial<Label>',

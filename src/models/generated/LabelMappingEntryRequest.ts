@@ -2,21 +2,21 @@
 import * as t from 'io-ts';
 import { SublabelMappingEntryRequest } from './SublabelMappingEntryRequest';
 
-export const LabelMappingEntryRequest = t.intersection(
+export const LabelMappingEntryRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
       },
       'LabelMappingEntryRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        attributes: t.record(t.string, t.string),
+        attributes: /*#__PURE__*/ t.record(t.string, t.string),
         /**
          * Label mapping for from the model to the task sublabels within a parent label
          */
-        sublabels: t.record(t.string, SublabelMappingEntryRequest),
+        sublabels: /*#__PURE__*/ t.record(t.string, SublabelMappingEntryRequest),
       },
       'Partial<LabelMappingEntryRequest>',
     ),

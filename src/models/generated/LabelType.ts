@@ -14,7 +14,7 @@ import * as t from 'io-ts';
  * * `interval` - INTERVAL
  * * `tag` - TAG
  */
-export const LabelType = t.keyof(
+export const LabelType = /*#__PURE__*/ t.keyof(
   {
     any: null,
     cuboid: null,

@@ -6,13 +6,13 @@ import { LabeledInterval } from './LabeledInterval';
 import { LabeledShape } from './LabeledShape';
 import { LabeledTrack } from './LabeledTrack';
 
-export const LabeledData = t.partial(
+export const LabeledData = /*#__PURE__*/ t.partial(
   {
     version: Integer,
-    tags: t.array(LabeledImage),
-    shapes: t.array(LabeledShape),
-    tracks: t.array(LabeledTrack),
-    intervals: t.array(LabeledInterval),
+    tags: /*#__PURE__*/ t.array(LabeledImage),
+    shapes: /*#__PURE__*/ t.array(LabeledShape),
+    tracks: /*#__PURE__*/ t.array(LabeledTrack),
+    intervals: /*#__PURE__*/ t.array(LabeledInterval),
   },
   'Partial<LabeledData>',
 );

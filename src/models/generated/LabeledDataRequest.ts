@@ -6,13 +6,13 @@ import { LabeledIntervalRequest } from './LabeledIntervalRequest';
 import { LabeledShapeRequest } from './LabeledShapeRequest';
 import { LabeledTrackRequest } from './LabeledTrackRequest';
 
-export const LabeledDataRequest = t.partial(
+export const LabeledDataRequest = /*#__PURE__*/ t.partial(
   {
     version: Integer,
-    tags: t.array(LabeledImageRequest),
-    shapes: t.array(LabeledShapeRequest),
-    tracks: t.array(LabeledTrackRequest),
-    intervals: t.array(LabeledIntervalRequest),
+    tags: /*#__PURE__*/ t.array(LabeledImageRequest),
+    shapes: /*#__PURE__*/ t.array(LabeledShapeRequest),
+    tracks: /*#__PURE__*/ t.array(LabeledTrackRequest),
+    intervals: /*#__PURE__*/ t.array(LabeledIntervalRequest),
   },
   'Partial<LabeledDataRequest>',
 );

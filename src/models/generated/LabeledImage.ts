@@ -3,21 +3,21 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { AttributeVal } from './AttributeVal';
 
-export const LabeledImage = t.intersection(
+export const LabeledImage = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         frame: Integer,
       },
       'LabeledImage',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeVal),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
       },
       'Partial<LabeledImage>',
     ),

@@ -3,21 +3,21 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { AttributeValRequest } from './AttributeValRequest';
 
-export const LabeledImageRequest = t.intersection(
+export const LabeledImageRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         frame: Integer,
       },
       'LabeledImageRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeValRequest),
+        attributes: /*#__PURE__*/ t.array(AttributeValRequest),
       },
       'Partial<LabeledImageRequest>',
     ),

@@ -3,9 +3,9 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { AttributeVal } from './AttributeVal';
 
-export const LabeledInterval = t.intersection(
+export const LabeledInterval = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         /**
@@ -15,16 +15,16 @@ export const LabeledInterval = t.intersection(
         /**
          * Exclusive interval end. May be one greater than the task stop frame.
          */
-        stop: t.union([Integer, t.null]),
+        stop: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'LabeledInterval',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeVal),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
         score: t.number,
       },
       'Partial<LabeledInterval>',

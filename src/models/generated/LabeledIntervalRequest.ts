@@ -3,9 +3,9 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { AttributeValRequest } from './AttributeValRequest';
 
-export const LabeledIntervalRequest = t.intersection(
+export const LabeledIntervalRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         /**
@@ -15,16 +15,16 @@ export const LabeledIntervalRequest = t.intersection(
         /**
          * Exclusive interval end. May be one greater than the task stop frame.
          */
-        stop: t.union([Integer, t.null]),
+        stop: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'LabeledIntervalRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeValRequest),
+        attributes: /*#__PURE__*/ t.array(AttributeValRequest),
         score: t.number,
       },
       'Partial<LabeledIntervalRequest>',

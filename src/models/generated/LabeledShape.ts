@@ -5,9 +5,9 @@ import { AttributeVal } from './AttributeVal';
 import { ShapeType } from './ShapeType';
 import { SubLabeledShape } from './SubLabeledShape';
 
-export const LabeledShape = t.intersection(
+export const LabeledShape = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: ShapeType,
         label_id: Integer,
@@ -15,19 +15,19 @@ export const LabeledShape = t.intersection(
       },
       'LabeledShape',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         occluded: t.boolean,
         outside: t.boolean,
         z_order: Integer,
         rotation: t.number,
-        points: t.array(t.number),
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        points: /*#__PURE__*/ t.array(t.number),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeVal),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
         score: t.number,
-        elements: t.array(SubLabeledShape),
+        elements: /*#__PURE__*/ t.array(SubLabeledShape),
       },
       'Partial<LabeledShape>',
     ),

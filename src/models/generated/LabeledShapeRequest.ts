@@ -5,9 +5,9 @@ import { AttributeValRequest } from './AttributeValRequest';
 import { ShapeType } from './ShapeType';
 import { SubLabeledShapeRequest } from './SubLabeledShapeRequest';
 
-export const LabeledShapeRequest = t.intersection(
+export const LabeledShapeRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: ShapeType,
         label_id: Integer,
@@ -15,19 +15,19 @@ export const LabeledShapeRequest = t.intersection(
       },
       'LabeledShapeRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         occluded: t.boolean,
         outside: t.boolean,
         z_order: Integer,
         rotation: t.number,
-        points: t.array(t.number),
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        points: /*#__PURE__*/ t.array(t.number),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeValRequest),
+        attributes: /*#__PURE__*/ t.array(AttributeValRequest),
         score: t.number,
-        elements: t.array(SubLabeledShapeRequest),
+        elements: /*#__PURE__*/ t.array(SubLabeledShapeRequest),
       },
       'Partial<LabeledShapeRequest>',
     ),

@@ -5,23 +5,23 @@ import { AttributeVal } from './AttributeVal';
 import { SubLabeledTrack } from './SubLabeledTrack';
 import { TrackedShape } from './TrackedShape';
 
-export const LabeledTrack = t.intersection(
+export const LabeledTrack = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         frame: Integer,
-        shapes: t.array(TrackedShape),
+        shapes: /*#__PURE__*/ t.array(TrackedShape),
       },
       'LabeledTrack',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeVal),
-        elements: t.array(SubLabeledTrack),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
+        elements: /*#__PURE__*/ t.array(SubLabeledTrack),
       },
       'Partial<LabeledTrack>',
     ),

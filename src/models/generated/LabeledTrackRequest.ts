@@ -5,23 +5,23 @@ import { AttributeValRequest } from './AttributeValRequest';
 import { SubLabeledTrackRequest } from './SubLabeledTrackRequest';
 import { TrackedShapeRequest } from './TrackedShapeRequest';
 
-export const LabeledTrackRequest = t.intersection(
+export const LabeledTrackRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         frame: Integer,
-        shapes: t.array(TrackedShapeRequest),
+        shapes: /*#__PURE__*/ t.array(TrackedShapeRequest),
       },
       'LabeledTrackRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeValRequest),
-        elements: t.array(SubLabeledTrackRequest),
+        attributes: /*#__PURE__*/ t.array(AttributeValRequest),
+        elements: /*#__PURE__*/ t.array(SubLabeledTrackRequest),
       },
       'Partial<LabeledTrackRequest>',
     ),

@@ -5,5 +5,5 @@ import * as t from 'io-ts';
  * * `cloud_storage` - CLOUD_STORAGE
  * * `local` - LOCAL
  */
-export const LocationEnum = t.keyof({ cloud_storage: null, local: null }, 'LocationEnum');
+export const LocationEnum = /*#__PURE__*/ t.keyof({ cloud_storage: null, local: null }, 'LocationEnum');
 export type LocationEnum = t.TypeOf<typeof LocationEnum>;

@@ -4,22 +4,22 @@ import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 import { RoleEnum } from './RoleEnum';
 
-export const MembershipRead = t.intersection(
+export const MembershipRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         user: BasicUser,
       },
       'MembershipRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         organization: Integer,
         is_active: t.boolean,
-        joined_date: t.union([t.string, t.null]),
+        joined_date: /*#__PURE__*/ t.union([t.string, t.null]),
         role: RoleEnum,
-        invitation: t.union([t.string, t.null]),
+        invitation: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<MembershipRead>',
     ),

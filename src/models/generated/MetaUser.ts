@@ -3,5 +3,5 @@ import * as t from 'io-ts';
 import { BasicUser } from './BasicUser';
 import { User } from './User';
 
-export const MetaUser = t.union([User, BasicUser], 'MetaUser');
+export const MetaUser = /*#__PURE__*/ t.union([User, BasicUser], 'MetaUser');
 export type MetaUser = t.TypeOf<typeof MetaUser>;

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const OnlineFunctionCallRequest = t.partial(
+export const OnlineFunctionCallRequest = /*#__PURE__*/ t.partial(
   {
     job: Integer,
     task: Integer,

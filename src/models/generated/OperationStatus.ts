@@ -7,7 +7,7 @@ import * as t from 'io-ts';
  * * `completed` - COMPLETED
  * * `rejected` - REJECTED
  */
-export const OperationStatus = t.keyof(
+export const OperationStatus = /*#__PURE__*/ t.keyof(
   { new: null, 'in progress': null, completed: null, rejected: null },
   'OperationStatus',
 );

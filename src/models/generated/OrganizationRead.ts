@@ -3,15 +3,15 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 
-export const OrganizationRead = t.intersection(
+export const OrganizationRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
-        owner: t.union([BasicUser, t.null]),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
       },
       'OrganizationRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         slug: t.string,

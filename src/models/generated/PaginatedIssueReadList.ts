@@ -3,19 +3,19 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { IssueRead } from './IssueRead';
 
-export const PaginatedIssueReadList = t.intersection(
+export const PaginatedIssueReadList = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         count: Integer,
-        results: t.array(IssueRead),
+        results: /*#__PURE__*/ t.array(IssueRead),
       },
       'PaginatedIssueReadList',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        next: t.union([t.string, t.null]),
-        previous: t.union([t.string, t.null]),
+        next: /*#__PURE__*/ t.union([t.string, t.null]),
+        previous: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<PaginatedIssueReadList>',
     ),

@@ -3,19 +3,19 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { JobRead } from './JobRead';
 
-export const PaginatedJobReadList = t.intersection(
+export const PaginatedJobReadList = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         count: Integer,
-        results: t.array(JobRead),
+        results: /*#__PURE__*/ t.array(JobRead),
       },
       'PaginatedJobReadList',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        next: t.union([t.string, t.null]),
-        previous: t.union([t.string, t.null]),
+        next: /*#__PURE__*/ t.union([t.string, t.null]),
+        previous: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<PaginatedJobReadList>',
     ),

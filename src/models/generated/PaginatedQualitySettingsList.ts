@@ -3,19 +3,19 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { QualitySettings } from './QualitySettings';
 
-export const PaginatedQualitySettingsList = t.intersection(
+export const PaginatedQualitySettingsList = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         count: Integer,
-        results: t.array(QualitySettings),
+        results: /*#__PURE__*/ t.array(QualitySettings),
       },
       'PaginatedQualitySettingsList',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        next: t.union([t.string, t.null]),
-        previous: t.union([t.string, t.null]),
+        next: /*#__PURE__*/ t.union([t.string, t.null]),
+        previous: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<PaginatedQualitySettingsList>',
     ),

@@ -3,19 +3,19 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { UserGrowthData } from './UserGrowthData';
 
-export const PaginatedUserGrowthDataList = t.intersection(
+export const PaginatedUserGrowthDataList = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         count: Integer,
-        results: t.array(UserGrowthData),
+        results: /*#__PURE__*/ t.array(UserGrowthData),
       },
       'PaginatedUserGrowthDataList',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        next: t.union([t.string, t.null]),
-        previous: t.union([t.string, t.null]),
+        next: /*#__PURE__*/ t.union([t.string, t.null]),
+        previous: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<PaginatedUserGrowthDataList>',
     ),

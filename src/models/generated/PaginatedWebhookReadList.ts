@@ -3,19 +3,19 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { WebhookRead } from './WebhookRead';
 
-export const PaginatedWebhookReadList = t.intersection(
+export const PaginatedWebhookReadList = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         count: Integer,
-        results: t.array(WebhookRead),
+        results: /*#__PURE__*/ t.array(WebhookRead),
       },
       'PaginatedWebhookReadList',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        next: t.union([t.string, t.null]),
-        previous: t.union([t.string, t.null]),
+        next: /*#__PURE__*/ t.union([t.string, t.null]),
+        previous: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<PaginatedWebhookReadList>',
     ),

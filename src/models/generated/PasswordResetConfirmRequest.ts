@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 /**
  * Serializer for confirming a password reset attempt.
  */
-export const PasswordResetConfirmRequest = t.type(
+export const PasswordResetConfirmRequest = /*#__PURE__*/ t.type(
   {
     new_password1: t.string,
     new_password2: t.string,

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 /**
  * Serializer for requesting a password reset e-mail.
  */
-export const PasswordResetSerializerExRequest = t.type(
+export const PasswordResetSerializerExRequest = /*#__PURE__*/ t.type(
   {
     email: t.string,
   },

@@ -5,7 +5,7 @@ import { BasicUserRequest } from './BasicUserRequest';
 import { CredentialsTypeEnum } from './CredentialsTypeEnum';
 import { ProviderTypeEnum } from './ProviderTypeEnum';
 
-export const PatchedCloudStorageWriteRequest = t.partial(
+export const PatchedCloudStorageWriteRequest = /*#__PURE__*/ t.partial(
   {
     provider_type: ProviderTypeEnum,
     resource: t.string,
@@ -20,7 +20,7 @@ export const PatchedCloudStorageWriteRequest = t.partial(
     key_file: Binary,
     specific_attributes: t.string,
     description: t.string,
-    manifests: t.array(t.string),
+    manifests: /*#__PURE__*/ t.array(t.string),
   },
   'Partial<PatchedCloudStorageWriteRequest>',
 );

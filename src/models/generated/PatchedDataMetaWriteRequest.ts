@@ -2,10 +2,10 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const PatchedDataMetaWriteRequest = t.partial(
+export const PatchedDataMetaWriteRequest = /*#__PURE__*/ t.partial(
   {
-    deleted_frames: t.array(Integer),
-    cloud_storage_id: t.union([Integer, t.null]),
+    deleted_frames: /*#__PURE__*/ t.array(Integer),
+    cloud_storage_id: /*#__PURE__*/ t.union([Integer, t.null]),
   },
   'Partial<PatchedDataMetaWriteRequest>',
 );

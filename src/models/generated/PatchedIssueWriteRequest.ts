@@ -2,10 +2,10 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const PatchedIssueWriteRequest = t.partial(
+export const PatchedIssueWriteRequest = /*#__PURE__*/ t.partial(
   {
-    position: t.array(t.number),
-    assignee: t.union([Integer, t.null]),
+    position: /*#__PURE__*/ t.array(t.number),
+    assignee: /*#__PURE__*/ t.union([Integer, t.null]),
     resolved: t.boolean,
   },
   'Partial<PatchedIssueWriteRequest>',

@@ -2,9 +2,9 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const PatchedJobDataMetaWriteRequest = t.partial(
+export const PatchedJobDataMetaWriteRequest = /*#__PURE__*/ t.partial(
   {
-    deleted_frames: t.array(Integer),
+    deleted_frames: /*#__PURE__*/ t.array(Integer),
   },
   'Partial<PatchedJobDataMetaWriteRequest>',
 );

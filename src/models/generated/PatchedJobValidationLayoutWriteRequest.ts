@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { FrameSelectionMethod } from './FrameSelectionMethod';
 
-export const PatchedJobValidationLayoutWriteRequest = t.partial(
+export const PatchedJobValidationLayoutWriteRequest = /*#__PURE__*/ t.partial(
   {
     /**
      * The method to use for frame selection of new real frames for honeypots in the job
@@ -17,7 +17,7 @@ export const PatchedJobValidationLayoutWriteRequest = t.partial(
     /**
      * The list of frame ids. Applicable only to the "manual" frame selection method
      */
-    honeypot_real_frames: t.array(Integer),
+    honeypot_real_frames: /*#__PURE__*/ t.array(Integer),
   },
   'Partial<PatchedJobValidationLayoutWriteRequest>',
 );

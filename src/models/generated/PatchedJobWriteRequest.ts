@@ -4,9 +4,9 @@ import { Integer } from '../scalars';
 import { JobStage } from './JobStage';
 import { OperationStatus } from './OperationStatus';
 
-export const PatchedJobWriteRequest = t.partial(
+export const PatchedJobWriteRequest = /*#__PURE__*/ t.partial(
   {
-    assignee: t.union([Integer, t.null]),
+    assignee: /*#__PURE__*/ t.union([Integer, t.null]),
     stage: JobStage,
     state: OperationStatus,
   },

@@ -5,7 +5,7 @@ import { AttributeRequest } from './AttributeRequest';
 import { LabelType } from './LabelType';
 import { SublabelRequest } from './SublabelRequest';
 
-export const PatchedLabelRequest = t.partial(
+export const PatchedLabelRequest = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     name: t.string,
@@ -16,7 +16,7 @@ export const PatchedLabelRequest = t.partial(
     /**
      * The list of attributes. To remove an attribute, pass the full attribute body with deleted=true. Related annotation attribute values will be deleted.
      */
-    attributes: t.array(AttributeRequest),
+    attributes: /*#__PURE__*/ t.array(AttributeRequest),
     /**
      * Delete the label. Only applicable in the PATCH methods of a project or a task.
      */
@@ -38,7 +38,7 @@ export const PatchedLabelRequest = t.partial(
      */
     type: LabelType,
     svg: t.string,
-    sublabels: t.array(SublabelRequest),
+    sublabels: /*#__PURE__*/ t.array(SublabelRequest),
   },
   'Partial<PatchedLabelRequest>',
 );

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { RoleEnum } from './RoleEnum';
 
-export const PatchedMembershipWriteRequest = t.partial(
+export const PatchedMembershipWriteRequest = /*#__PURE__*/ t.partial(
   {
     role: RoleEnum,
   },

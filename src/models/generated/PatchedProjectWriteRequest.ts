@@ -4,16 +4,16 @@ import { Integer } from '../scalars';
 import { PatchedLabelRequest } from './PatchedLabelRequest';
 import { StorageRequest } from './StorageRequest';
 
-export const PatchedProjectWriteRequest = t.partial(
+export const PatchedProjectWriteRequest = /*#__PURE__*/ t.partial(
   {
     name: t.string,
-    labels: t.array(PatchedLabelRequest),
-    owner_id: t.union([Integer, t.null]),
-    assignee_id: t.union([Integer, t.null]),
+    labels: /*#__PURE__*/ t.array(PatchedLabelRequest),
+    owner_id: /*#__PURE__*/ t.union([Integer, t.null]),
+    assignee_id: /*#__PURE__*/ t.union([Integer, t.null]),
     bug_tracker: t.string,
     target_storage: StorageRequest,
     source_storage: StorageRequest,
-    organization_id: t.union([Integer, t.null]),
+    organization_id: /*#__PURE__*/ t.union([Integer, t.null]),
   },
   'Partial<PatchedProjectWriteRequest>',
 );

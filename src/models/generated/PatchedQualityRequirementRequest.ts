@@ -8,14 +8,14 @@ import { NullEnum } from './NullEnum';
 import { QualityPointSizeBase } from './QualityPointSizeBase';
 import { QualityTargetMetric } from './QualityTargetMetric';
 
-export const PatchedQualityRequirementRequest = t.partial(
+export const PatchedQualityRequirementRequest = /*#__PURE__*/ t.partial(
   {
     settings_id: Integer,
     name: t.string,
     sort_order: Integer,
     filter: t.string,
     enabled: t.boolean,
-    annotation_type: t.union([AnnotationTypeEnum, BlankEnum, NullEnum]),
+    annotation_type: /*#__PURE__*/ t.union([AnnotationTypeEnum, BlankEnum, NullEnum]),
     /**
      * The primary metric used for quality estimation
      *
@@ -23,19 +23,19 @@ export const PatchedQualityRequirementRequest = t.partial(
      * * `precision` - PRECISION
      * * `recall` - RECALL
      */
-    metric: t.union([QualityTargetMetric, NullEnum]),
+    metric: /*#__PURE__*/ t.union([QualityTargetMetric, NullEnum]),
     /**
      * Defines the minimal quality requirements in terms of the selected target metric.
      */
-    required_score: t.union([t.number, t.null]),
+    required_score: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * The parent requirement. Child requirements inherit comparison settings from it.
      */
-    parent_requirement: t.union([Integer, t.null]),
+    parent_requirement: /*#__PURE__*/ t.union([Integer, t.null]),
     /**
      * Used for distinction between matched / unmatched shapes
      */
-    iou_threshold: t.union([t.number, t.null]),
+    iou_threshold: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * Like IoU threshold, but for points.
      * The percent of the bbox side, used as the radius of the circle around the GT point,
@@ -43,7 +43,7 @@ export const PatchedQualityRequirementRequest = t.partial(
      * height, the "side" is computed as a geometric mean of the width and height.
      * Read more: https://cocodataset.org/#keypoints-eval
      */
-    point_size: t.union([t.number, t.null]),
+    point_size: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * When comparing point annotations (including both separate points and point groups),
      * the point size parameter defines matching area for each GT point based to the
@@ -60,50 +60,50 @@ export const PatchedQualityRequirementRequest = t.partial(
      * * `image_size` - IMAGE_SIZE
      * * `group_bbox_size` - GROUP_BBOX_SIZE
      */
-    point_size_base: t.union([QualityPointSizeBase, BlankEnum, NullEnum]),
+    point_size_base: /*#__PURE__*/ t.union([QualityPointSizeBase, BlankEnum, NullEnum]),
     /**
      * Thickness of polylines, relatively to the (image area) ^ 0.5.
      * The distance to the boundary around the GT line,
      * inside of which the checked line points should be
      */
-    line_thickness: t.union([t.number, t.null]),
+    line_thickness: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * Enables or disables polyline orientation comparison
      */
-    match_orientation: t.union([t.boolean, t.null]),
+    match_orientation: /*#__PURE__*/ t.union([t.boolean, t.null]),
     /**
      * The minimal gain in the GT IoU between the given and reversed line directions
      * to consider the line inverted.
      * Only used when the 'match_orientation' parameter is true
      */
-    line_orientation_threshold: t.union([t.number, t.null]),
+    line_orientation_threshold: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * Enables or disables annotation group checks. Only annotations of the same shape type can form matching groups.
      */
-    match_groups: t.union([t.boolean, t.null]),
+    match_groups: /*#__PURE__*/ t.union([t.boolean, t.null]),
     /**
      * Minimal IoU for groups to be considered matching.
      * Only used when the 'match_groups' parameter is true
      */
-    group_match_threshold: t.union([t.number, t.null]),
+    group_match_threshold: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * Check for partially-covered annotations, useful in segmentation tasks
      */
-    check_covered_annotations: t.union([t.boolean, t.null]),
+    check_covered_annotations: /*#__PURE__*/ t.union([t.boolean, t.null]),
     /**
      * Minimal visible area percent of the spatial annotations (polygons, masks)
      * for reporting covered annotations.
      * Only used when the 'object_visibility_threshold' parameter is true
      */
-    object_visibility_threshold: t.union([t.number, t.null]),
+    object_visibility_threshold: /*#__PURE__*/ t.union([t.number, t.null]),
     /**
      * Use only the visible part of the masks and polygons in comparisons
      */
-    panoptic_comparison: t.union([t.boolean, t.null]),
+    panoptic_comparison: /*#__PURE__*/ t.union([t.boolean, t.null]),
     /**
      * Incremental attribute comparison settings. The default rule applies to attributes without an override; rules override behavior for individual AttributeSpec ids.
      */
-    attribute_comparison: t.union([AttributeComparisonRequest, t.null]),
+    attribute_comparison: /*#__PURE__*/ t.union([AttributeComparisonRequest, t.null]),
   },
   'Partial<PatchedQualityRequirementRequest>',
 );

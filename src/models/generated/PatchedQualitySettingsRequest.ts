@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { QualityRequirementListItemRequest } from './QualityRequirementListItemRequest';
 
-export const PatchedQualitySettingsRequest = t.partial(
+export const PatchedQualitySettingsRequest = /*#__PURE__*/ t.partial(
   {
     /**
      * A JSON-based logic expression used to filter jobs for quality validation.
@@ -21,7 +21,7 @@ export const PatchedQualitySettingsRequest = t.partial(
      * threshold, defined by the target threshold parameter.
      */
     max_validations_per_job: Integer,
-    requirements: t.array(QualityRequirementListItemRequest),
+    requirements: /*#__PURE__*/ t.array(QualityRequirementListItemRequest),
   },
   'Partial<PatchedQualitySettingsRequest>',
 );

@@ -3,12 +3,12 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { FrameSelectionMethod } from './FrameSelectionMethod';
 
-export const PatchedTaskValidationLayoutWriteRequest = t.partial(
+export const PatchedTaskValidationLayoutWriteRequest = /*#__PURE__*/ t.partial(
   {
     /**
      * The list of frame ids to be excluded from validation
      */
-    disabled_frames: t.array(Integer),
+    disabled_frames: /*#__PURE__*/ t.array(Integer),
     /**
      * The method to use for frame selection of new real frames for honeypots in the task
      *
@@ -21,7 +21,7 @@ export const PatchedTaskValidationLayoutWriteRequest = t.partial(
     /**
      * The list of frame ids. Applicable only to the "manual" frame selection method
      */
-    honeypot_real_frames: t.array(Integer),
+    honeypot_real_frames: /*#__PURE__*/ t.array(Integer),
   },
   'Partial<PatchedTaskValidationLayoutWriteRequest>',
 );

@@ -4,18 +4,18 @@ import { Integer } from '../scalars';
 import { PatchedLabelRequest } from './PatchedLabelRequest';
 import { StorageRequest } from './StorageRequest';
 
-export const PatchedTaskWriteRequest = t.partial(
+export const PatchedTaskWriteRequest = /*#__PURE__*/ t.partial(
   {
     name: t.string,
-    project_id: t.union([Integer, t.null]),
-    owner_id: t.union([Integer, t.null]),
-    assignee_id: t.union([Integer, t.null]),
+    project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+    owner_id: /*#__PURE__*/ t.union([Integer, t.null]),
+    assignee_id: /*#__PURE__*/ t.union([Integer, t.null]),
     bug_tracker: t.string,
-    labels: t.array(PatchedLabelRequest),
+    labels: /*#__PURE__*/ t.array(PatchedLabelRequest),
     subset: t.string,
     target_storage: StorageRequest,
     source_storage: StorageRequest,
-    organization_id: t.union([Integer, t.null]),
+    organization_id: /*#__PURE__*/ t.union([Integer, t.null]),
   },
   'Partial<PatchedTaskWriteRequest>',
 );

@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { EventsEnum } from './EventsEnum';
 import { WebhookContentType } from './WebhookContentType';
 
-export const PatchedWebhookWriteRequest = t.partial(
+export const PatchedWebhookWriteRequest = /*#__PURE__*/ t.partial(
   {
     target_url: t.string,
     description: t.string,
@@ -11,7 +11,7 @@ export const PatchedWebhookWriteRequest = t.partial(
     secret: t.string,
     is_active: t.boolean,
     enable_ssl: t.boolean,
-    events: t.array(EventsEnum),
+    events: /*#__PURE__*/ t.array(EventsEnum),
   },
   'Partial<PatchedWebhookWriteRequest>',
 );

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Binary } from '../scalars';
 
-export const ProjectFileRequest = t.type(
+export const ProjectFileRequest = /*#__PURE__*/ t.type(
   {
     project_file: Binary,
   },

@@ -7,34 +7,34 @@ import { LabelsSummary } from './LabelsSummary';
 import { Storage } from './Storage';
 import { TasksSummary } from './TasksSummary';
 
-export const ProjectRead = t.intersection(
+export const ProjectRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         tasks: TasksSummary,
         labels: LabelsSummary,
       },
       'ProjectRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         url: t.string,
         id: Integer,
         name: t.string,
-        owner: t.union([BasicUser, t.null]),
-        assignee: t.union([BasicUser, t.null]),
-        guide_id: t.union([Integer, t.null]),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        assignee: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        guide_id: /*#__PURE__*/ t.union([Integer, t.null]),
         bug_tracker: t.string,
-        task_subsets: t.array(t.string),
+        task_subsets: /*#__PURE__*/ t.array(t.string),
         created_date: t.string,
         updated_date: t.string,
         status: JobStatus,
-        dimension: t.union([t.string, t.null]),
-        organization: t.union([Integer, t.null]),
-        organization_id: t.union([Integer, t.null]),
-        target_storage: t.union([Storage, t.null]),
-        source_storage: t.union([Storage, t.null]),
-        assignee_updated_date: t.union([t.string, t.null]),
+        dimension: /*#__PURE__*/ t.union([t.string, t.null]),
+        organization: /*#__PURE__*/ t.union([Integer, t.null]),
+        organization_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        target_storage: /*#__PURE__*/ t.union([Storage, t.null]),
+        source_storage: /*#__PURE__*/ t.union([Storage, t.null]),
+        assignee_updated_date: /*#__PURE__*/ t.union([t.string, t.null]),
       },
       'Partial<ProjectRead>',
     ),

@@ -4,19 +4,19 @@ import { Integer } from '../scalars';
 import { PatchedLabelRequest } from './PatchedLabelRequest';
 import { StorageRequest } from './StorageRequest';
 
-export const ProjectWriteRequest = t.intersection(
+export const ProjectWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
       },
       'ProjectWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        labels: t.array(PatchedLabelRequest),
-        owner_id: t.union([Integer, t.null]),
-        assignee_id: t.union([Integer, t.null]),
+        labels: /*#__PURE__*/ t.array(PatchedLabelRequest),
+        owner_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        assignee_id: /*#__PURE__*/ t.union([Integer, t.null]),
         bug_tracker: t.string,
         target_storage: StorageRequest,
         source_storage: StorageRequest,

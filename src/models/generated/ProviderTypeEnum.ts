@@ -6,7 +6,7 @@ import * as t from 'io-ts';
  * * `AZURE_CONTAINER` - Azure Blob Storage
  * * `GOOGLE_CLOUD_STORAGE` - Google Cloud Storage
  */
-export const ProviderTypeEnum = t.keyof(
+export const ProviderTypeEnum = /*#__PURE__*/ t.keyof(
   { AWS_S3_BUCKET: null, AZURE_CONTAINER: null, GOOGLE_CLOUD_STORAGE: null },
   'ProviderTypeEnum',
 );

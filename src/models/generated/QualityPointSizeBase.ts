@@ -5,7 +5,7 @@ import * as t from 'io-ts';
  * * `image_size` - IMAGE_SIZE
  * * `group_bbox_size` - GROUP_BBOX_SIZE
  */
-export const QualityPointSizeBase = t.keyof(
+export const QualityPointSizeBase = /*#__PURE__*/ t.keyof(
   { image_size: null, group_bbox_size: null },
   'QualityPointSizeBase',
 );

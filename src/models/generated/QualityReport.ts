@@ -5,26 +5,26 @@ import { BasicUser } from './BasicUser';
 import { QualityReportSummary } from './QualityReportSummary';
 import { QualityReportTarget } from './QualityReportTarget';
 
-export const QualityReport = t.intersection(
+export const QualityReport = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         target: QualityReportTarget,
         summary: QualityReportSummary,
       },
       'QualityReport',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
-        job_id: t.union([Integer, t.null]),
-        task_id: t.union([Integer, t.null]),
-        project_id: t.union([Integer, t.null]),
-        parent_id: t.union([Integer, t.null]),
+        job_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        parent_id: /*#__PURE__*/ t.union([Integer, t.null]),
         created_date: t.string,
         target_last_updated: t.string,
-        gt_last_updated: t.union([t.string, t.null]),
-        assignee: t.union([BasicUser, t.null]),
+        gt_last_updated: /*#__PURE__*/ t.union([t.string, t.null]),
+        assignee: /*#__PURE__*/ t.union([BasicUser, t.null]),
       },
       'Partial<QualityReport>',
     ),

@@ -3,15 +3,15 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { QualityReportConfusionMatrixAxes } from './QualityReportConfusionMatrixAxes';
 
-export const QualityReportConfusionMatrix = t.type(
+export const QualityReportConfusionMatrix = /*#__PURE__*/ t.type(
   {
-    labels: t.array(t.string),
-    rows: t.array(t.array(Integer)),
+    labels: /*#__PURE__*/ t.array(t.string),
+    rows: /*#__PURE__*/ t.array(/*#__PURE__*/ t.array(Integer)),
     axes: QualityReportConfusionMatrixAxes,
-    precision: t.union([t.array(t.number), t.null]),
-    recall: t.union([t.array(t.number), t.null]),
-    accuracy: t.union([t.array(t.number), t.null]),
-    jaccard_index: t.union([t.array(t.number), t.null]),
+    precision: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(t.number), t.null]),
+    recall: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(t.number), t.null]),
+    accuracy: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(t.number), t.null]),
+    jaccard_index: /*#__PURE__*/ t.union([/*#__PURE__*/ t.array(t.number), t.null]),
   },
   'QualityReportConfusionMatrix',
 );

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const QualityReportCreateRequest = t.partial(
+export const QualityReportCreateRequest = /*#__PURE__*/ t.partial(
   {
     task_id: Integer,
     project_id: Integer,

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const QualityReportJobsSummary = t.type(
+export const QualityReportJobsSummary = /*#__PURE__*/ t.type(
   {
     /**
      * Non-GT jobs in included tasks

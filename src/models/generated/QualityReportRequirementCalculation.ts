@@ -4,17 +4,17 @@ import { NullEnum } from './NullEnum';
 import { QualityReportRequirementCalculationStatusEnum } from './QualityReportRequirementCalculationStatusEnum';
 import { ReasonEnum } from './ReasonEnum';
 
-export const QualityReportRequirementCalculation = t.intersection(
+export const QualityReportRequirementCalculation = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         status: QualityReportRequirementCalculationStatusEnum,
       },
       'QualityReportRequirementCalculation',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        reason: t.union([ReasonEnum, NullEnum]),
+        reason: /*#__PURE__*/ t.union([ReasonEnum, NullEnum]),
       },
       'Partial<QualityReportRequirementCalculation>',
     ),

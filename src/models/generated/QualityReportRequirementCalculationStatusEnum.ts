@@ -5,7 +5,7 @@ import * as t from 'io-ts';
  * * `computed` - computed
  * * `not_computed` - not_computed
  */
-export const QualityReportRequirementCalculationStatusEnum = t.keyof(
+export const QualityReportRequirementCalculationStatusEnum = /*#__PURE__*/ t.keyof(
   { computed: null, not_computed: null },
   'QualityReportRequirementCalculationStatusEnum',
 );

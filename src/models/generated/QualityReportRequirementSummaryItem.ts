@@ -4,12 +4,12 @@ import { Integer } from '../scalars';
 import { QualityReportRequirementCalculation } from './QualityReportRequirementCalculation';
 import { QualityReportScoreComponents } from './QualityReportScoreComponents';
 
-export const QualityReportRequirementSummaryItem = t.type(
+export const QualityReportRequirementSummaryItem = /*#__PURE__*/ t.type(
   {
-    requirement_id: t.union([Integer, t.null]),
+    requirement_id: /*#__PURE__*/ t.union([Integer, t.null]),
     name: t.string,
     metric: t.string,
-    score: t.union([t.number, t.null]),
+    score: /*#__PURE__*/ t.union([t.number, t.null]),
     score_components: QualityReportScoreComponents,
     calculation: QualityReportRequirementCalculation,
     threshold: t.number,

@@ -3,13 +3,13 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { QualityReportRequirementSummaryItem } from './QualityReportRequirementSummaryItem';
 
-export const QualityReportRequirementsSummary = t.type(
+export const QualityReportRequirementsSummary = /*#__PURE__*/ t.type(
   {
     total: Integer,
     enabled: Integer,
     completed: Integer,
     not_computed: Integer,
-    items: t.array(QualityReportRequirementSummaryItem),
+    items: /*#__PURE__*/ t.array(QualityReportRequirementSummaryItem),
   },
   'QualityReportRequirementsSummary',
 );

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const QualityReportScoreComponents = t.type(
+export const QualityReportScoreComponents = /*#__PURE__*/ t.type(
   {
     valid_count: Integer,
     missing_count: Integer,

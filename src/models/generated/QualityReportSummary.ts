@@ -5,20 +5,20 @@ import { QualityReportJobsSummary } from './QualityReportJobsSummary';
 import { QualityReportRequirementsSummary } from './QualityReportRequirementsSummary';
 import { QualityReportTasksSummary } from './QualityReportTasksSummary';
 
-export const QualityReportSummary = t.intersection(
+export const QualityReportSummary = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         total_frames: Integer,
         validation_frames: Integer,
         validation_frame_share: t.number,
         conflict_count: Integer,
         error_count: Integer,
-        conflicts_by_type: t.record(t.string, Integer),
+        conflicts_by_type: /*#__PURE__*/ t.record(t.string, Integer),
       },
       'QualityReportSummary',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         /**
          * Included only in project reports

@@ -6,5 +6,8 @@ import * as t from 'io-ts';
  * * `task` - TASK
  * * `project` - PROJECT
  */
-export const QualityReportTarget = t.keyof({ job: null, task: null, project: null }, 'QualityReportTarget');
+export const QualityReportTarget = /*#__PURE__*/ t.keyof(
+  { job: null, task: null, project: null },
+  'QualityReportTarget',
+);
 export type QualityReportTarget = t.TypeOf<typeof QualityReportTarget>;

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const QualityReportTasksSummary = t.type(
+export const QualityReportTasksSummary = /*#__PURE__*/ t.type(
   {
     /**
      * Total task count

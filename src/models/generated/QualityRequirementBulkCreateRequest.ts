@@ -3,10 +3,10 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { QualityRequirementBulkCreateNodeRequest } from './QualityRequirementBulkCreateNodeRequest';
 
-export const QualityRequirementBulkCreateRequest = t.type(
+export const QualityRequirementBulkCreateRequest = /*#__PURE__*/ t.type(
   {
     settings_id: Integer,
-    requirements: t.array(QualityRequirementBulkCreateNodeRequest),
+    requirements: /*#__PURE__*/ t.array(QualityRequirementBulkCreateNodeRequest),
   },
   'QualityRequirementBulkCreateRequest',
 );

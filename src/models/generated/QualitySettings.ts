@@ -3,11 +3,11 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { QualityRequirementListItem } from './QualityRequirementListItem';
 
-export const QualitySettings = t.partial(
+export const QualitySettings = /*#__PURE__*/ t.partial(
   {
     id: Integer,
-    task_id: t.union([Integer, t.null]),
-    project_id: t.union([Integer, t.null]),
+    task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+    project_id: /*#__PURE__*/ t.union([Integer, t.null]),
     /**
      * A JSON-based logic expression used to filter jobs for quality validation.
      * The filter supports various terms to specify conditions on job: ['assignee', 'id', 'stage', 'state', 'task_id', 'task_name', 'type']
@@ -24,7 +24,7 @@ export const QualitySettings = t.partial(
      * threshold, defined by the target threshold parameter.
      */
     max_validations_per_job: Integer,
-    requirements: t.array(QualityRequirementListItem),
+    requirements: /*#__PURE__*/ t.array(QualityRequirementListItem),
     created_date: t.string,
     updated_date: t.string,
   },

@@ -6,7 +6,7 @@ import * as t from 'io-ts';
  * * `precision` - PRECISION
  * * `recall` - RECALL
  */
-export const QualityTargetMetric = t.keyof(
+export const QualityTargetMetric = /*#__PURE__*/ t.keyof(
   { accuracy: null, precision: null, recall: null },
   'QualityTargetMetric',
 );

@@ -6,7 +6,7 @@ import * as t from 'io-ts';
  * * `filter_no_matches` - filter_no_matches
  * * `required_attributes_missing` - required_attributes_missing
  */
-export const ReasonEnum = t.keyof(
+export const ReasonEnum = /*#__PURE__*/ t.keyof(
   { no_annotations: null, filter_no_matches: null, required_attributes_missing: null },
   'ReasonEnum',
 );

@@ -5,9 +5,9 @@ import { RequestDataOperation } from './RequestDataOperation';
 import { RequestStatus } from './RequestStatus';
 import { UserIdentifiers } from './UserIdentifiers';
 
-export const Request = t.intersection(
+export const Request = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         status: RequestStatus,
         id: t.string,
@@ -16,16 +16,16 @@ export const Request = t.intersection(
       },
       'Request',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         message: t.string,
-        progress: t.union([t.number, t.null]),
-        started_date: t.union([t.string, t.null]),
-        finished_date: t.union([t.string, t.null]),
-        expiry_date: t.union([t.string, t.null]),
+        progress: /*#__PURE__*/ t.union([t.number, t.null]),
+        started_date: /*#__PURE__*/ t.union([t.string, t.null]),
+        finished_date: /*#__PURE__*/ t.union([t.string, t.null]),
+        expiry_date: /*#__PURE__*/ t.union([t.string, t.null]),
         owner: UserIdentifiers,
-        result_url: t.union([t.string, t.null]),
-        result_id: t.union([Integer, t.null]),
+        result_url: /*#__PURE__*/ t.union([t.string, t.null]),
+        result_id: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'Partial<Request>',
     ),

@@ -2,24 +2,24 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const RequestDataOperation = t.intersection(
+export const RequestDataOperation = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: t.string,
         target: t.string,
       },
       'RequestDataOperation',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        project_id: t.union([Integer, t.null]),
-        task_id: t.union([Integer, t.null]),
-        job_id: t.union([Integer, t.null]),
-        org_id: t.union([Integer, t.null]),
-        format: t.union([t.string, t.null]),
-        function_id: t.union([t.string, t.null]),
-        lightweight: t.union([t.boolean, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        task_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        job_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        org_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        format: /*#__PURE__*/ t.union([t.string, t.null]),
+        function_id: /*#__PURE__*/ t.union([t.string, t.null]),
+        lightweight: /*#__PURE__*/ t.union([t.boolean, t.null]),
       },
       'Partial<RequestDataOperation>',
     ),

@@ -7,7 +7,7 @@ import * as t from 'io-ts';
  * * `failed` - Failed
  * * `finished` - Finished
  */
-export const RequestStatus = t.keyof(
+export const RequestStatus = /*#__PURE__*/ t.keyof(
   { queued: null, started: null, failed: null, finished: null },
   'RequestStatus',
 );

@@ -7,7 +7,7 @@ import * as t from 'io-ts';
  * * `maintainer` - Maintainer
  * * `owner` - Owner
  */
-export const RoleEnum = t.keyof(
+export const RoleEnum = /*#__PURE__*/ t.keyof(
   { worker: null, supervisor: null, maintainer: null, owner: null },
   'RoleEnum',
 );

@@ -2,15 +2,15 @@
 import * as t from 'io-ts';
 import { RqStatusStateEnum } from './RqStatusStateEnum';
 
-export const RqStatus = t.intersection(
+export const RqStatus = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         state: RqStatusStateEnum,
       },
       'RqStatus',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         message: t.string,
         progress: t.number,

@@ -7,7 +7,7 @@ import * as t from 'io-ts';
  * * `Finished` - Finished
  * * `Failed` - Failed
  */
-export const RqStatusStateEnum = t.keyof(
+export const RqStatusStateEnum = /*#__PURE__*/ t.keyof(
   { Queued: null, Started: null, Finished: null, Failed: null },
   'RqStatusStateEnum',
 );

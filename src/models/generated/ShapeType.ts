@@ -11,7 +11,7 @@ import * as t from 'io-ts';
  * * `mask` - MASK
  * * `skeleton` - SKELETON
  */
-export const ShapeType = t.keyof(
+export const ShapeType = /*#__PURE__*/ t.keyof(
   {
     rectangle: null,
     polygon: null,

@@ -7,7 +7,7 @@ import * as t from 'io-ts';
  * * `predefined` - PREDEFINED
  * * `random` - RANDOM
  */
-export const SortingMethod = t.keyof(
+export const SortingMethod = /*#__PURE__*/ t.keyof(
   { lexicographical: null, natural: null, predefined: null, random: null },
   'SortingMethod',
 );

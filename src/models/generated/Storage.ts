@@ -3,11 +3,11 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { LocationEnum } from './LocationEnum';
 
-export const Storage = t.partial(
+export const Storage = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     location: LocationEnum,
-    cloud_storage_id: t.union([Integer, t.null]),
+    cloud_storage_id: /*#__PURE__*/ t.union([Integer, t.null]),
   },
   'Partial<Storage>',
 );

@@ -5,5 +5,5 @@ import * as t from 'io-ts';
  * * `cache` - CACHE
  * * `file_system` - FILE_SYSTEM
  */
-export const StorageMethod = t.keyof({ cache: null, file_system: null }, 'StorageMethod');
+export const StorageMethod = /*#__PURE__*/ t.keyof({ cache: null, file_system: null }, 'StorageMethod');
 export type StorageMethod = t.TypeOf<typeof StorageMethod>;

@@ -3,10 +3,10 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { LocationEnum } from './LocationEnum';
 
-export const StorageRequest = t.partial(
+export const StorageRequest = /*#__PURE__*/ t.partial(
   {
     location: LocationEnum,
-    cloud_storage_id: t.union([Integer, t.null]),
+    cloud_storage_id: /*#__PURE__*/ t.union([Integer, t.null]),
   },
   'Partial<StorageRequest>',
 );

@@ -6,5 +6,8 @@ import * as t from 'io-ts';
  * * `local` - LOCAL
  * * `share` - SHARE
  */
-export const StorageType = t.keyof({ cloud_storage: null, local: null, share: null }, 'StorageType');
+export const StorageType = /*#__PURE__*/ t.keyof(
+  { cloud_storage: null, local: null, share: null },
+  'StorageType',
+);
 export type StorageType = t.TypeOf<typeof StorageType>;

@@ -4,9 +4,9 @@ import { Integer } from '../scalars';
 import { AttributeVal } from './AttributeVal';
 import { ShapeType } from './ShapeType';
 
-export const SubLabeledShape = t.intersection(
+export const SubLabeledShape = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: ShapeType,
         label_id: Integer,
@@ -14,17 +14,17 @@ export const SubLabeledShape = t.intersection(
       },
       'SubLabeledShape',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         occluded: t.boolean,
         outside: t.boolean,
         z_order: Integer,
         rotation: t.number,
-        points: t.array(t.number),
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        points: /*#__PURE__*/ t.array(t.number),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeVal),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
         score: t.number,
       },
       'Partial<SubLabeledShape>',

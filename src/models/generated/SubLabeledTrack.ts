@@ -4,22 +4,22 @@ import { Integer } from '../scalars';
 import { AttributeVal } from './AttributeVal';
 import { TrackedShape } from './TrackedShape';
 
-export const SubLabeledTrack = t.intersection(
+export const SubLabeledTrack = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         frame: Integer,
-        shapes: t.array(TrackedShape),
+        shapes: /*#__PURE__*/ t.array(TrackedShape),
       },
       'SubLabeledTrack',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeVal),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
       },
       'Partial<SubLabeledTrack>',
     ),

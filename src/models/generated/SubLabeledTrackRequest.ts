@@ -4,22 +4,22 @@ import { Integer } from '../scalars';
 import { AttributeValRequest } from './AttributeValRequest';
 import { TrackedShapeRequest } from './TrackedShapeRequest';
 
-export const SubLabeledTrackRequest = t.intersection(
+export const SubLabeledTrackRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         label_id: Integer,
         frame: Integer,
-        shapes: t.array(TrackedShapeRequest),
+        shapes: /*#__PURE__*/ t.array(TrackedShapeRequest),
       },
       'SubLabeledTrackRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        id: t.union([Integer, t.null]),
-        group: t.union([Integer, t.null]),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
+        group: /*#__PURE__*/ t.union([Integer, t.null]),
         source: t.string,
-        attributes: t.array(AttributeValRequest),
+        attributes: /*#__PURE__*/ t.array(AttributeValRequest),
       },
       'Partial<SubLabeledTrackRequest>',
     ),

@@ -4,15 +4,15 @@ import { Integer } from '../scalars';
 import { Attribute } from './Attribute';
 import { LabelType } from './LabelType';
 
-export const Sublabel = t.intersection(
+export const Sublabel = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
       },
       'Sublabel',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         /**
@@ -22,7 +22,7 @@ export const Sublabel = t.intersection(
         /**
          * The list of attributes. To remove an attribute, pass the full attribute body with deleted=true. Related annotation attribute values will be deleted.
          */
-        attributes: t.array(Attribute),
+        attributes: /*#__PURE__*/ t.array(Attribute),
         /**
          * Associated annotation type for this label
          *

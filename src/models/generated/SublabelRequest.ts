@@ -4,15 +4,15 @@ import { Integer } from '../scalars';
 import { AttributeRequest } from './AttributeRequest';
 import { LabelType } from './LabelType';
 
-export const SublabelRequest = t.intersection(
+export const SublabelRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
       },
       'SublabelRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         /**
@@ -22,7 +22,7 @@ export const SublabelRequest = t.intersection(
         /**
          * The list of attributes. To remove an attribute, pass the full attribute body with deleted=true. Related annotation attribute values will be deleted.
          */
-        attributes: t.array(AttributeRequest),
+        attributes: /*#__PURE__*/ t.array(AttributeRequest),
         /**
          * Associated annotation type for this label
          *

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { Binary } from '../scalars';
 
-export const TaskFileRequest = t.type(
+export const TaskFileRequest = /*#__PURE__*/ t.type(
   {
     task_file: Binary,
   },

@@ -8,51 +8,51 @@ import { JobsSummary } from './JobsSummary';
 import { LabelsSummary } from './LabelsSummary';
 import { Storage } from './Storage';
 
-export const TaskRead = t.intersection(
+export const TaskRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         jobs: JobsSummary,
         labels: LabelsSummary,
       },
       'TaskRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         url: t.string,
         id: Integer,
         name: t.string,
-        project_id: t.union([Integer, t.null]),
-        project_name: t.union([t.string, t.null]),
-        owner: t.union([BasicUser, t.null]),
-        assignee: t.union([BasicUser, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        project_name: /*#__PURE__*/ t.union([t.string, t.null]),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        assignee: /*#__PURE__*/ t.union([BasicUser, t.null]),
         bug_tracker: t.string,
         created_date: t.string,
         updated_date: t.string,
-        overlap: t.union([Integer, t.null]),
+        overlap: /*#__PURE__*/ t.union([Integer, t.null]),
         segment_size: Integer,
         status: JobStatus,
-        data_chunk_size: t.union([Integer, t.null]),
+        data_chunk_size: /*#__PURE__*/ t.union([Integer, t.null]),
         data_original_chunk_type: ChunkType,
         data_compressed_chunk_type: ChunkType,
-        data_cloud_storage_id: t.union([Integer, t.null]),
-        guide_id: t.union([Integer, t.null]),
+        data_cloud_storage_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        guide_id: /*#__PURE__*/ t.union([Integer, t.null]),
         size: Integer,
         image_quality: Integer,
-        data: t.union([Integer, t.null]),
+        data: /*#__PURE__*/ t.union([Integer, t.null]),
         dimension: t.string,
         mode: t.string,
         media_type: t.string,
         subset: t.string,
-        organization_id: t.union([Integer, t.null]),
-        organization: t.union([Integer, t.null]),
-        target_storage: t.union([Storage, t.null]),
-        source_storage: t.union([Storage, t.null]),
-        assignee_updated_date: t.union([t.string, t.null]),
+        organization_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        organization: /*#__PURE__*/ t.union([Integer, t.null]),
+        target_storage: /*#__PURE__*/ t.union([Storage, t.null]),
+        source_storage: /*#__PURE__*/ t.union([Storage, t.null]),
+        assignee_updated_date: /*#__PURE__*/ t.union([t.string, t.null]),
         /**
          * Describes how the task validation is performed. Configured at task creation
          */
-        validation_mode: t.union([t.string, t.null]),
+        validation_mode: /*#__PURE__*/ t.union([t.string, t.null]),
         consensus_enabled: t.boolean,
       },
       'Partial<TaskRead>',

@@ -4,27 +4,27 @@ import { Integer } from '../scalars';
 import { NullEnum } from './NullEnum';
 import { ValidationMode } from './ValidationMode';
 
-export const TaskValidationLayoutRead = t.partial(
+export const TaskValidationLayoutRead = /*#__PURE__*/ t.partial(
   {
-    mode: t.union([ValidationMode, NullEnum]),
-    frames_per_job_count: t.union([Integer, t.null]),
+    mode: /*#__PURE__*/ t.union([ValidationMode, NullEnum]),
+    frames_per_job_count: /*#__PURE__*/ t.union([Integer, t.null]),
     /**
      * The list of frame ids to be used for validation
      */
-    validation_frames: t.array(Integer),
+    validation_frames: /*#__PURE__*/ t.array(Integer),
     /**
      * The list of frame ids excluded from validation
      */
-    disabled_frames: t.array(Integer),
+    disabled_frames: /*#__PURE__*/ t.array(Integer),
     honeypot_count: Integer,
     /**
      * The list of frame ids for all honeypots in the task
      */
-    honeypot_frames: t.array(Integer),
+    honeypot_frames: /*#__PURE__*/ t.array(Integer),
     /**
      * The list of real (validation) frame ids for all honeypots in the task
      */
-    honeypot_real_frames: t.array(Integer),
+    honeypot_real_frames: /*#__PURE__*/ t.array(Integer),
   },
   'Partial<TaskValidationLayoutRead>',
 );

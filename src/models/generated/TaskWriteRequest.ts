@@ -4,23 +4,23 @@ import { Integer } from '../scalars';
 import { PatchedLabelRequest } from './PatchedLabelRequest';
 import { StorageRequest } from './StorageRequest';
 
-export const TaskWriteRequest = t.intersection(
+export const TaskWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         name: t.string,
       },
       'TaskWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
-        project_id: t.union([Integer, t.null]),
-        owner_id: t.union([Integer, t.null]),
-        assignee_id: t.union([Integer, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        owner_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        assignee_id: /*#__PURE__*/ t.union([Integer, t.null]),
         bug_tracker: t.string,
-        overlap: t.union([Integer, t.null]),
+        overlap: /*#__PURE__*/ t.union([Integer, t.null]),
         segment_size: Integer,
-        labels: t.array(PatchedLabelRequest),
+        labels: /*#__PURE__*/ t.array(PatchedLabelRequest),
         subset: t.string,
         target_storage: StorageRequest,
         source_storage: StorageRequest,

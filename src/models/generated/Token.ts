@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 /**
  * Serializer for Token model.
  */
-export const Token = t.type(
+export const Token = /*#__PURE__*/ t.type(
   {
     key: t.string,
   },

@@ -4,24 +4,24 @@ import { Integer } from '../scalars';
 import { AttributeVal } from './AttributeVal';
 import { ShapeType } from './ShapeType';
 
-export const TrackedShape = t.intersection(
+export const TrackedShape = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: ShapeType,
         frame: Integer,
       },
       'TrackedShape',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         occluded: t.boolean,
         outside: t.boolean,
         z_order: Integer,
         rotation: t.number,
-        points: t.array(t.number),
-        attributes: t.array(AttributeVal),
-        id: t.union([Integer, t.null]),
+        points: /*#__PURE__*/ t.array(t.number),
+        attributes: /*#__PURE__*/ t.array(AttributeVal),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'Partial<TrackedShape>',
     ),

@@ -4,24 +4,24 @@ import { Integer } from '../scalars';
 import { AttributeValRequest } from './AttributeValRequest';
 import { ShapeType } from './ShapeType';
 
-export const TrackedShapeRequest = t.intersection(
+export const TrackedShapeRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: ShapeType,
         frame: Integer,
       },
       'TrackedShapeRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         occluded: t.boolean,
         outside: t.boolean,
         z_order: Integer,
         rotation: t.number,
-        points: t.array(t.number),
-        attributes: t.array(AttributeValRequest),
-        id: t.union([Integer, t.null]),
+        points: /*#__PURE__*/ t.array(t.number),
+        attributes: /*#__PURE__*/ t.array(AttributeValRequest),
+        id: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'Partial<TrackedShapeRequest>',
     ),

@@ -2,19 +2,19 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const User = t.intersection(
+export const User = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         /**
          * Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.
          */
         username: t.string,
-        groups: t.array(t.string),
+        groups: /*#__PURE__*/ t.array(t.string),
       },
       'User',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         url: t.string,
         id: Integer,
@@ -33,7 +33,7 @@ export const User = t.intersection(
          * Designates whether this user should be treated as active. Unselect this instead of deleting accounts.
          */
         is_active: t.boolean,
-        last_login: t.union([t.string, t.null]),
+        last_login: /*#__PURE__*/ t.union([t.string, t.null]),
         date_joined: t.string,
         has_analytics_access: t.boolean,
       },

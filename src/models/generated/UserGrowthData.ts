@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { Integer } from '../scalars';
 import { BasicUser } from './BasicUser';
 
-export const UserGrowthData = t.partial(
+export const UserGrowthData = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     owner: BasicUser,

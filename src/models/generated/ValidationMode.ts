@@ -5,5 +5,5 @@ import * as t from 'io-ts';
  * * `gt` - GT
  * * `gt_pool` - GT_POOL
  */
-export const ValidationMode = t.keyof({ gt: null, gt_pool: null }, 'ValidationMode');
+export const ValidationMode = /*#__PURE__*/ t.keyof({ gt: null, gt_pool: null }, 'ValidationMode');
 export type ValidationMode = t.TypeOf<typeof ValidationMode>;

@@ -4,15 +4,15 @@ import { Integer } from '../scalars';
 import { FrameSelectionMethod } from './FrameSelectionMethod';
 import { ValidationMode } from './ValidationMode';
 
-export const ValidationParamsRequest = t.intersection(
+export const ValidationParamsRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         mode: ValidationMode,
       },
       'ValidationParamsRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         frame_selection_method: FrameSelectionMethod,
         /**
@@ -27,7 +27,7 @@ export const ValidationParamsRequest = t.intersection(
          * Applicable only to the "manual" frame selection method.
          * Can only be used for images.
          */
-        frames: t.array(t.string),
+        frames: /*#__PURE__*/ t.array(t.string),
         /**
          * The number of frames to be included in the validation set.
          * Applicable only to the "random_uniform" frame selection method

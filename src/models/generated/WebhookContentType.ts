@@ -4,5 +4,5 @@ import * as t from 'io-ts';
 /**
  * * `application/json` - JSON
  */
-export const WebhookContentType = t.literal('application/json', 'WebhookContentType');
+export const WebhookContentType = /*#__PURE__*/ t.literal('application/json', 'WebhookContentType');
 export type WebhookContentType = t.TypeOf<typeof WebhookContentType>;

@@ -2,15 +2,15 @@
 import * as t from 'io-ts';
 import { Integer } from '../scalars';
 
-export const WebhookDeliveryRead = t.partial(
+export const WebhookDeliveryRead = /*#__PURE__*/ t.partial(
   {
     id: Integer,
     webhook_id: Integer,
     event: t.string,
-    status_code: t.union([Integer, t.null]),
+    status_code: /*#__PURE__*/ t.union([Integer, t.null]),
     redelivery: t.boolean,
-    attempt: t.union([Integer, t.null]),
-    request_duration: t.union([Integer, t.null]),
+    attempt: /*#__PURE__*/ t.union([Integer, t.null]),
+    request_duration: /*#__PURE__*/ t.union([Integer, t.null]),
     created_date: t.string,
     updated_date: t.string,
     changed_fields: t.string,

@@ -6,16 +6,16 @@ import { EventsEnum } from './EventsEnum';
 import { WebhookContentType } from './WebhookContentType';
 import { WebhookType } from './WebhookType';
 
-export const WebhookRead = t.intersection(
+export const WebhookRead = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         type: WebhookType,
         content_type: WebhookContentType,
       },
       'WebhookRead',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         id: Integer,
         url: t.string,
@@ -25,10 +25,10 @@ export const WebhookRead = t.intersection(
         enable_ssl: t.boolean,
         created_date: t.string,
         updated_date: t.string,
-        owner: t.union([BasicUser, t.null]),
-        project_id: t.union([Integer, t.null]),
-        organization: t.union([Integer, t.null]),
-        events: t.array(EventsEnum),
+        owner: /*#__PURE__*/ t.union([BasicUser, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
+        organization: /*#__PURE__*/ t.union([Integer, t.null]),
+        events: /*#__PURE__*/ t.array(EventsEnum),
         last_status: Integer,
         last_delivery_date: t.string,
       },

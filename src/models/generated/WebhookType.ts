@@ -5,5 +5,5 @@ import * as t from 'io-ts';
  * * `organization` - ORGANIZATION
  * * `project` - PROJECT
  */
-export const WebhookType = t.keyof({ organization: null, project: null }, 'WebhookType');
+export const WebhookType = /*#__PURE__*/ t.keyof({ organization: null, project: null }, 'WebhookType');
 export type WebhookType = t.TypeOf<typeof WebhookType>;

@@ -5,24 +5,24 @@ import { EventsEnum } from './EventsEnum';
 import { WebhookContentType } from './WebhookContentType';
 import { WebhookType } from './WebhookType';
 
-export const WebhookWriteRequest = t.intersection(
+export const WebhookWriteRequest = /*#__PURE__*/ t.intersection(
   [
-    t.type(
+    /*#__PURE__*/ t.type(
       {
         target_url: t.string,
         type: WebhookType,
-        events: t.array(EventsEnum),
+        events: /*#__PURE__*/ t.array(EventsEnum),
       },
       'WebhookWriteRequest',
     ),
-    t.partial(
+    /*#__PURE__*/ t.partial(
       {
         description: t.string,
         content_type: WebhookContentType,
         secret: t.string,
         is_active: t.boolean,
         enable_ssl: t.boolean,
-        project_id: t.union([Integer, t.null]),
+        project_id: /*#__PURE__*/ t.union([Integer, t.null]),
       },
       'Partial<WebhookWriteRequest>',
     ),

@@ -2,7 +2,7 @@
 import * as t from 'io-ts';
 import { EventGroup } from './EventGroup';
 
-export const WebhooksEvent = t.partial(
+export const WebhooksEvent = /*#__PURE__*/ t.partial(
   {
     key: t.string,
     group: EventGroup,
