@@ -8,7 +8,7 @@ export const BENCH_DIR = resolve(here, '..');
 const CHILD = join(BENCH_DIR, 'child.ts');
 const RESULT_MARK = '@@bench-result ';
 
-/** Set by `--profile`: every measured child writes a V8 CPU profile here. */
+/** Set by `--profile`: every measured child profiles its measured section into this folder. */
 let profileDir: string | undefined;
 export function enableProfiles(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -20,9 +20,7 @@ export function enableProfiles(dir: string): void {
  * and the emulator (in this process) does not share its event loop. Resolves the child's result.
  */
 export function runChild<R>(job: { readonly kind: string } & Record<string, unknown>): Promise<R> {
-  const args = ['--import', 'tsx'];
-  if (profileDir) args.push('--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${job.kind}-${Date.now()}.cpuprofile`);
-  args.push(CHILD, JSON.stringify(job));
+  const args = ['--import', 'tsx', CHILD, JSON.stringify(profileDir ? { ...job, profileDir } : job)];
   return new Promise<R>((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import http from 'node:http';
+import axios from 'axios';
 import { join } from 'node:path';
 import { filter, from, lastValueFrom, mergeMap, reduce } from 'rxjs';
 import { ApiClient } from '../../src/api';
@@ -7,6 +9,7 @@ import { isResultEvent } from '../../src/transfer';
 import { Configuration, Transport } from '../../src/transport';
 import { PASSWORD, USER } from '../lib/emulator';
 import { peakRss, rssNow } from '../lib/memory';
+import { profiled } from '../lib/profile';
 import type { MemoryFigures } from '../lib/memory';
 import { nowMs } from '../lib/stats';
 
@@ -39,37 +42,71 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   await warm(transport);
   const baselineRss = rssNow();
   const start = nowMs();
-  const result = await lastValueFrom(
-    uploadFiles(transport, inputs, {
-      url: `/api/tasks/${Number(job.taskId)}/data/`,
-      finishBody: { image_quality: 70 },
-      ...(chunkSize === undefined ? {} : { tus: { chunkSize } }),
-    }).pipe(filter(isResultEvent)),
+  const result = await profiled(profileDir(job), 'upload', () =>
+    lastValueFrom(
+      uploadFiles(transport, inputs, {
+        url: `/api/tasks/${Number(job.taskId)}/data/`,
+        finishBody: { image_quality: 70 },
+        ...(chunkSize === undefined ? {} : { tus: { chunkSize } }),
+      }).pipe(filter(isResultEvent)),
+    ),
   );
   const ms = nowMs() - start;
   return { ms, bytes, baselineRss, peakRss: peakRss(), ...(result.value.rqId ? { rqId: result.value.rqId } : {}) };
 }
 
+/** How a frame is fetched: through cvat-rx's ApiClient, or the baselines (plain axios, node:http). */
+type FrameClient = 'cvat-rx' | 'axios' | 'http';
+
+function frameFetcher(client: FrameClient, url: string, id: number): (n: number) => Promise<number> {
+  const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+  const path = (n: number): string => `/api/tasks/${id}/data?type=frame&quality=original&number=${n}`;
+  if (client === 'axios') {
+    const ax = axios.create({ baseURL: url, httpAgent: new http.Agent({ keepAlive: true }), headers: { Authorization: auth } });
+    return (n) => ax.get<ArrayBuffer>(path(n), { responseType: 'arraybuffer' }).then((r) => byteLength(r.data));
+  }
+  if (client === 'http') {
+    const agent = new http.Agent({ keepAlive: true });
+    return (n) =>
+      new Promise((resolve, reject) => {
+        http
+          .get(`${url}${path(n)}`, { agent, headers: { Authorization: auth } }, (res) => {
+            const parts: Buffer[] = [];
+            res.on('data', (d: Buffer) => parts.push(d));
+            res.on('end', () => resolve(Buffer.concat(parts).byteLength));
+            res.on('error', reject);
+          })
+          .on('error', reject);
+      });
+  }
+  const api = new ApiClient(transportFor(url));
+  return (number) =>
+    lastValueFrom(api.tasksApi.retrieveData({ id, type: 'frame', number, quality: 'original' })).then(
+      ([, response]) => byteLength(response.body),
+    );
+}
+
 /** `count` frames of a task, `concurrency` requests at a time, kept in memory as the caller would. */
 export async function runFrames(job: Record<string, unknown>): Promise<TransferResult> {
-  const transport = transportFor(String(job.url));
-  const api = new ApiClient(transport);
-  const id = Number(job.taskId);
+  const client = (job.client ?? 'cvat-rx') as FrameClient;
+  const fetchFrame = frameFetcher(client, String(job.url), Number(job.taskId));
   const count = Number(job.count);
-  await warm(transport);
+  await fetchFrame(0); // warm
   const baselineRss = rssNow();
   const start = nowMs();
-  const bytes = await lastValueFrom(
-    from(Array.from({ length: count }, (_, i) => i)).pipe(
-      mergeMap(
-        (number) => api.tasksApi.retrieveData({ id, type: 'frame', number, quality: 'original' }),
-        Number(job.concurrency),
+  const bytes = await profiled(profileDir(job), `frames-${client}`, () =>
+    lastValueFrom(
+      from(Array.from({ length: count }, (_, i) => i)).pipe(
+        mergeMap((n) => fetchFrame(n), Number(job.concurrency)),
+        reduce((sum, n) => sum + n, 0),
       ),
-      reduce((sum, [, response]) => sum + byteLength(response.body), 0),
     ),
   );
   return { ms: nowMs() - start, bytes, baselineRss, peakRss: peakRss() };
 }
+
+const profileDir = (job: Record<string, unknown>): string | undefined =>
+  typeof job.profileDir === 'string' ? job.profileDir : undefined;
 
 function byteLength(body: unknown): number {
   if (body instanceof ArrayBuffer) return body.byteLength;
@@ -83,12 +120,14 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
   await warm(transport);
   const baselineRss = rssNow();
   const start = nowMs();
-  const result = await lastValueFrom(
-    downloadToFile(
-      transport,
-      { method: 'GET', url: String(job.path) },
-      { path: String(job.target), overwrite: true },
-    ).pipe(filter(isResultEvent)),
+  const result = await profiled(profileDir(job), 'download', () =>
+    lastValueFrom(
+      downloadToFile(
+        transport,
+        { method: 'GET', url: String(job.path) },
+        { path: String(job.target), overwrite: true },
+      ).pipe(filter(isResultEvent)),
+    ),
   );
   return { ms: nowMs() - start, bytes: result.value.size, baselineRss, peakRss: peakRss() };
 }

@@ -13,7 +13,6 @@ import {
   switchMap,
   tap,
 } from 'rxjs';
-import { ResourceType } from '../../src';
 import type { CvatClient, Project, Task, TransferEvent } from '../../src';
 import { formatBytes } from '../../src/cli/progress';
 import type { ProgressSink } from '../../src/cli/progress';
@@ -134,7 +133,7 @@ export function demoPipeline(settings: DemoSettings): Observable<DemoSummary> {
       client.tasks.createFromData(
         {
           spec: { name: 'demo task', project_id: project.id, segment_size: 4 },
-          resourceType: ResourceType.Local,
+          // resourceType defaults to local files (ResourceType.Local).
           resources: input.images.map((image) => image.path),
           dataParams: { image_quality: 80, sorting_method: 'natural' },
         },

@@ -127,6 +127,20 @@ describe('transfers against the emulator', () => {
     const saved = await lastValueFrom(task.downloadFrames([0, 1], join(dir, 'out')).pipe(toArray()));
     expect(saved).toHaveLength(2);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['frame_000000.png', 'frame_000001.png']);
+
+    const [car] = await lastValueFrom(task.labels().pipe(toArray()));
+    await firstValueFrom(
+      task.updateAnnotations(
+        { shapes: [{ type: 'rectangle', frame: 1, label_id: car.id, points: [0, 0, 2, 2] }] },
+        'create',
+      ),
+    );
+    const read = await lastValueFrom(task.samples({ concurrency: 2 }).pipe(toArray()));
+    expect(read.map((sample) => [sample.frame, sample.name, sample.annotations.shapes.length])).toEqual([
+      [0, 'a.png', 0],
+      [1, 'b.png', 1],
+    ]);
+    expect(Buffer.from(read[1].image).equals(readFileSync(join(dir, 'b.png')))).toBe(true);
   });
 
   it.each([

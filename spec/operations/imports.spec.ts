@@ -7,7 +7,7 @@ import {
   importDataset,
 } from '../../src/entities/operations';
 import { RequestFailedError, UsageError } from '../../src/errors';
-import { HOST, projectBody, requestBody, taskBody, useNock, wireContext } from './support';
+import { HOST, projectBody, requestBody, taskBody, tick, useNock, wireContext } from './support';
 
 useNock();
 
@@ -178,4 +178,30 @@ describe('restores', () => {
       firstValueFrom(createTaskFromBackup(ctx, { name: 'x.zip', data: Buffer.from('x') })),
     ).rejects.toThrow(/result_id/);
   });
+});
+
+it('unsubscribing during the TUS upload of an import aborts it and sends nothing more', async () => {
+  const { ctx, sent } = wireContext();
+  const path = '/api/tasks/7/annotations/';
+  nock(HOST)
+    .post(path)
+    .query(true)
+    .reply(202)
+    .post(path)
+    .reply(201, '', { Location: `${HOST}${path}u1`, 'Upload-Filename': 'a.xml' })
+    .patch(`${path}u1`)
+    .delay(60_000)
+    .reply(204, '', { 'Upload-Offset': '3' });
+  const subscription = importAnnotations(ctx, 'tasks', 7, 'CVAT 1.1', {
+    name: 'a.xml',
+    data: Buffer.from('abc'),
+  }).subscribe();
+  while (!sent.some((s) => s.line.startsWith('PATCH'))) await tick();
+  subscription.unsubscribe();
+  for (let i = 0; i < 20; i++) await tick();
+  expect(sent.map((s) => s.line)).toEqual([
+    `POST ${path}?format=CVAT 1.1&filename=a.xml [upload-start]`,
+    `POST ${path} [upload-length]`,
+    `PATCH ${path}u1`,
+  ]);
 });

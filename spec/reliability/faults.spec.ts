@@ -8,7 +8,8 @@ import { downloadToFile } from '../../src/node/download-to-file';
 import { Configuration } from '../../src/transport/configuration';
 import { Transport } from '../../src/transport/transport';
 import type { ApiResponse, TransportEvent, TransportRequest } from '../../src/transport/types';
-import { Api, png, withEmulator } from '../emulator/helpers';
+import type { Api } from '../emulator/helpers';
+import { png, withEmulator } from '../emulator/helpers';
 import { startCuttingProxy } from '../support/tcp-proxy';
 import { errorOf, recordRequests } from './helpers';
 
@@ -57,9 +58,7 @@ describe('5xx storms, 429 bursts and non-idempotent creates (emulator)', () => {
   });
 
   it('a 429 burst with Retry-After is retried and succeeds', async () => {
-    emu.setFaults([
-      { path: '/api/tasks', method: 'GET', errorStatus: 429, retryAfterSeconds: 0, times: 2 },
-    ]);
+    emu.setFaults([{ path: '/api/tasks', method: 'GET', errorStatus: 429, retryAfterSeconds: 0, times: 2 }]);
     const response = await lastValueFrom(transportFor(emu.url).request({ method: 'GET', url: '/api/tasks' }));
     expect(response.status).toBe(200);
     expect(gets()).toBe(3);

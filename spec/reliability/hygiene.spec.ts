@@ -11,7 +11,8 @@ import { fromBytes } from '../../src/transfer/source';
 import { uploadSession } from '../../src/transfer/upload-session';
 import { Configuration } from '../../src/transport/configuration';
 import { Transport } from '../../src/transport/transport';
-import { Api, png, withEmulator } from '../emulator/helpers';
+import type { Api } from '../emulator/helpers';
+import { png, withEmulator } from '../emulator/helpers';
 import { generatedSource } from './generated-source';
 import { ResourceTracker, settle } from './resource-tracker';
 
@@ -126,7 +127,9 @@ describe('nothing is left behind after cancelling', () => {
   });
 
   it('in the download phase (mid-body), with no partial file', async () => {
-    const task = await api.taskWithImages({ name: 'download', labels: [{ name: 'a' }] }, [['a.png', png(64, 48)]]);
+    const task = await api.taskWithImages({ name: 'download', labels: [{ name: 'a' }] }, [
+      ['a.png', png(64, 48)],
+    ]);
     const started = await api.post(
       `/api/tasks/${String(task.id)}/dataset/export?format=${encodeURIComponent('CVAT for images 1.1')}&save_images=true`,
     );
@@ -148,7 +151,10 @@ describe('nothing is left behind after cancelling', () => {
 
   it('a plain request cancelled before its response', async () => {
     emu.setFaults([{ path: '/api/tasks', method: 'GET', latencyMs: 500 }]);
-    await cancelWhen(transport.events({ method: 'GET', url: '/api/tasks' }), (event) => event.type === 'sent');
+    await cancelWhen(
+      transport.events({ method: 'GET', url: '/api/tasks' }),
+      (event) => event.type === 'sent',
+    );
     await settle();
     expect(await tracker.leftovers()).toEqual([]);
     // And the same transport still works afterwards.

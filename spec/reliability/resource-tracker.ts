@@ -76,7 +76,8 @@ export class ResourceTracker {
   describe(): string[] {
     return [...this.live.values()].map(({ type, resource }) => {
       const r = resource as Record<string, unknown>;
-      if (type === 'Timeout') return `Timeout ${String(r['_idleTimeout'])}ms ${String(r['_onTimeout']).slice(0, 300)}`;
+      if (type === 'Timeout')
+        return `Timeout ${String(r['_idleTimeout'])}ms ${String(r['_onTimeout']).slice(0, 300)}`;
       return `${type} ${Object.keys(r).join(',')}`;
     });
   }

@@ -61,14 +61,21 @@ describe('TUS upload through a connection that is cut 20 times', () => {
       }),
     );
     const task = await lastValueFrom(
-      transport.request({ method: 'POST', url: '/api/tasks', body: { name: 'cuts', labels: [{ name: 'a' }] } }),
+      transport.request({
+        method: 'POST',
+        url: '/api/tasks',
+        body: { name: 'cuts', labels: [{ name: 'a' }] },
+      }),
     );
     const taskId = (task.body as { id: number }).id;
 
     // Cuts land in the chunk bodies: after the first 2 MiB, at random points of the byte stream.
     const random = mulberry32(SEED);
     const base = proxy.forwardedUp;
-    const offsets = Array.from({ length: CUTS }, () => base + 2 ** 21 + Math.floor(random() * (SIZE - 2 ** 22)));
+    const offsets = Array.from(
+      { length: CUTS },
+      () => base + 2 ** 21 + Math.floor(random() * (SIZE - 2 ** 22)),
+    );
     proxy.schedule(offsets);
 
     const source = generatedSource('big.bin', SIZE, SEED);
@@ -78,7 +85,7 @@ describe('TUS upload through a connection that is cut 20 times', () => {
         url: `/api/tasks/${taskId}/data/`,
         source,
         maxRetries: CUTS * 2,
-        retryDelayMs: 20,
+        retryDelayMs: 50,
       }),
       { defaultValue: undefined },
     );

@@ -76,7 +76,9 @@ describe('files written from server-chosen names', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    transport = new Transport(new Configuration({ host, retry: { maxAttempts: 1 }, timeouts: { idleMs: 2_000 } }));
+    transport = new Transport(
+      new Configuration({ host, retry: { maxAttempts: 1 }, timeouts: { idleMs: 2_000 } }),
+    );
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -132,7 +134,9 @@ describe('files written from server-chosen names', () => {
           fc.string().map((s) => `attachment; filename="${s}"`),
           fc.string().map((s) => `attachment; filename*=UTF-8''${encodeURIComponent(s)}`),
           fc
-            .array(fc.constantFrom('..', '.', '/', '\\', 'a', '\u0000', '%2e', '%2f', 'C:', ' '), { maxLength: 12 })
+            .array(fc.constantFrom('..', '.', '/', '\\', 'a', '\u0000', '%2e', '%2f', 'C:', ' '), {
+              maxLength: 12,
+            })
             .map((parts) => `attachment; filename*=UTF-8''${parts.join('')}`),
         ),
         (header) => {
@@ -176,7 +180,11 @@ describe('files written from server-chosen names', () => {
     expect(readFileSync(path, 'utf8')).toBe('original');
     expect(readdirSync(target)).toEqual(['out.zip']);
 
-    script = { disposition: 'attachment; filename="fresh.zip"', body: Buffer.alloc(256 * 1024, 7), cutAfter: 1 };
+    script = {
+      disposition: 'attachment; filename="fresh.zip"',
+      body: Buffer.alloc(256 * 1024, 7),
+      cutAfter: 1,
+    };
     expect(await failureOf({ directory: target })).toBeInstanceOf(NetworkError);
     expect(readdirSync(target)).toEqual(['out.zip']);
   });
@@ -185,15 +193,17 @@ describe('files written from server-chosen names', () => {
     script = { body: Buffer.alloc(512 * 1024, 1), cutAfter: 64 * 1024 };
     const path = join(target, 'cancelled.zip');
     await new Promise<void>((resolve, reject) => {
-      const subscription = downloadToFile(transport, { method: 'GET', url: '/download' }, { path }).subscribe({
-        next: (event) => {
-          if (event.type === 'progress' && event.loaded > 0) {
-            subscription.unsubscribe();
-            resolve();
-          }
+      const subscription = downloadToFile(transport, { method: 'GET', url: '/download' }, { path }).subscribe(
+        {
+          next: (event) => {
+            if (event.type === 'progress' && event.loaded > 0) {
+              subscription.unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
         },
-        error: reject,
-      });
+      );
     });
     expect(readdirSync(target)).toEqual([]);
   });

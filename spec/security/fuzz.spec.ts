@@ -58,7 +58,14 @@ function backendFor(reply: Reply): Handler {
       );
       subscriber.next({
         type: 'response',
-        response: { status: reply.status, statusText: '', headers, body, method: request.method, url: request.url },
+        response: {
+          status: reply.status,
+          statusText: '',
+          headers,
+          body,
+          method: request.method,
+          url: request.url,
+        },
       });
       subscriber.complete();
     });
@@ -87,7 +94,10 @@ const OPERATIONS: ReadonlyArray<readonly [string, Operation]> = [
   ['client.users.retrieveCurrentUser', ({ client }) => client.users.retrieveCurrentUser()],
   ['client.login', ({ client }) => client.login({ username: 'u', password: 'p' })],
   ['client.checkServerVersion', ({ client }) => client.checkServerVersion()],
-  ['transport text', ({ transport }) => transport.request({ method: 'GET', url: '/x', responseType: 'text' })],
+  [
+    'transport text',
+    ({ transport }) => transport.request({ method: 'GET', url: '/x', responseType: 'text' }),
+  ],
   [
     'transport arraybuffer',
     ({ transport }) => transport.request({ method: 'GET', url: '/x', responseType: 'arraybuffer' }),
@@ -176,7 +186,10 @@ describe('hostile responses through the transport and the generated decoders', (
         hostileContentType,
         fc.constantFrom(...OPERATIONS),
         async (body, contentType, [name, operation]) => {
-          const stack = stackFor('http://cvat.test', backendFor({ status: 200, headers: {}, contentType, body }));
+          const stack = stackFor(
+            'http://cvat.test',
+            backendFor({ status: 200, headers: {}, contentType, body }),
+          );
           expectValueOrCvatError(await outcomeOf(operation(stack), 5_000), name);
         },
       ),
@@ -185,7 +198,12 @@ describe('hostile responses through the transport and the generated decoders', (
   }, 120_000);
 
   it(`hostile parameters are UsageErrors or requests, never throws (${RUNS.params} cases)`, async () => {
-    const ok = backendFor({ status: 200, headers: {}, contentType: 'application/json', body: Buffer.from('{}') });
+    const ok = backendFor({
+      status: 200,
+      headers: {},
+      contentType: 'application/json',
+      body: Buffer.from('{}'),
+    });
     const weird = fc.oneof(
       fc.double(),
       fc.string(),
@@ -202,7 +220,8 @@ describe('hostile responses through the transport and the generated decoders', (
           stack.client.tasks.retrieve(a as number),
           stack.client.tasks.list({ search: b as string, pageSize: a as number }),
         ];
-        for (const call of calls) expectValueOrCvatError(await outcomeOf(call.pipe(take(2)), 2_000), 'params');
+        for (const call of calls)
+          expectValueOrCvatError(await outcomeOf(call.pipe(take(2)), 2_000), 'params');
       }),
       { numRuns: RUNS.params / 5, seed: SEED },
     );
@@ -258,11 +277,21 @@ const statusLine = fc.oneof(
   { weight: 6, arbitrary: hostileStatus.map((s) => `HTTP/1.1 ${s} Whatever`) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('HTTP/1.1 200', 'HTTP/1.0 200 OK', 'HTTP/2 200 OK', 'HTTP/1.1 abc OK', 'garbage', ''),
+    arbitrary: fc.constantFrom(
+      'HTTP/1.1 200',
+      'HTTP/1.0 200 OK',
+      'HTTP/2 200 OK',
+      'HTTP/1.1 abc OK',
+      'garbage',
+      '',
+    ),
   },
 );
 const headerLine = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(hostileHeaders).map(([h]) => Object.entries(h).map(([k, v]) => `${k}: ${v}`)) },
+  {
+    weight: 4,
+    arbitrary: fc.tuple(hostileHeaders).map(([h]) => Object.entries(h).map(([k, v]) => `${k}: ${v}`)),
+  },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
@@ -285,7 +314,15 @@ const rawReply: fc.Arbitrary<RawReply> = fc.record({
     .tuple(fc.array(headerLine, { maxLength: 2 }), hostileContentType)
     .map(([lines, type]) => [...lines.flat(), ...(type === undefined ? [] : [`Content-Type: ${type}`])]),
   body: fc.oneof({ weight: 20, arbitrary: hostileBody }, { weight: 1, arbitrary: oversizedBody }),
-  framing: fc.constantFrom<Framing>('length', 'length', 'short-length', 'long-length', 'chunked', 'broken-chunked', 'close'),
+  framing: fc.constantFrom<Framing>(
+    'length',
+    'length',
+    'short-length',
+    'long-length',
+    'chunked',
+    'broken-chunked',
+    'close',
+  ),
   cutAfter: fc.option(fc.nat({ max: 400 }), { freq: 4 }),
 });
 

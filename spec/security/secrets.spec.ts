@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { EMPTY, lastValueFrom, map, Observable, throwError, toArray } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { EMPTY, lastValueFrom, map, throwError, toArray } from 'rxjs';
 import type { CliBackend, CliBackendFactory, ConnectionOptions } from '../../src/cli/backend';
 import { runCli } from '../../src/cli/main';
 import { makeClient } from '../../src/client';
@@ -53,10 +54,16 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
     captured.push({ what: `${what} String`, text: String(error) });
     captured.push({ what: `${what} JSON`, text: JSON.stringify(error) ?? '' });
     captured.push({ what: `${what} inspect`, text: inspect(error, { depth: Infinity }) });
-    captured.push({ what: `${what} inspect hidden`, text: inspect(error, { depth: Infinity, showHidden: true }) });
+    captured.push({
+      what: `${what} inspect hidden`,
+      text: inspect(error, { depth: Infinity, showHidden: true }),
+    });
     let cause: unknown = e?.cause;
     for (let i = 0; i < 10 && cause !== undefined; i += 1) {
-      captured.push({ what: `${what} cause ${i}`, text: inspect(cause, { depth: Infinity, showHidden: true }) });
+      captured.push({
+        what: `${what} cause ${i}`,
+        text: inspect(cause, { depth: Infinity, showHidden: true }),
+      });
       cause = (cause as Error)?.cause;
     }
   };
@@ -72,7 +79,10 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
     throw new Error(`${what}: expected a failure`);
   };
 
-  const clientWith = (credentials: { username: string; password: string } | { token: string }, host = emu.url) =>
+  const clientWith = (
+    credentials: { username: string; password: string } | { token: string },
+    host = emu.url,
+  ) =>
     makeClient({
       host,
       credentials,
@@ -117,14 +127,20 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
     expect(csrf).toBeDefined();
     canaries.add(sessionId!);
     canaries.add(csrf!);
-    for (const [key, id] of emu.emulator.state.tokenKeys) if (id !== undefined && key !== TOKEN) canaries.add(key);
+    for (const [key, id] of emu.emulator.state.tokenKeys)
+      if (id !== undefined && key !== TOKEN) canaries.add(key);
 
     // A transport on the session cookies alone (no Authorization): CSRF on unsafe methods.
     const sessionOnly = new Transport(new Configuration({ host: emu.url, timeouts: { idleMs: 100 } }), {
       session: loggedIn.transport.session,
     });
     const legacyToken = new Transport(
-      new Configuration({ host: emu.url, token: TOKEN, timeouts: { idleMs: 100 }, retry: { maxAttempts: 1 } }),
+      new Configuration({
+        host: emu.url,
+        token: TOKEN,
+        timeouts: { idleMs: 100 },
+        retry: { maxAttempts: 1 },
+      }),
     );
     const pat = clientWith({ token: PAT });
     const badPat = clientWith({ token: BAD_PAT });
@@ -145,7 +161,33 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
       });
     };
 
+    // A server in debug mode that echoes the request's credentials in its error pages (Django's
+    // DEBUG page lists HTTP_AUTHORIZATION and HTTP_COOKIE), as JSON and as text.
+    const original = emu.emulator.handle.bind(emu.emulator);
+    emu.emulator.handle = (req, res) => {
+      const echo = /[?&]echo=(json|text)/.exec(req.url ?? '')?.[1];
+      if (!echo) return original(req, res);
+      const meta = {
+        HTTP_AUTHORIZATION: req.headers['authorization'] ?? '',
+        HTTP_COOKIE: req.headers['cookie'] ?? '',
+        HTTP_X_CSRFTOKEN: req.headers['x-csrftoken'] ?? '',
+      };
+      req.resume();
+      if (echo === 'json') {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ detail: `Server Error: ${JSON.stringify(meta)}`, META: meta }));
+      } else {
+        res.writeHead(401, { 'Content-Type': 'text/plain' });
+        res.end(
+          `Traceback: bad credentials ${meta.HTTP_AUTHORIZATION} ${meta.HTTP_COOKIE} ${meta.HTTP_X_CSRFTOKEN}`,
+        );
+      }
+      return Promise.resolve();
+    };
+
     for (const [name, target] of schemes) {
+      await failing(`${name} echo json`, call(target, 'GET', '/api/tasks?echo=json'));
+      await failing(`${name} echo text`, call(target, 'POST', '/api/tasks?echo=text', { name: 'x' }));
       // 400: the server rejects the body.
       const bad = await failing(`${name} 400`, call(target, 'POST', '/api/tasks', {}));
       expect((bad as { status?: number }).status).toBe(400);
@@ -158,15 +200,22 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
       emu.setFaults([{ path: '/api/tasks', method: 'GET', latencyMs: 1_000, times: 10 }]);
       await failing(`${name} timeout`, call(target, 'GET', '/api/tasks'));
       // A reply that does not decode.
-      emu.setFaults([{ path: '/api/users/self', errorStatus: 200, errorBody: { username: 5, id: 'x' }, times: 1 }]);
+      emu.setFaults([
+        { path: '/api/users/self', errorStatus: 200, errorBody: { username: 5, id: 'x' }, times: 1 },
+      ]);
       const client = target instanceof Transport ? makeClient({ host: emu.url, config: { logger } }) : target;
       if (!(target instanceof Transport)) await failing(`${name} decode`, client.users.retrieveCurrentUser());
       emu.setFaults([]);
     }
 
+    emu.emulator.handle = original;
+
     // 401: a wrong personal access token, a wrong password.
     await failing('401 pat', badPat.users.retrieveCurrentUser());
-    await failing('401 basic', clientWith({ username: USER, password: `${PASSWORD}-wrong` }).users.retrieveCurrentUser());
+    await failing(
+      '401 basic',
+      clientWith({ username: USER, password: `${PASSWORD}-wrong` }).users.retrieveCurrentUser(),
+    );
     canaries.add(`${PASSWORD}-wrong`);
     await failing('400 login', basic.login({ username: USER, password: `${PASSWORD}-wrong` }));
 
@@ -179,7 +228,10 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
       'refused basic',
       clientWith({ username: USER, password: PASSWORD }, refusedHost).users.retrieveCurrentUser(),
     );
-    const proxy = await startCuttingProxy({ targetPort: Number(new URL(emu.url).port), cutAt: [40, 80, 120, 160] });
+    const proxy = await startCuttingProxy({
+      targetPort: Number(new URL(emu.url).port),
+      cutAt: [40, 80, 120, 160],
+    });
     try {
       await failing('reset pat', clientWith({ token: PAT }, proxy.url).users.retrieveCurrentUser());
       const userInUrl = proxy.url.replace('http://', `http://${USER}:${encodeURIComponent(PASSWORD)}@`);
@@ -194,6 +246,19 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
     } finally {
       await proxy.close();
     }
+
+    // A server outside the tested versions: a warning through the logger (captured below).
+    emu.setFaults([
+      {
+        path: '/api/server/about',
+        errorStatus: 200,
+        errorBody: { name: 'CVAT', description: '', version: '1.0.0', logo_url: '', subtitle: '' },
+      },
+    ]);
+    for (const [, target] of schemes)
+      if (!(target instanceof Transport)) await lastValueFrom(target.checkServerVersion());
+    emu.setFaults([]);
+    expect(logLines.length).toBeGreaterThanOrEqual(3);
 
     // What a user might log besides errors: the clients themselves.
     for (const [name, target] of schemes) {
@@ -243,19 +308,39 @@ describe('canary secrets never show in errors, logs or CLI output', () => {
 
     const ok = await run(['--debug', ...server, '--auth', `${USER}:${PASSWORD}`, 'task', 'ls', '--json']);
     expect(ok.code).toBe(0);
-    expect((await run(['--debug', ...server, '--auth', USER, 'task', 'ls'], { PASS: PASSWORD })).code).toBe(0);
+    expect((await run(['--debug', ...server, '--auth', USER, 'task', 'ls'], { PASS: PASSWORD })).code).toBe(
+      0,
+    );
     expect((await run(['--debug', ...server, 'task', 'ls'], { CVAT_ACCESS_TOKEN: PAT, USER })).code).toBe(0);
-    const unauthorized = await run(['--debug', ...server, 'task', 'ls'], { CVAT_ACCESS_TOKEN: BAD_PAT, USER });
+    const unauthorized = await run(['--debug', ...server, 'task', 'ls'], {
+      CVAT_ACCESS_TOKEN: BAD_PAT,
+      USER,
+    });
     expect(unauthorized.code).not.toBe(0);
-    const wrongPassword = await run(['--debug', ...server, '--auth', `${USER}:${PASSWORD}-wrong`, 'task', 'ls']);
+    const wrongPassword = await run([
+      '--debug',
+      ...server,
+      '--auth',
+      `${USER}:${PASSWORD}-wrong`,
+      'task',
+      'ls',
+    ]);
     expect(wrongPassword.code).not.toBe(0);
     emu.setFaults([{ path: '/api/tasks', errorStatus: 500, errorBody: { detail: 'boom' } }]);
     const failed = await run(['--debug', ...server, '--auth', `${USER}:${PASSWORD}`, 'task', 'ls']);
     emu.setFaults([]);
     expect(failed.code).not.toBe(0);
-    const refused = await run(
-      ['--debug', '--server-host', 'http://127.0.0.1', '--server-port', '9', '--auth', `${USER}:${PASSWORD}`, 'task', 'ls'],
-    );
+    const refused = await run([
+      '--debug',
+      '--server-host',
+      'http://127.0.0.1',
+      '--server-port',
+      '9',
+      '--auth',
+      `${USER}:${PASSWORD}`,
+      'task',
+      'ls',
+    ]);
     expect(refused.code).not.toBe(0);
 
     const leaks = findLeaks(
@@ -272,7 +357,8 @@ function findLeaks(
 ): string[] {
   const leaks: string[] = [];
   for (const { what, text } of texts) {
-    for (const secret of secrets) if (text.includes(secret)) leaks.push(`${what}: …${excerpt(text, secret)}…`);
+    for (const secret of secrets)
+      if (text.includes(secret)) leaks.push(`${what}: …${excerpt(text, secret)}…`);
   }
   return leaks;
 }
@@ -298,7 +384,10 @@ function memory() {
 }
 
 /** A CLI backend over the real client (task ls only; other commands fail as unsupported here). */
-function emulatorCliFactory(logger: { warn(line: string): void; debug(line: string): void }): CliBackendFactory {
+function emulatorCliFactory(logger: {
+  warn(line: string): void;
+  debug(line: string): void;
+}): CliBackendFactory {
   const unsupported = () => throwError(() => new UsageError('not part of this test'));
   return {
     connect(options: ConnectionOptions): CliBackend {
@@ -321,7 +410,9 @@ function emulatorCliFactory(logger: { warn(line: string): void; debug(line: stri
       });
       return {
         listTasks: () =>
-          client.tasks.list().pipe(map((task) => ({ id: task.id, name: String(task.id), json: { id: task.id } }))),
+          client.tasks
+            .list()
+            .pipe(map((task) => ({ id: task.id, name: String(task.id), json: { id: task.id } }))),
         createTask: unsupported,
         deleteTasks: unsupported,
         downloadFrames: unsupported,

@@ -7,6 +7,7 @@ import { makeClient } from '../../src/client';
 import { startEmulator } from '../../src/emulator';
 import type { RunningEmulator } from '../../src/emulator';
 import { ApiError, NetworkError } from '../../src/errors';
+import { resolveDownloadUrl } from '../../src/transfer/download';
 import { fromBytes } from '../../src/transfer/source';
 import { tusUpload } from '../../src/transfer/tus';
 import { Configuration } from '../../src/transport/configuration';
@@ -49,7 +50,9 @@ function recordingServer(answer: (req: IncomingMessage, res: ServerResponse) => 
 }
 
 const credentialsIn = (seen: readonly Seen[]): string[] =>
-  seen.flatMap((s) => CREDENTIAL_HEADERS.filter((h) => s.headers[h] !== undefined).map((h) => `${s.method} ${s.url}: ${h}`));
+  seen.flatMap((s) =>
+    CREDENTIAL_HEADERS.filter((h) => s.headers[h] !== undefined).map((h) => `${s.method} ${s.url}: ${h}`),
+  );
 
 describe('TLS verification', () => {
   let server: Server;
@@ -63,9 +66,11 @@ describe('TLS verification', () => {
   });
   afterAll(() => close(server));
 
-  it('is on by default: a self-signed server is a NetworkError, and nothing is retried into success', async () => {
+  it('is on by default: a self-signed server is a NetworkError', async () => {
     expect(process.env['NODE_TLS_REJECT_UNAUTHORIZED']).not.toBe('0');
-    const transport = new Transport(new Configuration({ host: url, accessToken: PAT, retry: { maxAttempts: 1 } }));
+    const transport = new Transport(
+      new Configuration({ host: url, accessToken: PAT, retry: { maxAttempts: 1 } }),
+    );
     const error = await lastValueFrom(transport.request({ method: 'GET', url: '/api/server/about' })).catch(
       (e: unknown) => e,
     );
@@ -79,9 +84,9 @@ describe('TLS verification', () => {
     expect(response.body).toEqual({ ok: true });
 
     const strict = makeClient({ host: url, config: { logger: { warn: () => undefined } } });
-    await expect(lastValueFrom(strict.transport.request({ method: 'GET', url: '/x' }))).rejects.toBeInstanceOf(
-      NetworkError,
-    );
+    await expect(
+      lastValueFrom(strict.transport.request({ method: 'GET', url: '/x' })),
+    ).rejects.toBeInstanceOf(NetworkError);
     const lax = makeClient({ host: url, config: { transport: { verifySsl: false } } });
     expect((await lastValueFrom(lax.transport.request({ method: 'GET', url: '/x' }))).status).toBe(200);
   });
@@ -111,7 +116,9 @@ describe('credentials never follow a request to another origin', () => {
       expiry_date: null,
       last_used_date: null,
     });
-    other = recordingServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'));
+    other = recordingServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'),
+    );
     otherPort = await listen(other.server, '127.0.0.1');
     elsewhere = `http://localhost:${otherPort}`;
     // Redirects every request to the other origin, the way a hostile or misconfigured proxy might.
@@ -140,7 +147,11 @@ describe('credentials never follow a request to another origin', () => {
     const transport = new Transport(new Configuration({ host: redirectorUrl, ...credentials }));
     for (const method of ['GET', 'POST', 'DELETE'] as const) {
       const error = await lastValueFrom(
-        transport.request({ method, url: '/api/tasks', ...(method === 'POST' ? { body: { name: 'x' } } : {}) }),
+        transport.request({
+          method,
+          url: '/api/tasks',
+          ...(method === 'POST' ? { body: { name: 'x' } } : {}),
+        }),
       ).catch((e: unknown) => e);
       // The 3xx comes back as it is; the credentials went to the configured host only.
       expect(error).toBeInstanceOf(ApiError);
@@ -161,14 +172,22 @@ describe('credentials never follow a request to another origin', () => {
     const session = client.transport.session;
     expect(session.cookie(emu.url, 'csrftoken')).toBeDefined();
     // Session cookies and CSRF, plus a token, all configured for the emulator's origin.
-    const transport = new Transport(new Configuration({ host: emu.url, username: 'admin', password: 'admin' }), {
-      session,
-    });
-    await lastValueFrom(transport.request({ method: 'POST', url: `${elsewhere}/api/tasks`, body: { name: 'x' } }));
+    const transport = new Transport(
+      new Configuration({ host: emu.url, username: 'admin', password: 'admin' }),
+      {
+        session,
+      },
+    );
+    await lastValueFrom(
+      transport.request({ method: 'POST', url: `${elsewhere}/api/tasks`, body: { name: 'x' } }),
+    );
     await lastValueFrom(transport.request({ method: 'GET', url: `${elsewhere}/api/users/self` }));
     const sameHostOtherName = emu.url.replace('127.0.0.1', 'localhost');
     await lastValueFrom(
-      transport.request({ method: 'POST', url: `${sameHostOtherName}/api/tasks`, body: { name: 'y' } }, { checkStatus: false }),
+      transport.request(
+        { method: 'POST', url: `${sameHostOtherName}/api/tasks`, body: { name: 'y' } },
+        { checkStatus: false },
+      ),
     );
     expect(other.seen).toHaveLength(2);
     expect(credentialsIn(other.seen)).toEqual([]);
@@ -187,9 +206,12 @@ describe('credentials never follow a request to another origin', () => {
       );
       expect(created.status).toBe(201);
       await lastValueFrom(
-        sessionOnly.request({ method: 'POST', url: `${sameHostOtherName}/api/projects`, body: { name: 'n' } }, {
-          checkStatus: false,
-        }),
+        sessionOnly.request(
+          { method: 'POST', url: `${sameHostOtherName}/api/projects`, body: { name: 'n' } },
+          {
+            checkStatus: false,
+          },
+        ),
       );
     } finally {
       emu.emulator.handle = original;
@@ -202,7 +224,9 @@ describe('credentials never follow a request to another origin', () => {
   });
 
   it('a transport for another host sharing the session never sends the first host’s cookies or CSRF token', async () => {
-    const client = await lastValueFrom(makeClient({ host: emu.url }).login({ username: 'admin', password: 'admin' }));
+    const client = await lastValueFrom(
+      makeClient({ host: emu.url }).login({ username: 'admin', password: 'admin' }),
+    );
     const first = new Transport(new Configuration({ host: emu.url }), { session: client.transport.session });
     const second = first.withConfiguration(new Configuration({ host: elsewhere }));
     await lastValueFrom(second.request({ method: 'POST', url: '/api/tasks', body: { name: 'x' } }));
@@ -214,7 +238,11 @@ describe('credentials never follow a request to another origin', () => {
   it('a TUS Location or a download URL on another origin is moved onto the configured origin', async () => {
     const transport = new Transport(new Configuration({ host: emu.url, accessToken: PAT }));
     const task = await lastValueFrom(
-      transport.request({ method: 'POST', url: '/api/tasks', body: { name: 'loc', labels: [{ name: 'a' }] } }),
+      transport.request({
+        method: 'POST',
+        url: '/api/tasks',
+        body: { name: 'loc', labels: [{ name: 'a' }] },
+      }),
     );
     const id = (task.body as { id: number }).id;
     // The server builds Location from the Origin header: name the other origin there.
@@ -229,5 +257,8 @@ describe('credentials never follow a request to another origin', () => {
     expect(result?.type).toBe('result');
     expect(result?.type === 'result' && result.value.location.startsWith(emu.url)).toBe(true);
     expect(other.seen).toEqual([]);
+    expect(resolveDownloadUrl(`${elsewhere}/api/tasks/1/dataset/download?rq_id=x`, emu.url)).toBe(
+      `${emu.url}/api/tasks/1/dataset/download?rq_id=x`,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { Observable, defer, map, switchMap } from 'rxjs';
+import { CvatClient } from '../client';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import type {
   CliBackend,
@@ -13,7 +14,6 @@ import { downloadFrames } from './backend-frames';
 import { createProject, importProjectDataset } from './backend-projects';
 import { loginOnce } from './backend-session';
 import { backup, createTask, exportResourceDataset, importTaskDataset, restore } from './backend-tasks';
-import { CvatClient } from '../client';
 
 /**
  * `--completion_verification_period`: server requests are checked at this fixed period instead of
@@ -53,6 +53,13 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
   };
 }
 
+/** A client that went away mid-request (Ctrl-C on its side) is no emulator failure. */
+function reportEmulatorError(error: unknown): void {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return;
+  console.error('[cvat-emulator]', error);
+}
+
 /**
  * `cvat-rx emulator`: the embedded server, listening until unsubscribed (then closed). The
  * default user is admin/admin.
@@ -63,7 +70,7 @@ export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
       new Observable<EmulatorStatus>((subscriber) => {
         let running: RunningEmulator | undefined;
         let stopped = false;
-        startEmulator({ port: args.port ?? 0, processingDelayMs: 200 }).then(
+        startEmulator({ port: args.port ?? 0, processingDelayMs: 200, onError: reportEmulatorError }).then(
           (emulator) => {
             running = emulator;
             if (stopped) {

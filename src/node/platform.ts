@@ -14,7 +14,8 @@ import type { NodeUploadInput } from './sources';
 
 /** An UploadInput as Node reads it: a stream must be a real Readable. */
 function toNodeInput(input: UploadInput): NodeUploadInput {
-  if (typeof input === 'object' && 'stream' in input) {
+  // A File or Blob has a stream() method too; it is not a `{ name, stream, size }` input.
+  if (typeof input === 'object' && !(input instanceof Blob) && 'stream' in input) {
     if (!(input.stream instanceof Readable))
       throw new UsageError(`"${input.name}": stream must be a Node Readable`);
     const { stream, ...rest } = input;

@@ -24,7 +24,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { NetworkError, TimeoutError, UsageError } from '../errors';
 import { bodyKind, bytesOf, concatBytes } from './body';
 import type { Configuration } from './configuration';
-import { toNetworkError, secretsOf } from './failure';
+import { scrubValue, toNetworkError, secretsOf } from './failure';
 import { findHeader, normalizeResponseHeaders } from './headers';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
@@ -148,7 +148,9 @@ function respond(
     status,
     statusText,
     headers,
-    body,
+    // Error pages may echo the request's credentials (Django's DEBUG page lists HTTP_AUTHORIZATION
+    // and HTTP_COOKIE); the body ends up in ApiError's message, JSON and inspect output.
+    body: isOk(status) ? body : scrubValue(body, attempt.secrets),
     method: attempt.request.method,
     url: attempt.safeUrl,
   };

@@ -34,10 +34,20 @@ function describeIssue(error: t.ValidationError): string {
 }
 
 function safeJson(value: unknown): string {
+  let text: string | undefined;
   try {
-    const text = JSON.stringify(value);
-    return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    text = JSON.stringify(value);
   } catch {
-    return String(value);
+    // Too deep for JSON.stringify (a hostile body); String() would recurse just as deep.
+    text = shallow(value);
   }
+  if (text === undefined) text = shallow(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** A one-level description that never walks into the value. */
+function shallow(value: unknown): string {
+  if (Array.isArray(value)) return `[array of ${value.length}]`;
+  if (typeof value === 'object' && value !== null) return '[object]';
+  return typeof value === 'symbol' ? value.toString() : String(value);
 }

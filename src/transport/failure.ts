@@ -17,6 +17,27 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Deeper than this, a (hostile) body is cut off rather than walked. */
+const MAX_SCRUB_DEPTH = 64;
+
+/**
+ * A copy of parsed body data with every known secret replaced in its strings (object keys
+ * included). Other values are kept; bytes and streams are returned as they are.
+ */
+export function scrubValue(value: unknown, secrets: readonly string[], depth = 0): unknown {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return scrubText(value, secrets);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_SCRUB_DEPTH) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item: unknown) => scrubValue(item, secrets, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[scrubText(key, secrets)] = scrubValue(item, secrets, depth + 1);
+  }
+  return out;
+}
+
 /** The secrets a request may carry in its headers (whole values and their parts). */
 export function secretsOf(
   headers: Readonly<Record<string, string>> | undefined,

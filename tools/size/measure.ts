@@ -41,13 +41,22 @@ export interface SizeReport {
   readonly unusedCodecsFound: readonly string[];
 }
 
+export interface MeasureOptions {
+  /** Another app to measure instead of tools/size/app.ts (TypeScript source importing 'cvat-rx'). */
+  readonly source?: string;
+}
+
 /** Bundles tools/size/app.ts against the built package (dist/) for the browser and measures it. */
-export async function measureBundle(root: string): Promise<SizeReport> {
+export async function measureBundle(root: string, options: MeasureOptions = {}): Promise<SizeReport> {
   const dist = path.join(root, 'dist/index.js');
   if (!existsSync(dist)) throw new Error('dist/ is missing: run `npm run build` first');
   const entry = path.join(root, 'tools/size/app.ts');
+  const input =
+    options.source === undefined
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: options.source, resolveDir: path.dirname(entry), loader: 'ts' as const } };
   const result = await build({
-    entryPoints: [entry],
+    ...input,
     bundle: true,
     minify: true,
     platform: 'browser',
@@ -71,7 +80,7 @@ export async function measureBundle(root: string): Promise<SizeReport> {
     .filter((file) => file.endsWith('.ts') && file !== 'index.ts')
     .map((file) => file.slice(0, -3));
   return {
-    entry: path.relative(root, entry),
+    entry: options.source === undefined ? path.relative(root, entry) : '(source)',
     minifiedBytes: Buffer.byteLength(code),
     gzipBytes: gzipSync(code, { level: 9 }).length,
     budgetBytes: BUDGET_GZIP_BYTES,

@@ -17,6 +17,8 @@ import type { DataOptions, DownloadFramesOptions, FrameData, FramesOptions } fro
 import { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
 import type { ImportAnnotationsOptions, ImportOptions } from './imports';
 import type { Observed } from './observe';
+import { samples } from './samples';
+import type { Sample, SamplesOptions } from './samples';
 import type { SavedFile, UploadInput } from './platform';
 import { createTaskFromData, uploadTaskData } from './task-data';
 import type {
@@ -93,6 +95,8 @@ export interface TaskTransfers extends MediaOperations {
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
   downloadBackup: DownloadBackupMethod;
+  /** The frames with their annotations, read chunk by chunk (image tasks), for ML pipelines. */
+  samples(options?: SamplesOptions): Observable<Sample>;
 }
 
 /** What a job can transfer (CVAT has no job backups). */
@@ -214,6 +218,7 @@ export function taskTransfers(ctx: ClientContext, id: number): TaskTransfers {
     importAnnotations: (format, file, options) => importAnnotations(ctx, 'tasks', id, format, file, options),
     exportDataset: bindExportDataset(ctx, 'tasks', id),
     downloadBackup: bindDownloadBackup(ctx, 'tasks', id),
+    samples: (options) => samples(ctx, id, options),
   };
 }
 

@@ -51,3 +51,17 @@ export {
   meta,
   preview,
 } from './frames';
+export type { Sample, SamplesOptions } from './samples';
+export { samples } from './samples';
+export type { UnzippedEntry } from './unzip';
+export { unzip } from './unzip';
+export type {
+  DownloadBackupMethod,
+  ExportDatasetMethod,
+  JobTransfers,
+  MediaOperations,
+  ProjectTransfers,
+  ProjectsRepositoryTransfers,
+  TaskTransfers,
+  TasksRepositoryTransfers,
+} from './bindings';

@@ -1,0 +1,10 @@
+import { BenchEmulator } from '/work/main/bench/lib/emulator';
+import { writeSmallImages } from '/work/main/bench/lib/files';
+import { runProcess } from '../lib/spawn';
+const emu = await BenchEmulator.start(0);
+const paths = writeSmallImages('/tmp/bx/small', 300, 65536);
+const id = await emu.createTask('f');
+await runProcess('curl', ['-sS','--fail','-u','admin:admin','-X','POST','-H','Content-Type: multipart/form-data', ...paths.flatMap((p,i)=>['-F',`client_files[${i}]=@${p}`]), '-F','image_quality=70', `${emu.url}/api/tasks/${id}/data/`]);
+await new Promise(r=>setTimeout(r,1000));
+console.log(JSON.stringify({url: emu.url, id}));
+setInterval(()=>{}, 1000);
