@@ -6,6 +6,7 @@ import { reportResult } from './lib/spawn';
 import { runPerCall } from './suites/percall-child';
 import { runDownload, runFrames, runUpload } from './suites/transfer-child';
 import { runList } from './suites/lists-child';
+import { runNodeUpload } from './suites/node-upload-child';
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as { kind: string } & Record<string, unknown>;
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
       return reportResult(await runPerCall(job));
     case 'upload':
       return reportResult(await runUpload(job));
+    case 'upload-node':
+      return reportResult(await runNodeUpload(job));
     case 'frames':
       return reportResult(await runFrames(job));
     case 'download':

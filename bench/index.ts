@@ -16,6 +16,7 @@ import { decodeSuite } from './suites/decode-suite';
 import { listSuite } from './suites/lists';
 import { perCallSuite } from './suites/percall';
 import { pollingSuite } from './suites/polling';
+import { pollingSimulationRows } from './suites/polling-sim';
 import { transferSuite } from './suites/transfers';
 
 const SUITES = ['percall', 'decode', 'transfers', 'lists', 'polling'] as const;
@@ -56,9 +57,13 @@ function parseArgs(argv: readonly string[]): Options {
       return v;
     };
     if (a === '--quick') o.quick = true;
-    else if (a === '--runs') ((o.runs = Number(value())), (runsGiven = true));
-    else if (a === '--poll-scale') ((o.pollScale = Number(value())), (scaleGiven = true));
-    else if (a === '--chunk-mib') o.chunkMiB = Number(value());
+    else if (a === '--runs') {
+      o.runs = Number(value());
+      runsGiven = true;
+    } else if (a === '--poll-scale') {
+      o.pollScale = Number(value());
+      scaleGiven = true;
+    } else if (a === '--chunk-mib') o.chunkMiB = Number(value());
     else if (a === '--no-curl') o.curl = false;
     else if (a === '--profile') o.profile = true;
     else if (a === '--out') o.out = value();
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
     if (options.only.has('polling')) {
       console.log(`polling (${durations.map((d) => `${d} ms`).join(', ')}, runs concurrent)…`);
       const r = await pollingSuite(durations, options.runs);
-      rows.push(...r.rows);
+      rows.push(...r.rows, ...pollingSimulationRows(durations));
       raw.polling = r.raw;
       if (options.pollScale !== 1) notes.push(`polling durations scaled by ${options.pollScale}`);
     }
@@ -159,7 +164,9 @@ async function main(): Promise<void> {
   console.log(`\n${table}\n`);
   for (const n of notes) console.log(`note: ${n}`);
   const seconds = Math.round((Date.now() - started) / 1000);
-  console.log(`${rows.filter((r) => r.met === false).length} goal(s) missed; ${seconds} s. Results: ${options.out}`);
+  console.log(
+    `${rows.filter((r) => r.met === false).length} goal(s) missed; ${seconds} s. Results: ${options.out}`,
+  );
   writeFileSync(
     options.out,
     JSON.stringify(

@@ -17,6 +17,10 @@ export type {
 export type * from './entities';
 export type * from './repositories';
 
+// Long operations (task data, imports, exports, backups, frames) as functions over a client context;
+// the same are methods on the entities and repositories.
+export * from './entities/operations';
+
 // Server requests (rq_id) and lists.
 export * from './lifecycle';
 export * from './pagination';

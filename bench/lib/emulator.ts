@@ -52,7 +52,9 @@ export class BenchEmulator {
   }
 
   async createTask(name: string): Promise<number> {
-    const task = (await this.api('POST', '/api/tasks', { name, labels: [{ name: 'car' }] })) as { id: number };
+    const task = (await this.api('POST', '/api/tasks', { name, labels: [{ name: 'car' }] })) as {
+      id: number;
+    };
     return task.id;
   }
 

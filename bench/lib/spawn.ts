@@ -31,7 +31,9 @@ export function runChild<R>(job: { readonly kind: string } & Record<string, unkn
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
       if (code !== 0 || line === undefined) {
-        reject(new Error(`bench child ${job.kind} failed (exit ${String(code)}): ${err.trim() || out.trim()}`));
+        reject(
+          new Error(`bench child ${job.kind} failed (exit ${String(code)}): ${err.trim() || out.trim()}`),
+        );
         return;
       }
       resolvePromise(JSON.parse(line.slice(RESULT_MARK.length)) as R);

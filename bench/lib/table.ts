@@ -36,5 +36,6 @@ export function renderTable(rows: readonly Row[]): string {
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 export const mibps = (bytes: number, ms: number): number => bytes / 2 ** 20 / (ms / 1000);
 export const fmtMibps = (v: number): string => `${v.toFixed(0)} MiB/s`;
-export const fmtMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 3 : 1)} ms`);
+export const fmtMs = (ms: number): string =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 3 : 1)} ms`;
 export const fmtUs = (ms: number): string => `${(ms * 1000).toFixed(0)} µs`;

@@ -1,14 +1,17 @@
 import { median } from '../lib/stats';
 import { fmtMs } from '../lib/table';
 import type { Row } from '../lib/table';
-import { ratioOf, runDecode } from './decode';
+import { fastRatioOf, ratioOf, runDecode } from './decode';
 import type { DecodeFigure } from './decode';
 
 /** JSON.parse + io-ts decode vs JSON.parse alone (in the bench process, no emulator running). */
-export function decodeSuite(shapes: number, runs: number): { rows: Row[]; raw: DecodeFigure[]; skipped?: string } {
+export function decodeSuite(
+  shapes: number,
+  runs: number,
+): { rows: Row[]; raw: DecodeFigure[]; skipped?: string } {
   const { figures, skipped } = runDecode(shapes, runs);
-  const rows = figures.map(
-    (f): Row => ({
+  const rows = figures.flatMap((f): Row[] => [
+    {
       section: 'decode',
       name: `${f.name} (${(f.bytes / 2 ** 10).toFixed(0)} KiB)`,
       cvatRx: fmtMs(median(f.parseDecodeMs)),
@@ -17,7 +20,17 @@ export function decodeSuite(shapes: number, runs: number): { rows: Row[]; raw: D
       goal: '≤ 2.5× JSON.parse',
       met: ratioOf(f) <= 2.5,
       runs,
-    }),
-  );
+    },
+    {
+      section: 'decode',
+      name: `  same, with the proposed is() fast path`,
+      cvatRx: fmtMs(median(f.parseFastMs)),
+      baseline: fmtMs(median(f.parseMs)),
+      ratio: fastRatioOf(f),
+      goal: '≤ 2.5× (proposal, not in src/)',
+      met: null,
+      runs,
+    },
+  ]);
   return { rows, raw: figures, ...(skipped ? { skipped } : {}) };
 }

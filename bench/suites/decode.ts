@@ -12,6 +12,8 @@ export interface DecodeFigure {
   /** Milliseconds per document, one entry per run. */
   readonly parseMs: number[];
   readonly parseDecodeMs: number[];
+  /** JSON.parse + the proposed fast path (`codec.is` first, full decode only when it fails). */
+  readonly parseFastMs: number[];
 }
 
 /** A LabeledData as CVAT sends it for a big job: rectangles, polygons, attributes, a few skeletons. */
@@ -41,35 +43,59 @@ export function makeLabeledData(shapes: number): unknown {
 }
 
 /** Times `JSON.parse` alone and `JSON.parse` + decode of one text, `runs` times each, interleaved. */
-function measure(name: string, text: string, codecs: (value: unknown) => void, runs: number): DecodeFigure {
+function measure(
+  name: string,
+  text: string,
+  codecs: (value: unknown) => void,
+  fast: (value: unknown) => void,
+  runs: number,
+): DecodeFigure {
   // Small documents are repeated so that one timing lasts long enough to be meaningful.
   const probe = nowMs();
   codecs(JSON.parse(text));
   const once = Math.max(nowMs() - probe, 0.01);
   const reps = Math.max(1, Math.min(2000, Math.round(150 / once)));
-  const loop = (decode: boolean): number => {
+  const loop = (decode?: (value: unknown) => void): number => {
     const start = nowMs();
     for (let i = 0; i < reps; i++) {
       const value: unknown = JSON.parse(text);
-      if (decode) codecs(value);
+      if (decode) decode(value);
     }
     return (nowMs() - start) / reps;
   };
-  loop(false);
-  loop(true); // warm
+  loop();
+  loop(codecs);
+  loop(fast); // warm
   const parseMs: number[] = [];
   const parseDecodeMs: number[] = [];
+  const parseFastMs: number[] = [];
   for (let r = 0; r < runs; r++) {
-    parseMs.push(loop(false));
-    parseDecodeMs.push(loop(true));
+    parseMs.push(loop());
+    parseDecodeMs.push(loop(codecs));
+    parseFastMs.push(loop(fast));
   }
-  return { name, bytes: Buffer.byteLength(text), parseMs, parseDecodeMs };
+  return { name, bytes: Buffer.byteLength(text), parseMs, parseDecodeMs, parseFastMs };
 }
 
 const decoderOf =
   (codec: t.Mixed) =>
   (value: unknown): void => {
     decodeOrThrow(codec, value, { operationId: 'bench' });
+  };
+
+/**
+ * The proposed fix for src/transport/decode.ts: `codec.is` allocates no Either and no context per
+ * key, and for codecs whose decode is the identity (every generated model) a value it accepts
+ * decodes to itself; a value it rejects takes the full decode, which names every bad path.
+ */
+export function fastDecode<A, O>(codec: t.Type<A, O, unknown>, value: unknown): A {
+  return codec.is(value) ? value : decodeOrThrow(codec, value, { operationId: 'bench' });
+}
+
+const fastDecoderOf =
+  (codec: t.Mixed) =>
+  (value: unknown): void => {
+    fastDecode(codec, value);
   };
 
 /** What each fixture holds; annotations.json has LabeledData objects keyed by job and task id. */
@@ -81,28 +107,57 @@ const FIXTURES: Record<string, t.Mixed> = {
   'users.json': models.PaginatedMetaUserList,
 };
 
-function decodeAnnotations(value: unknown): void {
-  const groups = value as Record<string, Record<string, unknown>>;
-  for (const group of Object.values(groups)) {
-    for (const data of Object.values(group)) decodeOrThrow(models.LabeledData, data, { operationId: 'bench' });
-  }
-}
+/** annotations.json: `{ job: { <id>: LabeledData }, task: { <id>: LabeledData } }`. */
+const annotationsDecoder =
+  (decode: (value: unknown) => void) =>
+  (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) throw new Error('annotations.json: not an object');
+    for (const group of Object.values(value)) {
+      if (typeof group !== 'object' || group === null) throw new Error('annotations.json: bad group');
+      for (const data of Object.values(group)) decode(data);
+    }
+  };
 
 export function fixturesDir(): string {
   return resolve(BENCH_DIR, '../../shared/cvat/fixtures');
 }
 
 export function runDecode(shapes: number, runs: number): { figures: DecodeFigure[]; skipped?: string } {
-  const figures = [measure(`LabeledData, ${shapes.toLocaleString('en')} shapes`, JSON.stringify(makeLabeledData(shapes)), decoderOf(models.LabeledData), runs)];
+  const figures = [
+    measure(
+      `LabeledData, ${shapes.toLocaleString('en')} shapes`,
+      JSON.stringify(makeLabeledData(shapes)),
+      decoderOf(models.LabeledData),
+      fastDecoderOf(models.LabeledData),
+      runs,
+    ),
+  ];
   const dir = fixturesDir();
   if (!existsSync(dir)) return { figures, skipped: `${dir} is absent: real fixtures skipped` };
   const annotations = resolve(dir, 'annotations.json');
-  if (existsSync(annotations)) figures.push(measure('fixture annotations.json (LabeledData)', readFileSync(annotations, 'utf8'), decodeAnnotations, runs));
+  if (existsSync(annotations)) {
+    const text = readFileSync(annotations, 'utf8');
+    figures.push(
+      measure(
+        'fixture annotations.json (LabeledData)',
+        text,
+        annotationsDecoder(decoderOf(models.LabeledData)),
+        annotationsDecoder(fastDecoderOf(models.LabeledData)),
+        runs,
+      ),
+    );
+  }
   for (const [file, codec] of Object.entries(FIXTURES)) {
     const path = resolve(dir, file);
-    if (existsSync(path)) figures.push(measure(`fixture ${file} (${codec.name})`, readFileSync(path, 'utf8'), decoderOf(codec), runs));
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      figures.push(
+        measure(`fixture ${file} (${codec.name})`, text, decoderOf(codec), fastDecoderOf(codec), runs),
+      );
+    }
   }
   return { figures };
 }
 
 export const ratioOf = (f: DecodeFigure): number => median(f.parseDecodeMs) / median(f.parseMs);
+export const fastRatioOf = (f: DecodeFigure): number => median(f.parseFastMs) / median(f.parseMs);

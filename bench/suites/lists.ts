@@ -15,7 +15,13 @@ export async function listSuite(
   const emu = await BenchEmulator.start();
   try {
     await emu.createManyTasks(count);
-    const sequential = await runChild<ListResult>({ kind: 'list', url: emu.url, pageSize, prefetch: 0, runs });
+    const sequential = await runChild<ListResult>({
+      kind: 'list',
+      url: emu.url,
+      pageSize,
+      prefetch: 0,
+      runs,
+    });
     const ahead = await runChild<ListResult>({ kind: 'list', url: emu.url, pageSize, prefetch, runs });
     const seq = median(sequential.ms);
     const pre = median(ahead.ms);

@@ -6,7 +6,10 @@ import type { Row } from '../lib/table';
 import type { PerCallResult } from './percall-child';
 
 /** 2,000 sequential GET /api/server/about per run: the ApiClient vs axios vs Node's http. */
-export async function perCallSuite(calls: number, runs: number): Promise<{ rows: Row[]; raw: PerCallResult }> {
+export async function perCallSuite(
+  calls: number,
+  runs: number,
+): Promise<{ rows: Row[]; raw: PerCallResult }> {
   const emu = await BenchEmulator.start();
   try {
     const raw = await runChild<PerCallResult>({ kind: 'percall', url: emu.url, calls, runs });

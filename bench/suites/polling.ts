@@ -43,16 +43,24 @@ export async function pollingSuite(
         credentials: { username: USER, password: PASSWORD },
         config: { transport: { interceptors: [counter] } },
       });
-      const tasks = await Promise.all(Array.from({ length: runs }, (_, i) => emu.createTask(`poll-${duration}-${i}`)));
+      const tasks = await Promise.all(
+        Array.from({ length: runs }, (_, i) => emu.createTask(`poll-${duration}-${i}`)),
+      );
       const results = await Promise.all(
         tasks.map(async (taskId): Promise<PollRun> => {
           const posted = Date.now();
-          const { rq_id } = (await emu.api('POST', `/api/tasks/${taskId}/backup/export`)) as { rq_id: string };
+          const { rq_id } = (await emu.api('POST', `/api/tasks/${taskId}/backup/export`)) as {
+            rq_id: string;
+          };
           await lastValueFrom(client.requests.watch(rq_id));
           const detected = Date.now();
           const rec = emu.running.emulator.state.requests.get(rq_id)!;
           const finished = Date.parse(rec.finished_date ?? '');
-          return { elapsedMs: finished - posted, delayMs: detected - finished, requests: polls.get(rq_id) ?? 0 };
+          return {
+            elapsedMs: finished - posted,
+            delayMs: detected - finished,
+            requests: polls.get(rq_id) ?? 0,
+          };
         }),
       );
       raw[String(duration)] = results;

@@ -52,7 +52,13 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
     ),
   );
   const ms = nowMs() - start;
-  return { ms, bytes, baselineRss, peakRss: peakRss(), ...(result.value.rqId ? { rqId: result.value.rqId } : {}) };
+  return {
+    ms,
+    bytes,
+    baselineRss,
+    peakRss: peakRss(),
+    ...(result.value.rqId ? { rqId: result.value.rqId } : {}),
+  };
 }
 
 /** How a frame is fetched: through cvat-rx's ApiClient, or the baselines (plain axios, node:http). */
@@ -62,8 +68,13 @@ function frameFetcher(client: FrameClient, url: string, id: number): (n: number)
   const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   const path = (n: number): string => `/api/tasks/${id}/data?type=frame&quality=original&number=${n}`;
   if (client === 'axios') {
-    const ax = axios.create({ baseURL: url, httpAgent: new http.Agent({ keepAlive: true }), headers: { Authorization: auth } });
-    return (n) => ax.get<ArrayBuffer>(path(n), { responseType: 'arraybuffer' }).then((r) => byteLength(r.data));
+    const ax = axios.create({
+      baseURL: url,
+      httpAgent: new http.Agent({ keepAlive: true }),
+      headers: { Authorization: auth },
+    });
+    return (n) =>
+      ax.get<ArrayBuffer>(path(n), { responseType: 'arraybuffer' }).then((r) => byteLength(r.data));
   }
   if (client === 'http') {
     const agent = new http.Agent({ keepAlive: true });

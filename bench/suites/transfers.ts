@@ -26,8 +26,13 @@ interface Measured {
 
 export interface TransferRaw {
   upload1: Measured;
+  /** The same file by hand-written node:http (one streamed PATCH): Node's own share of a gap. */
+  upload1Node: TransferResult[];
   uploadMany: Measured;
   frames: Measured;
+  /** The same frames through plain axios and node:http: where the gap to curl comes from. */
+  framesAxios: TransferResult[];
+  framesHttp: TransferResult[];
   download1: Measured;
 }
 
@@ -45,8 +50,11 @@ export async function transferSuite(
   const emu = await BenchEmulator.start(0);
   const raw: TransferRaw = {
     upload1: { rx: [], curlMs: [] },
+    upload1Node: [],
     uploadMany: { rx: [], curlMs: [] },
     frames: { rx: [], curlMs: [] },
+    framesAxios: [],
+    framesHttp: [],
     download1: { rx: [], curlMs: [] },
   };
   const settle = async (taskId: number, keep: boolean): Promise<void> => {
@@ -74,6 +82,17 @@ export async function transferSuite(
       );
       await settle(task, r === 0);
       if (r === 0) bigTask = task;
+      const t1 = await emu.createTask(`upload-big-node-${r}`);
+      raw.upload1Node.push(
+        await runChild<TransferResult>({
+          kind: 'upload-node',
+          url: emu.url,
+          taskId: t1,
+          file: big,
+          bytes: sizes.bigBytes,
+        }),
+      );
+      await settle(t1, false);
       if (withCurl) {
         const t2 = await emu.createTask(`upload-big-curl-${r}`);
         raw.upload1.curlMs.push(await curlTusUpload(emu.url, t2, big, sizes.bigBytes));
@@ -93,7 +112,13 @@ export async function transferSuite(
     for (let r = 0; r < runs; r++) {
       const task = await emu.createTask(`upload-many-rx-${r}`);
       raw.uploadMany.rx.push(
-        await runChild<TransferResult>({ kind: 'upload', url: emu.url, taskId: task, dir: smallDir, bytes: manyBytes }),
+        await runChild<TransferResult>({
+          kind: 'upload',
+          url: emu.url,
+          taskId: task,
+          dir: smallDir,
+          bytes: manyBytes,
+        }),
       );
       await settle(task, r === 0);
       if (r === 0) framesTask = task;
@@ -108,15 +133,16 @@ export async function transferSuite(
     // ---- frames
     const frames = Math.min(sizes.frames, sizes.smallCount);
     for (let r = 0; r < runs; r++) {
-      raw.frames.rx.push(
-        await runChild<TransferResult>({
-          kind: 'frames',
-          url: emu.url,
-          taskId: framesTask,
-          count: frames,
-          concurrency: sizes.frameConcurrency,
-        }),
-      );
+      const framesJob = {
+        kind: 'frames',
+        url: emu.url,
+        taskId: framesTask,
+        count: frames,
+        concurrency: sizes.frameConcurrency,
+      };
+      raw.frames.rx.push(await runChild<TransferResult>({ ...framesJob, client: 'cvat-rx' }));
+      raw.framesAxios.push(await runChild<TransferResult>({ ...framesJob, client: 'axios' }));
+      raw.framesHttp.push(await runChild<TransferResult>({ ...framesJob, client: 'http' }));
       if (withCurl)
         raw.frames.curlMs.push(
           await curlFrames(emu.url, framesTask, frames, sizes.frameConcurrency, join(tmp, 'frames.curlrc')),
@@ -142,7 +168,15 @@ export async function transferSuite(
     rmSync(backup.path, { force: true });
 
     const rows: Row[] = [
-      ...throughputRows('upload', `1 file of ${mib(sizes.bigBytes)} (TUS)`, raw.upload1, sizes.bigBytes, runs, true),
+      ...throughputRows(
+        'upload',
+        `1 file of ${mib(sizes.bigBytes)} (TUS)`,
+        raw.upload1,
+        sizes.bigBytes,
+        runs,
+        true,
+      ),
+      nodeUploadRow(raw, sizes.bigBytes, runs),
       ...throughputRows(
         'upload',
         `${sizes.smallCount.toLocaleString('en')} files of ${(sizes.smallSize / 1024).toFixed(0)} KiB (bulk)`,
@@ -159,7 +193,15 @@ export async function transferSuite(
         runs,
         false,
       ),
-      ...throughputRows('download', `1 backup of ${mib(backup.size)} to disk`, raw.download1, backup.size, runs, true),
+      ...frameBaselineRows(raw, frames * sizes.smallSize, frames, sizes.frameConcurrency, runs),
+      ...throughputRows(
+        'download',
+        `1 backup of ${mib(backup.size)} to disk`,
+        raw.download1,
+        backup.size,
+        runs,
+        true,
+      ),
     ];
     return { rows, raw };
   } finally {
@@ -202,4 +244,51 @@ function throughputRows(
       runs,
     },
   ];
+}
+
+/** Informational: plain axios and node:http on the same frames, against curl. */
+function frameBaselineRows(
+  raw: TransferRaw,
+  bytes: number,
+  frames: number,
+  concurrency: number,
+  runs: number,
+): Row[] {
+  const curl = raw.frames.curlMs.length ? median(raw.frames.curlMs.map((ms) => mibps(bytes, ms))) : null;
+  const rx = median(raw.frames.rx.map((x) => mibps(bytes, x.ms)));
+  return (
+    [
+      ['plain axios', raw.framesAxios],
+      ['node:http', raw.framesHttp],
+    ] as const
+  ).map(([client, results]): Row => {
+    const v = median(results.map((x) => mibps(bytes, x.ms)));
+    return {
+      section: 'download',
+      name: `${frames.toLocaleString('en')} frames, ${concurrency} at a time: ${client} (cvat-rx ÷ ${client} in Ratio)`,
+      cvatRx: fmtMibps(rx),
+      baseline: `${fmtMibps(v)} (${client}${curl === null ? '' : `; ${(v / curl).toFixed(2)}× curl`})`,
+      ratio: rx / v,
+      goal: '(informational)',
+      met: null,
+      runs,
+    };
+  });
+}
+
+/** Informational: the hand-written node:http upload of the big file, against curl. */
+function nodeUploadRow(raw: TransferRaw, bytes: number, runs: number): Row {
+  const rx = median(raw.upload1.rx.map((x) => mibps(bytes, x.ms)));
+  const node = median(raw.upload1Node.map((x) => mibps(bytes, x.ms)));
+  const curl = raw.upload1.curlMs.length ? median(raw.upload1.curlMs.map((ms) => mibps(bytes, ms))) : null;
+  return {
+    section: 'upload',
+    name: `1 file of ${mib(bytes)}: node:http, one streamed PATCH (cvat-rx ÷ node:http in Ratio)`,
+    cvatRx: fmtMibps(rx),
+    baseline: `${fmtMibps(node)} (node:http${curl === null ? '' : `; ${(node / curl).toFixed(2)}× curl`})`,
+    ratio: rx / node,
+    goal: '(informational)',
+    met: null,
+    runs,
+  };
 }

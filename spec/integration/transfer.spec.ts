@@ -239,6 +239,16 @@ describe('transfers against the emulator', () => {
     await lastValueFrom(restored.importAnnotations('CVAT 1.1', out('annotations.zip')));
     expect((await firstValueFrom(restored.getAnnotations())).shapes).toHaveLength(1);
 
+    const annotated = await firstValueFrom(
+      client.tasks.createFromData({
+        spec,
+        resources: [join(dir, 'a.png'), join(dir, 'b.png')],
+        annotationPath: out('annotations.zip'),
+        annotationFormat: 'CVAT 1.1',
+      }),
+    );
+    expect((await firstValueFrom(annotated.getAnnotations())).shapes).toHaveLength(1);
+
     const [job] = await lastValueFrom(restored.jobs().pipe(toArray()));
     await firstValueFrom(job.exportDataset('CVAT for images 1.1', out('job.zip'), { includeImages: false }));
     expect(existsSync(out('job.zip'))).toBe(true);

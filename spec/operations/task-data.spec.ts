@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import nock from 'nock';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
@@ -128,6 +129,32 @@ describe('createTaskFromData, local files', () => {
     expect(values[0].size).toBe(1);
   });
 
+  it('takes Files without the Node platform (the browser way)', async () => {
+    const { ctx, sent } = wireContext();
+    nock(HOST)
+      .post('/api/tasks')
+      .reply(201, taskBody(18))
+      .post('/api/tasks/18/data/')
+      .times(3)
+      .reply(function () {
+        return this.req.headers['upload-finish']
+          ? [202, { rq_id: 'rq-18' }]
+          : this.req.headers['upload-start']
+            ? [202]
+            : [200];
+      })
+      .get('/api/requests/rq-18')
+      .reply(200, requestBody('rq-18', 'finished'))
+      .get('/api/tasks/18')
+      .reply(200, taskBody(18, { size: 1 }));
+    const file = new File([Buffer.from('gif')], 'f.gif', { type: 'image/gif' });
+    const task = await firstValueFrom(
+      createTaskFromData({ ...ctx, platform: undefined }, { spec, resources: [file] }),
+    );
+    expect(task.id).toBe(18);
+    expect(sent.map((s) => s.line)).toContain('POST /api/tasks/18/data/ [upload-multiple]');
+  });
+
   it('sends a large file by TUS (create, PATCH chunks) between Upload-Start and Upload-Finish', async () => {
     const { ctx, sent } = wireContext();
     const offsets: string[] = [];
@@ -176,6 +203,38 @@ describe('createTaskFromData, local files', () => {
       'GET /api/tasks/9',
     ]);
   });
+});
+
+it('a Readable of a known size goes by TUS, read forwards', async () => {
+  const { ctx, sent } = wireContext();
+  const received: Buffer[] = [];
+  nock(HOST)
+    .post('/api/tasks')
+    .reply(201, taskBody(10))
+    .post('/api/tasks/10/data/')
+    .matchHeader('upload-start', 'true')
+    .reply(202)
+    .post('/api/tasks/10/data/')
+    .matchHeader('upload-length', '6')
+    .reply(201, '', { Location: `${HOST}/api/tasks/10/data/s1`, 'Upload-Filename': 'stream.png' })
+    .patch('/api/tasks/10/data/s1', (body: string) => {
+      received.push(Buffer.from(body));
+      return true;
+    })
+    .reply(204, '', { 'Upload-Offset': '6' })
+    .post('/api/tasks/10/data/')
+    .matchHeader('upload-finish', 'true')
+    .reply(202, { rq_id: 'rq-10' })
+    .get('/api/requests/rq-10')
+    .reply(200, requestBody('rq-10', 'finished'))
+    .get('/api/tasks/10')
+    .reply(200, taskBody(10, { size: 1 }));
+  const stream = Readable.from([Buffer.from('abc'), Buffer.from('def')]);
+  await firstValueFrom(
+    createTaskFromData(ctx, { spec, resources: [{ name: 'stream.png', stream, size: 6 }] }),
+  );
+  expect(Buffer.concat(received).toString()).toBe('abcdef');
+  expect(sent.some((s) => s.line.includes('[upload-multiple]'))).toBe(false);
 });
 
 describe('createTaskFromData, share and remote', () => {

@@ -282,6 +282,8 @@ export function uploadTaskData<O extends UploadDataOptions | undefined = undefin
  * optional annotation import, and the fresh Task. When a step after the creation fails, the task
  * is removed (unless `cleanupOnError: false`) and a TaskCreationError says so, with the original
  * error as its cause. Unsubscribing stops everything and sends nothing more (no cleanup request).
+ * With `observe: 'events'`: the data upload and its processing, then the Task; the annotation
+ * import (a second upload and request) reports no progress of its own, so each phase stays monotonic.
  */
 export function createTaskFromData<O extends CreateFromDataOptions | undefined = undefined>(
   ctx: OperationsContext,
