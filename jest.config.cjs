@@ -21,4 +21,8 @@ module.exports = {
     ],
   },
   testTimeout: 60000,
+  // Always run spec files in worker processes (never in band), recycled when they grow, so that one
+  // file's sockets, servers or memory cannot affect another's.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1GB',
 };

@@ -61,6 +61,8 @@ describe('TUS against a server that resets the connection mid-chunk', () => {
   });
 
   afterAll(async () => {
+    // A held request keeps its socket open; close it so the server can stop.
+    server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     nock.enableNetConnect();
   });
