@@ -21,8 +21,9 @@ module.exports = {
     ],
   },
   testTimeout: 60000,
-  // Always run spec files in worker processes (never in band), recycled when they grow, so that one
-  // file's sockets, servers or memory cannot affect another's.
+  // Every spec file runs in a fresh worker process (never in band; a limit this low recycles the worker
+  // after each file): nock patches Node's http module, which jest's per-file module registry does not
+  // reset, so one file's interceptors, sockets or servers must not reach the next file.
   maxWorkers: 2,
-  workerIdleMemoryLimit: '1GB',
+  workerIdleMemoryLimit: '1MB',
 };

@@ -3,6 +3,7 @@ import axios from 'axios';
 import { lastValueFrom } from 'rxjs';
 import { ApiClient } from '../../src/api';
 import { Configuration } from '../../src/transport';
+import { profiled } from '../lib/profile';
 import { nowMs } from '../lib/stats';
 
 export interface PerCallResult {
@@ -46,12 +47,15 @@ export async function runPerCall(job: Record<string, unknown>): Promise<PerCallR
   };
   for (const name of names) await loop(clients[name], 300); // JIT and sockets warm
   const result: PerCallResult = { cvatRx: [], axios: [], http: [] };
-  for (let r = 0; r < runs; r++) {
-    // Rotate the order so that no client always runs first (or last) in a run.
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(r + k) % names.length]!;
-      result[name].push(await loop(clients[name], calls));
+  const profileDir = typeof job.profileDir === 'string' ? job.profileDir : undefined;
+  await profiled(profileDir, 'percall', async () => {
+    for (let r = 0; r < runs; r++) {
+      // Rotate the order so that no client always runs first (or last) in a run.
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(r + k) % names.length]!;
+        result[name].push(await loop(clients[name], calls));
+      }
     }
-  }
+  });
   return result;
 }

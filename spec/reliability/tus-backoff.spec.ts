@@ -2,6 +2,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { fromBytes } from '../../src/transfer/source';
 import { tusUpload } from '../../src/transfer/tus';
 import { FakeTransport } from '../transfer/support/fake-transport';
+import type { FakeReply } from '../transfer/support/fake-transport';
 
 /**
  * Failures spread over a long upload: the resume delay grows with failures in a row only, so the
@@ -22,7 +23,7 @@ describe('TUS resume backoff', () => {
       [20, 2],
     ]);
     const times: string[] = [];
-    const transport = new FakeTransport((request) => {
+    const transport = new FakeTransport((request): FakeReply => {
       times.push(`${Date.now()} ${request.method}`);
       if (request.method === 'POST') return { status: 201, headers: { Location: '/api/tasks/1/data/f' } };
       if (request.method === 'HEAD') return { status: 200, headers: { 'Upload-Offset': String(stored) } };

@@ -74,7 +74,8 @@ export function decodeBody<D>(spec: OperationSpec<D>, response: ApiResponse, opt
 function asType<A>(decoder: t.Decoder<unknown, A>): t.Type<A, unknown, unknown> {
   return new t.Type<A, unknown, unknown>(
     decoder.name,
-    (u): u is A => decoder.decode(u)._tag === 'Right',
+    // `is` feeds decodeOrThrow's fast path, so it must mean "already an A", never "decodes to an A".
+    (u): u is A => decoder instanceof t.Type && (decoder as t.Type<A, unknown, unknown>).is(u),
     (u) => decoder.decode(u),
     t.identity,
   );
