@@ -8,6 +8,8 @@ import { uploadSession } from '../../transfer/upload-session';
 import type { QueryParams } from '../../transport/types';
 import { projects, tasks } from '../descriptors';
 import { retrieveData } from '../resource';
+import type { ModelDescriptor } from '../resource';
+import type { Wrap } from '../base';
 import { makeProject } from '../project';
 import type { Project } from '../project';
 import { makeTask } from '../task';
@@ -174,16 +176,7 @@ export function createTaskFromBackup<O extends ImportOptions | undefined = undef
   file: UploadInput,
   options?: O,
 ): Observable<Observed<Task, O>> {
-  const events$ = restore(ctx, 'tasks', file, options).pipe(
-    switchMap((event): Observable<TransferEvent<Task>> =>
-      event.type === 'progress'
-        ? of(event)
-        : retrieveData(ctx, tasks, event.value).pipe(
-            map((model) => ({ type: 'result', value: makeTask(ctx, model) })),
-          ),
-    ),
-  );
-  return observeAs(events$, options);
+  return restoreAs(ctx, 'tasks', tasks, makeTask, file, options);
 }
 
 /** Restores a project backup as a new project (`/api/projects/backup/`) and emits it. */
@@ -192,12 +185,24 @@ export function createProjectFromBackup<O extends ImportOptions | undefined = un
   file: UploadInput,
   options?: O,
 ): Observable<Observed<Project, O>> {
-  const events$ = restore(ctx, 'projects', file, options).pipe(
-    switchMap((event): Observable<TransferEvent<Project>> =>
+  return restoreAs(ctx, 'projects', projects, makeProject, file, options);
+}
+
+/** Restores a backup, then emits the new object as an entity (fetched by the id the request names). */
+function restoreAs<Model, Self, O extends ImportOptions | undefined>(
+  ctx: OperationsContext,
+  kind: 'tasks' | 'projects',
+  descriptor: ModelDescriptor<Model, number>,
+  wrap: Wrap<Model, Self>,
+  file: UploadInput,
+  options?: O,
+): Observable<Observed<Self, O>> {
+  const events$ = restore(ctx, kind, file, options).pipe(
+    switchMap((event): Observable<TransferEvent<Self>> =>
       event.type === 'progress'
         ? of(event)
-        : retrieveData(ctx, projects, event.value).pipe(
-            map((model) => ({ type: 'result', value: makeProject(ctx, model) })),
+        : retrieveData(ctx, descriptor, event.value).pipe(
+            map((model) => ({ type: 'result', value: wrap(ctx, model) })),
           ),
     ),
   );
