@@ -45,6 +45,7 @@ describe('task.status$ timing (virtual time)', () => {
     scheduler.run(({ expectObservable, flush }) => {
       const { polls, task } = setup(scheduler, ['queued', 'started', 'started', 'started', 'finished'], {
         minDelayMs: 1000,
+        maxLateness: Infinity,
         maxDelayMs: 4000,
       });
       // Responses at 10, 1020, 3030, 7040, 11050.
@@ -63,6 +64,7 @@ describe('task.status$ timing (virtual time)', () => {
     scheduler.run(({ expectObservable, flush }) => {
       const { polls, task } = setup(scheduler, ['started'], {
         minDelayMs: 1000,
+        maxLateness: Infinity,
         maxDelayMs: 4000,
         maxWaitMs: 5000,
       });
@@ -79,7 +81,11 @@ describe('task.status$ timing (virtual time)', () => {
   it('unsubscribing stops polling', () => {
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     scheduler.run(({ expectObservable, flush }) => {
-      const { polls, task } = setup(scheduler, ['started'], { minDelayMs: 1000, maxDelayMs: 1000 });
+      const { polls, task } = setup(scheduler, ['started'], {
+        minDelayMs: 1000,
+        maxLateness: Infinity,
+        maxDelayMs: 1000,
+      });
       expectObservable(task.status$.pipe(map((x) => x.status)), '^ 1500ms !').toBe('10ms a', {
         a: 'started',
       });
@@ -93,6 +99,7 @@ describe('task.status$ timing (virtual time)', () => {
     scheduler.run(({ cold, expectObservable, flush }) => {
       const { polls, task } = setup(scheduler, ['queued', 'started', 'finished'], {
         minDelayMs: 1000,
+        maxLateness: Infinity,
         maxDelayMs: 1000,
       });
       const late = cold('500ms x').pipe(map(() => task.status$));

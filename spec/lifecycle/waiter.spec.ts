@@ -38,8 +38,13 @@ function scripted(scheduler: TestScheduler, answers: readonly Observable<Request
 }
 
 // Sleeps with random() pinned at 0.5 and full jitter in [10, ceiling]: 10, 15, 25, 45, 45, …
-// so polls happen at 0, 10, 25, 50, 95, 140, …
-const fast: WatchRequestOptions = { minDelayMs: 10, maxDelayMs: 80, random: () => 0.5 };
+// so polls happen at 0, 10, 25, 50, 95, 140, … (the lateness cap is off: these tests pin the backoff).
+const fast: WatchRequestOptions = {
+  minDelayMs: 10,
+  maxDelayMs: 80,
+  random: () => 0.5,
+  maxLateness: Infinity,
+};
 
 let ts: TestScheduler;
 beforeEach(() => {
@@ -72,10 +77,24 @@ describe('pollUntilDone / watchRequest timing', () => {
   it('uses the documented defaults (250 ms doubling to 5 s) when no delays are given', () => {
     ts.run(() => {
       const { check, calls } = scripted(ts, [of(status('queued'))]);
-      const sub = watchRequest(check, { random: () => 0, jitter: 'none' }).subscribe();
+      const sub = watchRequest(check, { random: () => 0, jitter: 'none', maxLateness: Infinity }).subscribe();
       ts.schedule(() => sub.unsubscribe(), 30_000);
       ts.flush();
       expect(calls.slice(0, 8)).toEqual([0, 250, 750, 1750, 3750, 7750, 12750, 17750]);
+    });
+  });
+
+  it('by default sleeps at most 10% of the time waited so far (never under 250 ms), then backs off to 5 s', () => {
+    ts.run(() => {
+      const { check, calls } = scripted(ts, [of(status('queued'))]);
+      const sub = watchRequest(check, { random: () => 0.999, jitter: 'full' }).subscribe();
+      ts.schedule(() => sub.unsubscribe(), 120_000);
+      ts.flush();
+      const gaps = calls.slice(1).map((at, i) => ({ at: calls[i] ?? 0, gap: at - (calls[i] ?? 0) }));
+      // A request that ends at time T is noticed by max(250 ms, 10% of T) later.
+      for (const { at, gap } of gaps) expect(gap).toBeLessThanOrEqual(Math.max(250, 0.1 * at) + 1);
+      expect(gaps.slice(0, 5).map((g) => g.gap)).toEqual([250, 250, 250, 250, 250]);
+      expect(Math.max(...gaps.map((g) => g.gap))).toBeGreaterThan(4_900);
     });
   });
 
@@ -245,7 +264,12 @@ describe('cancellation and validation', () => {
   it('reports invalid options in the error channel, never synchronously', () => {
     let stream: Observable<RequestStatus> | undefined;
     expect(
-      () => (stream = watchRequest(() => of(status('queued')), { minDelayMs: 10, maxDelayMs: 5 })),
+      () =>
+        (stream = watchRequest(() => of(status('queued')), {
+          minDelayMs: 10,
+          maxDelayMs: 5,
+          maxLateness: Infinity,
+        })),
     ).not.toThrow();
     let caught: unknown;
     stream?.subscribe({ error: (e: unknown) => (caught = e) });
@@ -277,14 +301,13 @@ describe('pollUntilDone (generic)', () => {
       const check = () => of(answers[i++]);
       const classify = (s: Legacy) =>
         s.state === 'Finished' ? 'finished' : s.state === 'Failed' ? 'failed' : 'pending';
-      expectObservable(pollUntilDone(check, { classify, minDelayMs: 10, maxDelayMs: 10 })).toBe(
-        'a 19ms b 9ms (c|)',
-        {
-          a: answers[0],
-          b: answers[2],
-          c: answers[3],
-        },
-      );
+      expectObservable(
+        pollUntilDone(check, { classify, minDelayMs: 10, maxDelayMs: 10, maxLateness: Infinity }),
+      ).toBe('a 19ms b 9ms (c|)', {
+        a: answers[0],
+        b: answers[2],
+        c: answers[3],
+      });
     });
   });
 

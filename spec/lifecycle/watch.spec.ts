@@ -38,7 +38,7 @@ function threeStep(scheduler: TestScheduler) {
 }
 
 // min = max = 10 and no jitter: polls at 0, 10, 20.
-const steady = { minDelayMs: 10, maxDelayMs: 10, jitter: 'none' } as const;
+const steady = { minDelayMs: 10, maxDelayMs: 10, jitter: 'none', maxLateness: Infinity } as const;
 
 describe('shareStatus', () => {
   it('runs one poll loop for two subscribers; the late one gets the latest status at once', () => {

@@ -14,6 +14,12 @@ export interface WaiterOptions<S> {
   readonly minDelayMs?: number;
   /** The cap of one sleep (Retry-After may ask for more). Default 5,000 ms. */
   readonly maxDelayMs?: number;
+  /**
+   * The longest a sleep may be, as a fraction of the time waited so far (never below `minDelayMs`).
+   * Default 0.1: a request that ends is noticed within 10% of its duration, so short requests are
+   * seen promptly while long ones still back off to `maxDelayMs`. `Infinity` turns the cap off.
+   */
+  readonly maxLateness?: number;
   /** A deadline from subscription; none by default (CVAT itself kills jobs after hours). */
   readonly maxWaitMs?: number;
   /** Default `full`: uniform in [minDelayMs, ceiling], as AWS waiters draw it. */
@@ -37,6 +43,7 @@ export interface WaiterOptions<S> {
 export const DEFAULT_MIN_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 5_000;
 export const DEFAULT_MAX_CONSECUTIVE_ERRORS = 10;
+export const DEFAULT_MAX_LATENESS = 0.1;
 
 /**
  * Network errors, request timeouts, 408, 429 and 5xx: a later poll may well succeed.
@@ -66,6 +73,7 @@ interface Settings<S> {
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
   readonly maxWaitMs: number | undefined;
+  readonly maxLateness: number;
   readonly jitter: Jitter;
   readonly isSameStatus: (previous: S, current: S) => boolean;
   readonly failure: (status: S) => { readonly requestId: string; readonly message: string };
@@ -92,6 +100,9 @@ function resolveSettings<S>(options: WaiterOptions<S>): Settings<S> {
   if (options.maxWaitMs !== undefined && !(options.maxWaitMs > 0)) {
     throw new UsageError(`maxWaitMs must be > 0 when given, got ${String(options.maxWaitMs)}`);
   }
+  if (options.maxLateness !== undefined && !(options.maxLateness > 0)) {
+    throw new UsageError(`maxLateness must be > 0 when given, got ${String(options.maxLateness)}`);
+  }
   if (!(maxConsecutiveErrors >= 0)) {
     throw new UsageError(`maxConsecutiveErrors must be >= 0, got ${String(maxConsecutiveErrors)}`);
   }
@@ -100,6 +111,7 @@ function resolveSettings<S>(options: WaiterOptions<S>): Settings<S> {
     minDelayMs,
     maxDelayMs,
     maxWaitMs: options.maxWaitMs,
+    maxLateness: options.maxLateness ?? DEFAULT_MAX_LATENESS,
     jitter: options.jitter ?? 'full',
     isSameStatus: options.isSameStatus ?? shallowEqual,
     failure: options.failure ?? (() => ({ requestId: description, message: '' })),
@@ -151,7 +163,11 @@ export function pollUntilDone<S>(check: () => Observable<S>, options: WaiterOpti
 
     const sleepThenPoll = (retryAfterMs: number | undefined): void => {
       sleeps += 1;
-      const backoff = backoffDelay(sleeps, settings);
+      const elapsed = scheduler.now() - startedAt;
+      const lateness = Number.isFinite(settings.maxLateness)
+        ? Math.max(settings.minDelayMs, settings.maxLateness * elapsed)
+        : Infinity;
+      const backoff = Math.min(backoffDelay(sleeps, settings), lateness);
       const delay = retryAfterMs === undefined ? backoff : Math.max(backoff, retryAfterMs);
       // The next poll must start before the deadline; otherwise give up now instead of sleeping.
       if (scheduler.now() + delay >= deadline) {
