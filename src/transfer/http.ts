@@ -1,8 +1,9 @@
 import type { Observable } from 'rxjs';
 import { ApiError, NetworkError, TimeoutError } from '../errors';
 import type { ApiResponse, ResponseHeaders, TransportEvent, TransportRequest } from '../transport/types';
+import { apiErrorFrom } from '../transport/transport';
 import type { RequestOptions } from '../transport/transport';
-import { parseRetryAfter } from '../transport/retry';
+import { findHeader } from '../transport/headers';
 
 /** The part of `Transport` the transfer engine uses (a `Transport` is one). */
 export interface TransferTransport {
@@ -13,27 +14,14 @@ export interface TransferTransport {
 
 /** A response header by case-insensitive name. */
 export function header(headers: ResponseHeaders, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
+  return findHeader(headers, name);
 }
 
 export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
 /** The error for a response the protocol step does not accept. */
 export function unexpectedResponse(response: ApiResponse, operationId?: string, cause?: unknown): ApiError {
-  return new ApiError({
-    status: response.status,
-    method: response.method,
-    url: response.url,
-    body: response.body,
-    headers: response.headers,
-    ...(operationId === undefined ? {} : { operationId }),
-    retryAfterMs: parseRetryAfter(header(response.headers, 'retry-after')),
-    cause,
-  });
+  return apiErrorFrom(response, { ...(operationId === undefined ? {} : { operationId }), cause });
 }
 
 /** Non-2xx responses become `ApiError`, whether or not the transport raised them already. */

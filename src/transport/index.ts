@@ -1,4 +1,4 @@
-export { Transport, toApiError } from './transport';
+export { Transport, apiErrorFrom, toApiError } from './transport';
 export type { TransportOptions, RequestOptions } from './transport';
 export { Configuration, DEFAULT_RETRY, DEFAULT_TIMEOUTS } from './configuration';
 export type { ConfigurationInit, OrganizationMode } from './configuration';

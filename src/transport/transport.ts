@@ -5,6 +5,7 @@ import { createAxiosBackend } from './backend-axios';
 import { composeChain } from './chain';
 import type { Configuration } from './configuration';
 import { defaultsStep } from './defaults';
+import { findHeader } from './headers';
 import { organizationStep } from './organization';
 import { redactUrl } from './redact';
 import { isOk } from './response';
@@ -116,13 +117,24 @@ export class Transport {
 
 /** The `ApiError` for a response the caller did not accept. */
 export function toApiError(request: TransportRequest, response: ApiResponse): ApiError {
+  return apiErrorFrom(
+    response,
+    request.operationId === undefined ? {} : { operationId: request.operationId },
+  );
+}
+
+/** The `ApiError` for a response, with its `Retry-After` read; the one place such errors are made. */
+export function apiErrorFrom(
+  response: ApiResponse,
+  init: { readonly operationId?: string; readonly cause?: unknown } = {},
+): ApiError {
   return new ApiError({
     status: response.status,
     method: response.method,
     url: response.url,
     body: response.body,
     headers: response.headers,
-    operationId: request.operationId,
-    retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+    ...init,
+    retryAfterMs: parseRetryAfter(findHeader(response.headers, 'retry-after')),
   });
 }
