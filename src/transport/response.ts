@@ -1,6 +1,7 @@
 import type { ResponseType } from './types';
 
-const decoder = (): TextDecoder => new TextDecoder('utf-8');
+// Not streaming (no `stream: true`), so one decoder serves every response.
+const utf8 = new TextDecoder('utf-8');
 
 /** `application/json`, `application/vnd.cvat+json`, `application/problem+json`, … */
 export function isJsonContentType(contentType: string | undefined): boolean {
@@ -12,7 +13,7 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 /** JSON when the server said JSON (or said nothing and it parses), else text; an empty body is `null`. */
 export function parseJsonOrText(bytes: Uint8Array, contentType: string | undefined): unknown {
   if (bytes.byteLength === 0) return null;
-  const text = decoder().decode(bytes);
+  const text = utf8.decode(bytes);
   if (isJsonContentType(contentType) || contentType === undefined || contentType === '') {
     try {
       return JSON.parse(text) as unknown;
@@ -36,7 +37,7 @@ export function decodeBody(
   if (!ok || responseType === 'json') return parseJsonOrText(bytes, contentType);
   switch (responseType) {
     case 'text':
-      return decoder().decode(bytes);
+      return utf8.decode(bytes);
     case 'blob':
       return new Blob([bytes as Uint8Array<ArrayBuffer>], contentType ? { type: contentType } : {});
     default:

@@ -26,6 +26,7 @@ export class CookieJar {
 
   /** Stores the cookies of `Set-Cookie` lines received from `url`. */
   store(url: string, setCookieLines: readonly string[]): void {
+    if (setCookieLines.length === 0) return;
     const origin = originOf(url);
     if (!origin) return;
     let cookies = this.#byOrigin.get(origin);
@@ -43,6 +44,8 @@ export class CookieJar {
 
   /** The live cookies for `url`, by name (longest path first, as browsers order them). */
   cookiesFor(url: string): Array<[string, string]> {
+    // Most clients use a token and never hold a cookie: skip parsing the URL on every request.
+    if (this.#byOrigin.size === 0) return [];
     const origin = originOf(url);
     const cookies = origin ? this.#byOrigin.get(origin) : undefined;
     if (!cookies) return [];

@@ -1,4 +1,4 @@
-import { filter, map, takeLast, throwIfEmpty, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { ApiError, NetworkError } from '../errors';
 import { authStep, sessionStep } from './auth';
 import { createAxiosBackend } from './backend-axios';
@@ -12,14 +12,7 @@ import { isOk } from './response';
 import { parseRetryAfter, retryStep } from './retry';
 import { detectNodeModules, type NodeModules } from './runtime';
 import { Session } from './session';
-import type {
-  ApiResponse,
-  Handler,
-  Interceptor,
-  ResponseEvent,
-  TransportEvent,
-  TransportRequest,
-} from './types';
+import type { ApiResponse, Handler, Interceptor, TransportEvent, TransportRequest } from './types';
 import { buildUrl } from './url';
 
 export interface TransportOptions {
@@ -92,21 +85,30 @@ export class Transport {
   /** The final response; non-2xx statuses become `ApiError` unless `checkStatus: false`. */
   request(request: TransportRequest, options: RequestOptions = {}): Observable<ApiResponse> {
     const checkStatus = options.checkStatus ?? true;
-    return this.events(request).pipe(
-      filter((event): event is ResponseEvent => event.type === 'response'),
-      takeLast(1),
-      throwIfEmpty(
-        () =>
-          new NetworkError('the request ended without a response', {
-            method: request.method,
-            url: redactUrl(buildUrl(this.configuration.host, request.url, request.query)),
-          }),
-      ),
-      map(({ response }) => {
-        if (checkStatus && !isOk(response.status)) throw toApiError(request, response);
-        return response;
-      }),
-    );
+    // One subscriber instead of a filter/takeLast/throwIfEmpty/map chain: this runs for every call.
+    return new Observable<ApiResponse>((subscriber) => {
+      let last: ApiResponse | undefined;
+      return this.events(request).subscribe({
+        next: (event) => {
+          if (event.type === 'response') last = event.response;
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          if (last === undefined) {
+            subscriber.error(
+              new NetworkError('the request ended without a response', {
+                method: request.method,
+                url: redactUrl(buildUrl(this.configuration.host, request.url, request.query)),
+              }),
+            );
+          } else if (checkStatus && !isOk(last.status)) subscriber.error(toApiError(request, last));
+          else {
+            subscriber.next(last);
+            subscriber.complete();
+          }
+        },
+      });
+    });
   }
 
   /** A transport for a derived configuration sharing this one's session (cookies, CSRF token). */
