@@ -15,18 +15,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const text = async (body: unknown) =>
-  body instanceof Blob ? body.text() : Buffer.from(body as Uint8Array).toString();
+const text = async (body: unknown) => {
+  if (body instanceof Blob) return body.text();
+  if (body instanceof Readable) {
+    const parts: Buffer[] = [];
+    for await (const part of body) parts.push(part as Buffer);
+    return Buffer.concat(parts).toString();
+  }
+  return Buffer.from(body as Uint8Array).toString();
+};
 
 describe('fromPath', () => {
-  it('reads the size now and the bytes lazily, as Blob slices of the file', async () => {
+  it('reads the size now and the bytes lazily: ranges as file streams, the whole as a Blob', async () => {
     const file = join(dir, 'photo.jpg');
     writeFileSync(file, 'hello world');
     const source = await fromPath(file);
     expect(source).toMatchObject({ name: 'photo.jpg', size: 11, seekable: true });
     const range = await source.open(6, 11);
-    expect(range).toBeInstanceOf(Blob);
+    expect(range).toBeInstanceOf(Readable);
     expect(await text(range)).toBe('world');
+    expect(await text(await source.open(0, 5))).toBe('hello');
+    expect(await text(await source.open(3, 3))).toBe('');
     expect(await (await source.blob!()).text()).toBe('hello world');
   });
 
@@ -40,7 +49,8 @@ describe('fromPath', () => {
     writeFileSync(file, 'before');
     const source = await fromPath(file);
     writeFileSync(file, 'after, and longer');
-    await expect(text(await source.open(0, 3))).rejects.toThrow();
+    await expect(source.open(0, 3)).rejects.toThrow(/changed after it was chosen/);
+    await expect(source.blob!().then((blob) => blob.text())).rejects.toThrow();
   });
 
   it.each([

@@ -2,6 +2,7 @@ import nock from 'nock';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { lastValueFrom } from 'rxjs';
+import { NetworkError } from '../../src/errors';
 import type { TransportEvent, UploadProgressEvent, DownloadProgressEvent } from '../../src/transport/types';
 import { collect, HOST, makeTransport, types, useNock } from './helpers';
 
@@ -78,6 +79,20 @@ describe('upload progress', () => {
     expectUploadProgress(events, total, 10);
     expect(upload.received()).toBe(total);
     expect(upload.scope.isDone()).toBe(true);
+  });
+
+  it('fails a Node Readable body that ends before its bodySize, instead of leaving the server waiting', async () => {
+    nock(HOST).post('/api/uploads/short').reply(200, {});
+    const error: unknown = await lastValueFrom(
+      makeTransport().events({
+        method: 'POST',
+        url: '/api/uploads/short',
+        body: Readable.from([bytes(1000)]),
+        bodySize: 5000,
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toMatch(/the body ended after 1000 of the 5000 bytes announced/);
   });
 
   it('follows a Blob body', async () => {

@@ -31,12 +31,6 @@ export interface BodyHooks {
 
 const encoder = new TextEncoder();
 
-function* slices(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let offset = 0; offset < bytes.byteLength; offset += PROGRESS_STEP) {
-    yield bytes.subarray(offset, Math.min(offset + PROGRESS_STEP, bytes.byteLength));
-  }
-}
-
 function toAsyncIterable(source: ReadableLike, node: NodeModules): AsyncIterable<unknown> {
   if (Symbol.asyncIterator in source) return source as unknown as AsyncIterable<unknown>;
   const through = new node.stream.PassThrough();
@@ -99,24 +93,7 @@ export function prepareNodeBody(
   }
   if (total !== undefined) headers['Content-Length'] = String(total);
 
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of source) {
-        // Big chunks (a Blob hands out whole parts) are cut to one progress step each.
-        for (const piece of slices(asBytes(chunk))) {
-          yield piece;
-          // Resumed: the request has taken this piece and asks for the next one.
-          hooks.onBytes(piece.byteLength);
-        }
-      }
-    } catch (error) {
-      hooks.onSourceError(error);
-      throw error;
-    }
-    hooks.onEnd();
-  }
-
-  const data = node.stream.Readable.from(counted(), { objectMode: false, highWaterMark: PROGRESS_STEP });
+  const data = countingBody(node, iteratorOf(source), total, hooks);
   return {
     data,
     headers,
@@ -130,4 +107,92 @@ export function prepareNodeBody(
       }
     },
   };
+}
+
+function iteratorOf(
+  source: AsyncIterable<unknown> | Iterable<Uint8Array>,
+): AsyncIterator<unknown> | Iterator<Uint8Array> {
+  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+}
+
+/**
+ * A Readable over the source that hands the request one progress step at a time and counts a
+ * piece once the request asks for the next one (`_read`), i.e. once it has taken it. Big source
+ * chunks (a file read 1 MiB at a time) are cut here without copying; only a new source chunk
+ * costs a promise.
+ */
+function countingBody(
+  node: NodeModules,
+  source: AsyncIterator<unknown> | Iterator<Uint8Array>,
+  total: number | undefined,
+  hooks: BodyHooks,
+): Readable {
+  let chunk: Uint8Array | undefined;
+  let read = 0;
+  let offset = 0;
+  let handed = 0;
+  let ended = false;
+  const body = new node.stream.Readable({
+    highWaterMark: PROGRESS_STEP,
+    read() {
+      if (handed > 0) hooks.onBytes(handed);
+      handed = 0;
+      if (chunk !== undefined && offset < chunk.byteLength) return pushPiece();
+      pull();
+    },
+    destroy(error, callback) {
+      // Stop the source too (a file stream closes its descriptor), unless it already ended.
+      if (!ended) void Promise.resolve(source.return?.()).catch(() => undefined);
+      callback(error);
+    },
+  });
+  const pushPiece = (): void => {
+    const piece = chunk!.subarray(offset, Math.min(offset + PROGRESS_STEP, chunk!.byteLength));
+    offset += piece.byteLength;
+    handed = piece.byteLength;
+    body.push(piece);
+  };
+  const pull = (): void => {
+    let next: IteratorResult<unknown> | PromiseLike<IteratorResult<unknown>>;
+    try {
+      next = source.next();
+    } catch (error) {
+      return fail(error);
+    }
+    // A thenable, not `instanceof Promise`: Node's own streams make promises of another realm under jest's vm.
+    if (isThenable(next)) next.then(take, fail);
+    else take(next);
+  };
+  const take = (result: IteratorResult<unknown>): void => {
+    if (body.destroyed) return;
+    if (result.done) {
+      // A short body would leave the server waiting for the rest until a timeout.
+      if (total !== undefined && read !== total) {
+        return fail(new Error(`the body ended after ${read} of the ${total} bytes announced`));
+      }
+      ended = true;
+      hooks.onEnd();
+      body.push(null);
+      return;
+    }
+    try {
+      chunk = asBytes(result.value);
+    } catch (error) {
+      return fail(error);
+    }
+    offset = 0;
+    read += chunk.byteLength;
+    if (chunk.byteLength === 0) return pull();
+    pushPiece();
+  };
+  const fail = (error: unknown): void => {
+    ended = true;
+    hooks.onSourceError(error);
+    body.destroy(error instanceof Error ? error : new Error(String(error)));
+  };
+  return body;
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
 }
