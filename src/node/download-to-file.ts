@@ -13,6 +13,12 @@ import { header, integerHeader, isSuccess, unexpectedResponse } from '../transfe
 import type { TransferTransport } from '../transfer/http';
 import type { TransferEvent } from '../transfer/progress';
 
+/**
+ * Bytes the file stream may hold before the socket is paused. Node's 16 KiB default pauses the
+ * socket at every 64 KiB read until the disk write returns; 1 MiB lets both run at once.
+ */
+const WRITE_BUFFER = 2 ** 20;
+
 export interface DownloadToFileOptions {
   /** The file to write. Give this or `directory`. */
   readonly path?: string;
@@ -87,17 +93,23 @@ function write(
     let output: ReturnType<typeof createWriteStream> | undefined;
     let idle: ReturnType<typeof setTimeout> | undefined;
     const idleMs = options.idleTimeoutMs ?? transport.configuration.timeouts?.idleMs ?? 300_000;
-    // The transport hands a streamed body over at its headers; its silence is ours to watch.
+    // The transport hands a streamed body over at its headers; its silence is ours to watch. A
+    // chunk only notes the time: the one timer re-arms itself for what is left when it fires.
+    let lastData = 0;
     const watchIdle = (): void => {
-      clearTimeout(idle);
-      idle = setTimeout(
-        () =>
-          fail(
-            new TimeoutError(`${request.method} ${request.url}: no data within ${idleMs} ms`, {
-              timeoutMs: idleMs,
-            }),
-          ),
-        idleMs,
+      lastData = Date.now();
+      if (idle === undefined) idle = setTimeout(checkIdle, idleMs);
+    };
+    const checkIdle = (): void => {
+      const left = lastData + idleMs - Date.now();
+      if (left > 0) {
+        idle = setTimeout(checkIdle, left);
+        return;
+      }
+      fail(
+        new TimeoutError(`${request.method} ${request.url}: no data within ${idleMs} ms`, {
+          timeoutMs: idleMs,
+        }),
       );
     };
 
@@ -139,7 +151,7 @@ function write(
         temp = join(target.directory, `.${basename(final)}.${randomUUID()}.part`);
         try {
           // Opened synchronously so that an unsubscribe can never race the file's creation.
-          output = createWriteStream(temp, { fd: openSync(temp, 'wx') });
+          output = createWriteStream(temp, { fd: openSync(temp, 'wx'), highWaterMark: WRITE_BUFFER });
         } catch (error) {
           temp = undefined;
           return fail(new UsageError(`Cannot write into "${target.directory}"`, { cause: error }));
@@ -156,6 +168,7 @@ function write(
         subscriber.next(progress());
         watchIdle();
         const counter = new Transform({
+          highWaterMark: WRITE_BUFFER,
           transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
             watchIdle();
             loaded += chunk.length;
