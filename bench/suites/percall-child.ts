@@ -13,7 +13,10 @@ export interface PerCallResult {
   readonly http: number[];
 }
 
-/** GET /api/server/about `calls` times in sequence through each client; all use keep-alive sockets. */
+/**
+ * GET /api/server/about `calls` times in sequence through each client (or only `job.client`), after
+ * `job.warm` calls to warm the JIT and the socket; all use keep-alive sockets.
+ */
 export async function runPerCall(job: Record<string, unknown>): Promise<PerCallResult> {
   const url = String(job.url);
   const calls = Number(job.calls);
@@ -39,16 +42,19 @@ export async function runPerCall(job: Record<string, unknown>): Promise<PerCallR
           .on('error', reject);
       }),
   };
-  const names = Object.keys(clients) as Array<keyof PerCallResult>;
+  const names = (typeof job.client === 'string' ? [job.client] : Object.keys(clients)) as Array<
+    keyof PerCallResult
+  >;
+  const warmCalls = Number(job.warm ?? 300);
   const loop = async (call: () => Promise<unknown>, n: number): Promise<number> => {
     const start = nowMs();
     for (let i = 0; i < n; i++) await call();
     return (nowMs() - start) / n;
   };
-  for (const name of names) await loop(clients[name], 300); // JIT and sockets warm
+  for (const name of names) await loop(clients[name], warmCalls); // JIT and sockets warm
   const result: PerCallResult = { cvatRx: [], axios: [], http: [] };
   const profileDir = typeof job.profileDir === 'string' ? job.profileDir : undefined;
-  await profiled(profileDir, 'percall', async () => {
+  await profiled(profileDir, `percall-${names.join('-')}`, async () => {
     for (let r = 0; r < runs; r++) {
       // Rotate the order so that no client always runs first (or last) in a run.
       for (let k = 0; k < names.length; k++) {

@@ -43,6 +43,18 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${btoa(binary)}`;
 }
 
+/** A configuration's Basic header, encoded once per user and password rather than per request. */
+const basicHeaders = new WeakMap<Configuration, { user: string; password: string; header: string }>();
+function basicHeaderOf(configuration: Configuration): string {
+  const user = configuration.username!;
+  const password = configuration.password!;
+  const cached = basicHeaders.get(configuration);
+  if (cached?.user === user && cached.password === password) return cached.header;
+  const header = basicAuthorization(user, password);
+  basicHeaders.set(configuration, { user, password, header });
+  return header;
+}
+
 const TOKEN_COOKIES: ReadonlySet<string> = new Set([SESSION_COOKIE, CSRF_COOKIE]);
 
 export function applyAuth(
@@ -58,11 +70,7 @@ export function applyAuth(
     if (scheme === 'bearer') out = withHeader(out, 'Authorization', `Bearer ${configuration.accessToken}`);
     else if (scheme === 'token') out = withHeader(out, 'Authorization', `Token ${configuration.token}`);
     else if (scheme === 'basic') {
-      out = withHeader(
-        out,
-        'Authorization',
-        basicAuthorization(configuration.username!, configuration.password!),
-      );
+      out = withHeader(out, 'Authorization', basicHeaderOf(configuration));
     }
   }
   if (session.mode === 'browser') {
@@ -78,11 +86,6 @@ export function applyAuth(
     if (csrf) out = withHeader(out, 'X-CSRFToken', csrf);
   }
   return out;
-}
-
-export function authStep(configuration: Configuration, session: Session) {
-  return (request: TransportRequest, next: Handler): Observable<TransportEvent> =>
-    next(applyAuth(configuration, session, request));
 }
 
 /** Keeps the cookies of same-origin responses in the session (every attempt's, as they arrive). */

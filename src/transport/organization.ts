@@ -12,11 +12,10 @@
  * (`org` or `org_id` in its query or URL, or an `X-Organization` header), nothing is added.
  * Skipped by `request.withoutOrganization` and for URLs on another origin.
  */
-import type { Observable } from 'rxjs';
 import type { Configuration } from './configuration';
 import { hasHeader, withHeader } from './headers';
 import { isSameOrigin, queryNamesIn } from './url';
-import type { Handler, QueryParams, TransportEvent, TransportRequest } from './types';
+import type { QueryParams, TransportRequest } from './types';
 
 export function namesOrganization(request: TransportRequest): boolean {
   if (hasHeader(request.headers, 'X-Organization')) return true;
@@ -41,9 +40,4 @@ export function applyOrganization(configuration: Configuration, request: Transpo
   if (mode === 'header') return withHeader(request, 'X-Organization', organization);
   if (mode === 'org_id' && /^\d+$/.test(organization)) return withQuery('org_id', Number(organization));
   return withQuery('org', organization);
-}
-
-export function organizationStep(configuration: Configuration) {
-  return (request: TransportRequest, next: Handler): Observable<TransportEvent> =>
-    next(applyOrganization(configuration, request));
 }

@@ -13,6 +13,7 @@ export class Watchdog {
   private phase: TimeoutPhase | 'done' = 'connect';
   private handle: ReturnType<typeof setTimeout> | undefined;
   private lastActivity = 0;
+  private dueAt = 0;
 
   constructor(
     private readonly timeouts: Timeouts,
@@ -30,7 +31,11 @@ export class Watchdog {
     if (this.phase !== 'connect') return;
     this.phase = 'idle';
     this.lastActivity = this.now();
-    this.arm(this.timeouts.idleMs);
+    // Usually a kept-alive socket, at once: when the connect timer fires no later than the idle
+    // one would, keep it (it re-checks the idle time when it fires) rather than make a second.
+    const idleMs = this.timeouts.idleMs;
+    const disabled = !(idleMs > 0) || idleMs === Infinity;
+    if (disabled || this.handle === undefined || this.dueAt > this.lastActivity + idleMs) this.arm(idleMs);
   }
 
   /** Something moved; restarts the idle period (cheaply: the running timer re-checks when it fires). */
@@ -46,6 +51,7 @@ export class Watchdog {
   private arm(ms: number): void {
     this.clear();
     if (!(ms > 0) || ms === Infinity) return;
+    this.dueAt = this.now() + ms;
     this.handle = setTimeout(() => this.fire(), ms);
   }
 
@@ -56,7 +62,7 @@ export class Watchdog {
       const quiet = this.now() - this.lastActivity;
       const left = this.timeouts.idleMs - quiet;
       if (left > 0) {
-        this.handle = setTimeout(() => this.fire(), left);
+        this.arm(left);
         return;
       }
     }

@@ -1,12 +1,12 @@
 import { Observable } from 'rxjs';
 import { ApiError, NetworkError } from '../errors';
-import { authStep, sessionStep } from './auth';
+import { applyAuth, sessionStep } from './auth';
 import { createAxiosBackend } from './backend-axios';
 import { composeChain } from './chain';
 import type { Configuration } from './configuration';
-import { defaultsStep } from './defaults';
+import { applyDefaults } from './defaults';
 import { findHeader } from './headers';
-import { organizationStep } from './organization';
+import { applyOrganization } from './organization';
 import { redactUrl } from './redact';
 import { isOk } from './response';
 import { parseRetryAfter, retryStep } from './retry';
@@ -37,10 +37,11 @@ export interface RequestOptions {
  * Turns requests into cold Observables over one axios instance per Transport. Every request runs
  * through a fixed chain of steps, outermost first:
  *
- *   1. initialize — defaults (`Accept: application/vnd.cvat+json`, configured headers, JSON
- *      Content-Type), then the organization context (organization.ts);
- *   2. build — session cookies are stored from responses, then auth and CSRF (auth.ts;
- *      precedence: accessToken > token > session cookies > basic);
+ *   1. session — the cookies of every response are stored (auth.ts);
+ *   2. initialize and build, one rewrite of the request — defaults (`Accept:
+ *      application/vnd.cvat+json`, configured headers, JSON Content-Type), the organization
+ *      context (organization.ts), then auth and CSRF (auth.ts; precedence: accessToken > token >
+ *      session cookies > basic);
  *   3. user interceptors (`configuration.interceptors`, the first outermost): they see the request
  *      once, with auth applied, and every event of every attempt (each attempt begins with its own
  *      `sent` event, numbered);
@@ -63,11 +64,19 @@ export class Transport {
     this.session = options.session ?? new Session({ mode: platform === 'node' ? 'jar' : 'browser' });
     const backend =
       options.backend ?? createAxiosBackend(configuration, { node: platform === 'node' ? node : undefined });
+    const session = this.session;
     const steps: Interceptor[] = [
-      defaultsStep(configuration),
-      organizationStep(configuration),
-      sessionStep(configuration, this.session),
-      authStep(configuration, this.session),
+      sessionStep(configuration, session),
+      // Initialize and build are pure rewrites of the request, so they run as one step (each step
+      // is a deferred Observable per call): defaults, then the organization, then auth.
+      (request, next) =>
+        next(
+          applyAuth(
+            configuration,
+            session,
+            applyOrganization(configuration, applyDefaults(configuration, request)),
+          ),
+        ),
       ...configuration.interceptors,
       retryStep(configuration.retry, { random: options.random }),
     ];
