@@ -19,8 +19,9 @@ function seeded(seed: number): () => number {
 /**
  * The waiter's sleeps (src/lifecycle/backoff.ts, the client's defaults: 250 ms → 5 s, full
  * jitter) replayed without a server: polls at 0, then after each sleep; detection is the first
- * poll at or after the request's end (its duration drawn in [d, 1.1 d]). `proportional` applies the proposed cap: no sleep longer than
- * 10% of the time waited so far (never below the minimum).
+ * poll at or after the request's end (its duration drawn in [d, 1.1 d]). `proportional` applies the waiter's
+ * `maxLateness` cap (default 0.1, src/lifecycle/waiter.ts): no sleep longer than 10% of the time
+ * waited so far (never below the minimum); without it, the backoff as it was before that fix.
  */
 function simulate(
   durationMs: number,
@@ -39,7 +40,7 @@ function simulate(
   return { delay: t - durationMs, polls };
 }
 
-/** Before/after figures of the proposed polling fix, 1,000 simulated requests per duration. */
+/** Before/after figures of the polling fix (`maxLateness`), 1,000 simulated requests per duration. */
 export function pollingSimulationRows(durationsMs: readonly number[]): Row[] {
   return durationsMs.flatMap((duration) =>
     ([false, true] as const).map((proportional): Row => {
@@ -53,7 +54,7 @@ export function pollingSimulationRows(durationsMs: readonly number[]): Row[] {
       const allowed = Math.max(250, 0.1 * duration);
       return {
         section: 'polling (simulated)',
-        name: `${fmtMs(duration)} request, ${proportional ? 'PROPOSED sleep ≤ 10% of time waited' : 'current backoff'}`,
+        name: `${fmtMs(duration)} request, ${proportional ? 'now: sleeps ≤ 10% of the time waited' : 'before: backoff alone'}`,
         cvatRx: `+${fmtMs(delay)} (p95 ${fmtMs(p95)}), ${median(runs.map((r) => r.polls))} GETs`,
         baseline: `allowed ${fmtMs(allowed)}`,
         ratio: delay / allowed,

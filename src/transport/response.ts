@@ -41,8 +41,20 @@ export function decodeBody(
     case 'blob':
       return new Blob([bytes as Uint8Array<ArrayBuffer>], contentType ? { type: contentType } : {});
     default:
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      return ownArrayBuffer(bytes);
   }
+}
+
+/**
+ * The bytes as an ArrayBuffer of their own: the view's buffer itself when the view covers all of
+ * it (a body joined from several reads), else a copy (a slice of a bigger or shared buffer).
+ */
+function ownArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
+    return buffer;
+  }
+  return buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 export function isOk(status: number): boolean {
