@@ -24,3 +24,9 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
+
+/** Milliseconds of CPU (user + system, all threads) this process used since `start`. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import { PASSWORD, USER } from '../lib/emulator';
 import { peakRss, rssNow } from '../lib/memory';
-import { nowMs } from '../lib/stats';
+import { cpuMsSince, nowMs } from '../lib/stats';
 import type { TransferResult } from './transfer-child';
 
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
@@ -39,6 +39,7 @@ export async function runNodeUpload(job: Record<string, unknown>): Promise<Trans
   await send('GET', `${base}/api/server/about`, {});
   const baselineRss = rssNow();
   const start = nowMs();
+  const cpu = process.cpuUsage();
   await send('POST', endpoint, { ...json, 'Upload-Start': 'true' }, '{}');
   const created = await send('POST', endpoint, {
     'Tus-Resumable': '1.0.0',
@@ -61,5 +62,5 @@ export async function runNodeUpload(job: Record<string, unknown>): Promise<Trans
   if (patched.status !== 204) throw new Error(`TUS PATCH answered ${patched.status}`);
   const finished = await send('POST', endpoint, { ...json, 'Upload-Finish': 'true' }, '{"image_quality":70}');
   if (finished.status !== 202) throw new Error(`Upload-Finish answered ${finished.status}`);
-  return { ms: nowMs() - start, bytes: size, baselineRss, peakRss: peakRss() };
+  return { ms: nowMs() - start, cpuMs: cpuMsSince(cpu), bytes: size, baselineRss, peakRss: peakRss() };
 }

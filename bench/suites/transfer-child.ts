@@ -11,10 +11,12 @@ import { PASSWORD, USER } from '../lib/emulator';
 import { peakRss, rssNow } from '../lib/memory';
 import { profiled } from '../lib/profile';
 import type { MemoryFigures } from '../lib/memory';
-import { nowMs } from '../lib/stats';
+import { cpuMsSince, nowMs } from '../lib/stats';
 
 export interface TransferResult extends MemoryFigures {
   readonly ms: number;
+  /** CPU time of the whole client process (all threads) during the measured section. */
+  readonly cpuMs?: number;
   readonly bytes: number;
   readonly rqId?: string;
 }
@@ -42,6 +44,7 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   await warm(transport);
   const baselineRss = rssNow();
   const start = nowMs();
+  const cpu = process.cpuUsage();
   const result = await profiled(profileDir(job), 'upload', () =>
     lastValueFrom(
       uploadFiles(transport, inputs, {
@@ -54,6 +57,7 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   const ms = nowMs() - start;
   return {
     ms,
+    cpuMs: cpuMsSince(cpu),
     bytes,
     baselineRss,
     peakRss: peakRss(),
@@ -123,8 +127,9 @@ export async function runFrames(job: Record<string, unknown>): Promise<FramesRes
   await pass();
   const coldMs = nowMs() - coldStart;
   const start = nowMs();
+  const cpu = process.cpuUsage();
   const bytes = await profiled(profileDir(job), `frames-${client}`, pass);
-  return { ms: nowMs() - start, coldMs, bytes, baselineRss, peakRss: peakRss() };
+  return { ms: nowMs() - start, cpuMs: cpuMsSince(cpu), coldMs, bytes, baselineRss, peakRss: peakRss() };
 }
 
 const profileDir = (job: Record<string, unknown>): string | undefined =>
@@ -142,6 +147,7 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
   await warm(transport);
   const baselineRss = rssNow();
   const start = nowMs();
+  const cpu = process.cpuUsage();
   const result = await profiled(profileDir(job), 'download', () =>
     lastValueFrom(
       downloadToFile(
@@ -151,5 +157,11 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
       ).pipe(filter(isResultEvent)),
     ),
   );
-  return { ms: nowMs() - start, bytes: result.value.size, baselineRss, peakRss: peakRss() };
+  return {
+    ms: nowMs() - start,
+    cpuMs: cpuMsSince(cpu),
+    bytes: result.value.size,
+    baselineRss,
+    peakRss: peakRss(),
+  };
 }

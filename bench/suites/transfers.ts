@@ -69,35 +69,42 @@ export async function transferSuite(
     await writeImageFile(big, sizes.bigBytes);
     let bigTask = 0;
     for (let r = 0; r < runs; r++) {
-      const task = await emu.createTask(`upload-big-rx-${r}`);
-      raw.upload1.rx.push(
-        await runChild<TransferResult>({
-          kind: 'upload',
-          url: emu.url,
-          taskId: task,
-          file: big,
-          bytes: sizes.bigBytes,
-          ...(sizes.chunkSize ? { chunkSize: sizes.chunkSize } : {}),
-        }),
-      );
-      await settle(task, r === 0);
-      if (r === 0) bigTask = task;
-      const t1 = await emu.createTask(`upload-big-node-${r}`);
-      raw.upload1Node.push(
-        await runChild<TransferResult>({
-          kind: 'upload-node',
-          url: emu.url,
-          taskId: t1,
-          file: big,
-          bytes: sizes.bigBytes,
-        }),
-      );
-      await settle(t1, false);
-      if (withCurl) {
-        const t2 = await emu.createTask(`upload-big-curl-${r}`);
-        raw.upload1.curlMs.push(await curlTusUpload(emu.url, t2, big, sizes.bigBytes));
-        await settle(t2, false);
-      }
+      await rotated(r, [
+        async () => {
+          const task = await emu.createTask(`upload-big-rx-${r}`);
+          raw.upload1.rx.push(
+            await runChild<TransferResult>({
+              kind: 'upload',
+              url: emu.url,
+              taskId: task,
+              file: big,
+              bytes: sizes.bigBytes,
+              ...(sizes.chunkSize ? { chunkSize: sizes.chunkSize } : {}),
+            }),
+          );
+          await settle(task, r === 0);
+          if (r === 0) bigTask = task;
+        },
+        async () => {
+          const t1 = await emu.createTask(`upload-big-node-${r}`);
+          raw.upload1Node.push(
+            await runChild<TransferResult>({
+              kind: 'upload-node',
+              url: emu.url,
+              taskId: t1,
+              file: big,
+              bytes: sizes.bigBytes,
+            }),
+          );
+          await settle(t1, false);
+        },
+        async () => {
+          if (!withCurl) return;
+          const t2 = await emu.createTask(`upload-big-curl-${r}`);
+          raw.upload1.curlMs.push(await curlTusUpload(emu.url, t2, big, sizes.bigBytes));
+          await settle(t2, false);
+        },
+      ]);
       log(`upload ${mib(sizes.bigBytes)} run ${r + 1}/${runs}`);
     }
 
@@ -110,23 +117,28 @@ export async function transferSuite(
     const manyBytes = sizes.smallCount * sizes.smallSize;
     let framesTask = 0;
     for (let r = 0; r < runs; r++) {
-      const task = await emu.createTask(`upload-many-rx-${r}`);
-      raw.uploadMany.rx.push(
-        await runChild<TransferResult>({
-          kind: 'upload',
-          url: emu.url,
-          taskId: task,
-          dir: smallDir,
-          bytes: manyBytes,
-        }),
-      );
-      await settle(task, r === 0);
-      if (r === 0) framesTask = task;
-      if (withCurl) {
-        const t2 = await emu.createTask(`upload-many-curl-${r}`);
-        raw.uploadMany.curlMs.push(await curlBulkUpload(emu.url, t2, groups, 2, join(tmp, 'bulk.curlrc')));
-        await settle(t2, false);
-      }
+      await rotated(r, [
+        async () => {
+          const task = await emu.createTask(`upload-many-rx-${r}`);
+          raw.uploadMany.rx.push(
+            await runChild<TransferResult>({
+              kind: 'upload',
+              url: emu.url,
+              taskId: task,
+              dir: smallDir,
+              bytes: manyBytes,
+            }),
+          );
+          await settle(task, r === 0);
+          if (r === 0) framesTask = task;
+        },
+        async () => {
+          if (!withCurl) return;
+          const t2 = await emu.createTask(`upload-many-curl-${r}`);
+          raw.uploadMany.curlMs.push(await curlBulkUpload(emu.url, t2, groups, 2, join(tmp, 'bulk.curlrc')));
+          await settle(t2, false);
+        },
+      ]);
       log(`upload ${sizes.smallCount} files run ${r + 1}/${runs}`);
     }
 
@@ -140,13 +152,19 @@ export async function transferSuite(
         count: frames,
         concurrency: sizes.frameConcurrency,
       };
-      raw.frames.rx.push(await runChild<FramesResult>({ ...framesJob, client: 'cvat-rx' }));
-      raw.framesAxios.push(await runChild<FramesResult>({ ...framesJob, client: 'axios' }));
-      raw.framesHttp.push(await runChild<FramesResult>({ ...framesJob, client: 'http' }));
-      if (withCurl)
-        raw.frames.curlMs.push(
-          await curlFrames(emu.url, framesTask, frames, sizes.frameConcurrency, join(tmp, 'frames.curlrc')),
-        );
+      await rotated(r, [
+        async () =>
+          void raw.frames.rx.push(await runChild<FramesResult>({ ...framesJob, client: 'cvat-rx' })),
+        async () =>
+          void raw.framesAxios.push(await runChild<FramesResult>({ ...framesJob, client: 'axios' })),
+        async () => void raw.framesHttp.push(await runChild<FramesResult>({ ...framesJob, client: 'http' })),
+        async () => {
+          if (!withCurl) return;
+          raw.frames.curlMs.push(
+            await curlFrames(emu.url, framesTask, frames, sizes.frameConcurrency, join(tmp, 'frames.curlrc')),
+          );
+        },
+      ]);
       log(`frames run ${r + 1}/${runs}`);
     }
 
@@ -155,14 +173,21 @@ export async function transferSuite(
     const backup = await emu.exportBackup(bigTask);
     const path = `/api/tasks/${bigTask}/backup/download?rq_id=${encodeURIComponent(backup.rqId)}`;
     for (let r = 0; r < runs; r++) {
-      const target = join(tmp, 'download-rx.zip');
-      raw.download1.rx.push(await runChild<TransferResult>({ kind: 'download', url: emu.url, path, target }));
-      rmSync(target, { force: true });
-      if (withCurl) {
-        const t2 = join(tmp, 'download-curl.zip');
-        raw.download1.curlMs.push(await curlDownload(emu.url, path, t2));
-        rmSync(t2, { force: true });
-      }
+      await rotated(r, [
+        async () => {
+          const target = join(tmp, 'download-rx.zip');
+          raw.download1.rx.push(
+            await runChild<TransferResult>({ kind: 'download', url: emu.url, path, target }),
+          );
+          rmSync(target, { force: true });
+        },
+        async () => {
+          if (!withCurl) return;
+          const t2 = join(tmp, 'download-curl.zip');
+          raw.download1.curlMs.push(await curlDownload(emu.url, path, t2));
+          rmSync(t2, { force: true });
+        },
+      ]);
       log(`download ${mib(backup.size)} run ${r + 1}/${runs}`);
     }
     rmSync(backup.path, { force: true });
@@ -209,6 +234,21 @@ export async function transferSuite(
   }
 }
 
+/**
+ * One run's measurements, in an order rotated by the run index: no client always goes first (the
+ * page cache, dirty pages being written back and the emulator's warmth then favour none).
+ */
+async function rotated(run: number, steps: ReadonlyArray<() => Promise<void>>): Promise<void> {
+  for (let k = 0; k < steps.length; k++) await steps[(run + k) % steps.length]!();
+}
+
+/** The client's median CPU time, beside its throughput: a client near its wall time is CPU-bound. */
+function cpuNote(results: readonly TransferResult[]): string {
+  const cpu = results.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
+  if (cpu.length === 0) return '';
+  return `, CPU ${(median(cpu) / 1000).toFixed(2)} s of ${(median(results.map((r) => r.ms)) / 1000).toFixed(2)} s`;
+}
+
 function throughputRows(
   section: string,
   name: string,
@@ -226,7 +266,7 @@ function throughputRows(
     {
       section,
       name: `${name}: throughput`,
-      cvatRx: fmtMibps(rx),
+      cvatRx: `${fmtMibps(rx)}${cpuNote(m.rx)}`,
       baseline: curl === null ? 'curl skipped' : `${fmtMibps(curl)} (curl)`,
       ratio: curl === null ? null : rx / curl,
       goal: '≥ 0.85× curl',
