@@ -86,6 +86,51 @@ describe('tusUpload', () => {
     });
   });
 
+  it('doubles each chunk after an accepted one up to maxChunkSize, and starts small again after a failure', async () => {
+    const transport = new FakeTransport(
+      server({
+        4: { status: 503 },
+        5: { status: 200, headers: { 'Upload-Offset': '14' } },
+      }),
+    );
+    await run(transport, { chunkSize: 2, maxChunkSize: 8 });
+
+    const sizes = transport.requests
+      .filter((r) => r.request.method === 'PATCH')
+      .map((r) => text(r.request.body).length);
+    // 2, 4, 8 accepted; the next 8 fails; then 2, 4, 8 again from offset 14, and the last 1.
+    expect(sizes).toEqual([2, 4, 8, 8, 2, 4, 5]);
+    expect(transport.lines().filter((line) => line.startsWith('PATCH'))).toEqual([
+      `PATCH ${LOCATION} @0`,
+      `PATCH ${LOCATION} @2`,
+      `PATCH ${LOCATION} @6`,
+      `PATCH ${LOCATION} @14`,
+      `PATCH ${LOCATION} @14`,
+      `PATCH ${LOCATION} @16`,
+      `PATCH ${LOCATION} @20`,
+    ]);
+  });
+
+  it('grows from 10 MiB to 100 MiB chunks by default, and keeps a chunkSize that is given fixed', async () => {
+    // 300 MiB announced; the bodies are empty stand-ins and the server counts `bodySize`.
+    const big = { name: 'big.bin', size: 300 * 2 ** 20, seekable: true, open: async () => new Uint8Array(0) };
+    const sizedServer = (request: TransportRequest): FakeReply =>
+      request.method === 'POST'
+        ? created
+        : accepted(Number(request.headers?.['Upload-Offset']) + (request.bodySize ?? 0));
+    const sizesOf = async (options: Partial<Parameters<typeof tusUpload>[1]>) => {
+      const transport = new FakeTransport(sizedServer);
+      await lastValueFrom(
+        tusUpload(transport, { url: '/u/', source: big, retryDelayMs: 0, ...options }).pipe(toArray()),
+      );
+      return transport.requests
+        .filter((r) => r.request.method === 'PATCH')
+        .map((r) => (r.request.bodySize ?? 0) / 2 ** 20);
+    };
+    expect(await sizesOf({})).toEqual([10, 20, 40, 80, 100, 50]);
+    expect(await sizesOf({ chunkSize: 100 * 2 ** 20 })).toEqual([100, 100, 100]);
+  });
+
   it('reports progress inside a chunk from upload_progress events', async () => {
     const transport = new FakeTransport((request, index) => {
       if (index === 0) return created;
@@ -257,6 +302,8 @@ describe('tusUpload', () => {
     const transport = new FakeTransport(server());
     const upload$ = tusUpload(transport, { url: '/u/', source: source(), chunkSize: 0 });
     await expect(firstValueFrom(upload$)).rejects.toBeInstanceOf(UsageError);
+    const shrinking$ = tusUpload(transport, { url: '/u/', source: source(), chunkSize: 8, maxChunkSize: 4 });
+    await expect(firstValueFrom(shrinking$)).rejects.toThrow(/maximum chunk size 4/);
     expect(transport.requests).toHaveLength(0);
   });
 

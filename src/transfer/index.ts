@@ -22,7 +22,7 @@ export { MAX_REQUEST_SIZE, planUpload } from './plan';
 export type { TransferTransport } from './http';
 export { onConfiguredOrigin } from './http';
 export type { TusResult, TusUploadOptions } from './tus';
-export { TUS_CHUNK_SIZE, TUS_MAX_RETRIES, encodeMetadata, tusUpload } from './tus';
+export { TUS_CHUNK_SIZE, TUS_MAX_CHUNK_SIZE, TUS_MAX_RETRIES, encodeMetadata, tusUpload } from './tus';
 export type { BulkUploadOptions, FormFieldValue } from './bulk';
 export { bulkUpload } from './bulk';
 export type { UploadSessionOptions, UploadSessionResult } from './upload-session';

@@ -29,8 +29,10 @@ import type { TransferTransport } from './http';
 import type { ProgressEvent, TransferEvent } from './progress';
 import type { UploadSource } from './source';
 
-/** CVAT's SDK sends 10 MiB chunks. */
+/** CVAT's SDK sends 10 MiB chunks: the first chunk, and the size after a failure. */
 export const TUS_CHUNK_SIZE = 10 * 2 ** 20;
+/** CVAT's web client sends 100 MiB chunks: the size chunks grow to by default. */
+export const TUS_MAX_CHUNK_SIZE = 100 * 2 ** 20;
 /** Failed steps allowed per file in all (CVAT's SDK: 3). */
 export const TUS_MAX_RETRIES = 3;
 
@@ -38,8 +40,14 @@ export interface TusUploadOptions {
   /** The create URL (`/api/tasks/1/data/`); a trailing slash is added, as the server joins ids onto it. */
   readonly url: string;
   readonly source: UploadSource;
-  /** Bytes per PATCH (default 10 MiB). */
+  /** Bytes of the first PATCH, and of the next one after a failure (default 10 MiB). */
   readonly chunkSize?: number;
+  /**
+   * Each accepted chunk doubles the next, up to this size: fewer round trips on big files, small
+   * chunks after a failure. Default: 100 MiB (CVAT's web client's chunk) when `chunkSize` is not
+   * given, else `chunkSize` itself (fixed chunks, as CVAT's SDK sends).
+   */
+  readonly maxChunkSize?: number;
   /** Failed chunks resumed per file, counted over the whole file (default 3). */
   readonly maxRetries?: number;
   /**
@@ -87,10 +95,16 @@ export function tusUpload(
   return defer(() => {
     const { source } = options;
     const chunkSize = options.chunkSize ?? TUS_CHUNK_SIZE;
+    const maxChunkSize =
+      options.maxChunkSize ?? (options.chunkSize === undefined ? TUS_MAX_CHUNK_SIZE : chunkSize);
     const maxRetries = options.maxRetries ?? TUS_MAX_RETRIES;
     const retryDelayMs = options.retryDelayMs ?? 1000;
     if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0)
       throw new UsageError(`Invalid TUS chunk size ${chunkSize}`);
+    if (!Number.isSafeInteger(maxChunkSize) || maxChunkSize < chunkSize)
+      throw new UsageError(
+        `Invalid TUS maximum chunk size ${maxChunkSize} (the first chunk is ${chunkSize})`,
+      );
     if (!Number.isInteger(maxRetries) || maxRetries < 0)
       throw new UsageError(`Invalid retry budget ${maxRetries}`);
 
@@ -103,6 +117,8 @@ export function tusUpload(
     // Failures since the last chunk the server accepted: the backoff grows with these only, so
     // failures spread over a long upload do not each wait longer than the last.
     let streak = 0;
+    // The next chunk's size: doubled by each accepted chunk, back to the first size after a failure.
+    let nextChunk = chunkSize;
 
     const progress = (loaded: number): ProgressEvent[] => {
       if (loaded <= reported) return [];
@@ -143,7 +159,7 @@ export function tusUpload(
       );
 
     const patch$ = (location: string, offset: number): Observable<Step> => {
-      const end = Math.min(size, offset + chunkSize);
+      const end = Math.min(size, offset + nextChunk);
       return from(source.open(offset, end)).pipe(
         switchMap((body) =>
           transport.events({
@@ -176,6 +192,7 @@ export function tusUpload(
             );
           }
           streak = 0;
+          nextChunk = Math.min(maxChunkSize, nextChunk * 2);
           return of<Step[]>({ kind: 'progress', loaded: next }, { kind: 'offset', offset: next });
         }),
       );
@@ -185,6 +202,7 @@ export function tusUpload(
       if (!isResumable(error) || failures >= maxRetries) return throwError(() => error);
       failures += 1;
       streak += 1;
+      nextChunk = chunkSize;
       const known = error instanceof ApiError ? integerHeader(error.headers, 'upload-offset') : undefined;
       const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
       const delay = retryAfter ?? Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (streak - 1));

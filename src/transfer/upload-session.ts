@@ -49,7 +49,10 @@ export interface UploadSessionOptions {
   readonly maxRequestSize?: number;
   /** Bulk groups and TUS files in flight at once (default 2). */
   readonly concurrency?: number;
-  readonly tus?: Pick<TusUploadOptions, 'chunkSize' | 'maxRetries' | 'retryDelayMs' | 'origin' | 'metadata'>;
+  readonly tus?: Pick<
+    TusUploadOptions,
+    'chunkSize' | 'maxChunkSize' | 'maxRetries' | 'retryDelayMs' | 'origin' | 'metadata'
+  >;
 }
 
 export interface UploadSessionResult {

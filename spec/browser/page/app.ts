@@ -207,7 +207,7 @@ async function startCancel(api: string): Promise<CancelStarted> {
   let subscription: Subscription | undefined;
   cancelPoint = new Promise((resolve) => {
     const notCancelled = () => resolve({ loadedAtCancel: -1, total: big.size });
-    // Over the request size limit, the file goes by TUS (10 MiB chunks).
+    // Over the request size limit, the file goes by TUS (chunks of 10 MiB and up).
     subscription = task
       .uploadData({ resources: [big] }, { observe: 'events', upload: { maxRequestSize: 2 ** 20 } })
       .subscribe({

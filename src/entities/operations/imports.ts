@@ -21,7 +21,7 @@ import type { OperationsContext, UploadInput } from './platform';
 import { followRequest, rqIdOf } from './processing';
 
 export interface ImportOptions extends ObserveOptions {
-  /** Bytes per TUS PATCH (default 10 MiB). */
+  /** Bytes per TUS PATCH, fixed (default: 10 MiB at first, doubling per accepted chunk up to 100 MiB). */
   readonly chunkSize?: number;
 }
 

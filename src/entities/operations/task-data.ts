@@ -91,7 +91,7 @@ export interface UploadTuning {
   readonly concurrency?: number;
   /** The largest multipart request in bytes of file data (default 100 MiB, CVAT's ceiling). */
   readonly maxRequestSize?: number;
-  /** Bytes per TUS PATCH (default 10 MiB). */
+  /** Bytes per TUS PATCH, fixed (default: 10 MiB at first, doubling per accepted chunk up to 100 MiB). */
   readonly chunkSize?: number;
   /** Failed TUS chunks resumed per file (default 3). */
   readonly maxRetries?: number;
