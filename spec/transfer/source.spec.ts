@@ -1,6 +1,8 @@
 import { firstValueFrom } from 'rxjs';
 import { UsageError } from '../../src/errors';
-import { fromBlob, fromBytes, resolveSources, validateSources } from '../../src/transfer/source';
+import { Readable } from 'node:stream';
+import { fromBlob, fromBytes, openRange, resolveSources, validateSources } from '../../src/transfer/source';
+import type { UploadSource } from '../../src/transfer/source';
 
 describe('browser sources', () => {
   it('slices a Blob lazily and names a File after itself', async () => {
@@ -50,5 +52,40 @@ describe('browser sources', () => {
 
   it('accepts relative names with folders', () => {
     expect(() => validateSources([fromBytes(new Uint8Array(1), 'cats/cat_1.jpg')])).not.toThrow();
+  });
+});
+
+describe('openRange', () => {
+  const streamSource = () => {
+    let resolveOpen: (body: Readable) => void = () => undefined;
+    const source: UploadSource = {
+      name: 'a.bin',
+      size: 10,
+      seekable: true,
+      open: () => new Promise<Readable>((resolve) => (resolveOpen = resolve)),
+    };
+    return { source, resolveOpen: (body: Readable) => resolveOpen(body) };
+  };
+
+  it('hands over the opened body', async () => {
+    const { source, resolveOpen } = streamSource();
+    const body = Readable.from([Buffer.from('x')]);
+    const opened = firstValueFrom(openRange(source, 0, 10));
+    resolveOpen(body);
+    expect(await opened).toBe(body);
+    expect(body.destroyed).toBe(false);
+  });
+
+  it('destroys a body that arrives after the subscriber left, so its file is closed', async () => {
+    const { source, resolveOpen } = streamSource();
+    const body = Readable.from([Buffer.from('x')]);
+    const seen: unknown[] = [];
+    openRange(source, 0, 10)
+      .subscribe((value) => seen.push(value))
+      .unsubscribe();
+    resolveOpen(body);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([]);
+    expect(body.destroyed).toBe(true);
   });
 });

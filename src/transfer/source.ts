@@ -1,5 +1,4 @@
-import { defer } from 'rxjs';
-import type { Observable } from 'rxjs';
+import { Observable, defer } from 'rxjs';
 import { UsageError } from '../errors';
 import type { RequestBody } from '../transport/types';
 
@@ -83,6 +82,28 @@ function copyOf(view: Uint8Array): ArrayBuffer {
 function blobName(blob: Blob): string {
   if ('name' in blob && typeof blob.name === 'string' && blob.name !== '') return blob.name;
   throw new UsageError('A Blob needs a name: pass { name, blob } or a File');
+}
+
+/**
+ * `source.open(start, end)` as an Observable. A body that arrives after the subscriber left (a
+ * file stream, opened while the upload was cancelled) is destroyed, so that its file is closed.
+ */
+export function openRange(source: UploadSource, start: number, end: number): Observable<RequestBody> {
+  return new Observable<RequestBody>((subscriber) => {
+    source.open(start, end).then(
+      (body) => {
+        if (subscriber.closed) return release(body);
+        subscriber.next(body);
+        subscriber.complete();
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+  });
+}
+
+function release(body: RequestBody): void {
+  const destroy = (body as { destroy?: unknown } | null)?.destroy;
+  if (typeof destroy === 'function') destroy.call(body);
 }
 
 /** Turns a browser input into a source (throws UsageError; call inside `defer`). */

@@ -5,7 +5,6 @@ import {
   defer,
   expand,
   filter,
-  from,
   map,
   mergeMap,
   of,
@@ -27,6 +26,7 @@ import {
 } from './http';
 import type { TransferTransport } from './http';
 import type { ProgressEvent, TransferEvent } from './progress';
+import { openRange } from './source';
 import type { UploadSource } from './source';
 
 /** CVAT's SDK sends 10 MiB chunks: the first chunk, and the size after a failure. */
@@ -160,7 +160,7 @@ export function tusUpload(
 
     const patch$ = (location: string, offset: number): Observable<Step> => {
       const end = Math.min(size, offset + nextChunk);
-      return from(source.open(offset, end)).pipe(
+      return openRange(source, offset, end).pipe(
         switchMap((body) =>
           transport.events({
             method: 'PATCH',
