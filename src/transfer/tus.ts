@@ -6,7 +6,6 @@ import {
   expand,
   filter,
   map,
-  mergeMap,
   of,
   switchMap,
   throwError,
@@ -75,8 +74,14 @@ export interface TusResult {
   readonly filename: string;
 }
 
+/**
+ * What the upload loop passes on: bytes sent inside a chunk (`progress`), a chunk the server took
+ * (`accepted`: progress up to its offset, and where the next chunk starts), or a resync after a
+ * failure (`offset`: where to go on, no progress: the server may have kept less than was sent).
+ */
 type Step =
   | { readonly kind: 'progress'; readonly loaded: number }
+  | { readonly kind: 'accepted'; readonly offset: number }
   | { readonly kind: 'offset'; readonly offset: number };
 
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -120,10 +125,11 @@ export function tusUpload(
     // The next chunk's size: doubled by each accepted chunk, back to the first size after a failure.
     let nextChunk = chunkSize;
 
-    const progress = (loaded: number): ProgressEvent[] => {
-      if (loaded <= reported) return [];
+    // One event per 64 KiB sent: plain map/filter here, no Observable per event.
+    const advance = (loaded: number): ProgressEvent | undefined => {
+      if (loaded <= reported) return undefined;
       reported = loaded;
-      return [{ type: 'progress', phase: 'upload', loaded, total: size }];
+      return { type: 'progress', phase: 'upload', loaded, total: size };
     };
 
     const create$ = transport
@@ -177,11 +183,11 @@ export function tusUpload(
             operationId: 'tus_patch',
           }),
         ),
-        mergeMap((event: TransportEvent): Observable<Step> => {
+        map((event: TransportEvent): Step | undefined => {
           if (event.type === 'upload_progress') {
-            return of<Step[]>({ kind: 'progress', loaded: offset + Math.min(event.loaded, end - offset) });
+            return { kind: 'progress', loaded: offset + Math.min(event.loaded, end - offset) };
           }
-          if (event.type !== 'response') return EMPTY;
+          if (event.type !== 'response') return undefined;
           const response = event.response;
           if (!isSuccess(response.status)) throw unexpectedResponse(response, 'tus_patch');
           const next = integerHeader(response.headers, 'upload-offset');
@@ -193,8 +199,9 @@ export function tusUpload(
           }
           streak = 0;
           nextChunk = Math.min(maxChunkSize, nextChunk * 2);
-          return of<Step[]>({ kind: 'progress', loaded: next }, { kind: 'offset', offset: next });
+          return { kind: 'accepted', offset: next };
         }),
+        filter((step): step is Step => step !== undefined),
       );
     };
 
@@ -227,7 +234,7 @@ export function tusUpload(
       switchMap((result) => {
         const upload$ = of<Step>({ kind: 'offset', offset: 0 }).pipe(
           expand((step) =>
-            step.kind === 'offset' && step.offset < size
+            step.kind !== 'progress' && step.offset < size
               ? patch$(result.location, step.offset).pipe(
                   // A resync replaces the failed chunk's stream with the server's offset.
                   catchError((error: unknown) =>
@@ -238,10 +245,19 @@ export function tusUpload(
                 )
               : EMPTY,
           ),
-          filter((step): step is Extract<Step, { kind: 'progress' }> => step.kind === 'progress'),
-          mergeMap((step) => progress(step.loaded)),
+          map((step) =>
+            step.kind === 'progress'
+              ? advance(step.loaded)
+              : step.kind === 'accepted'
+                ? advance(step.offset)
+                : undefined,
+          ),
+          filter((event): event is ProgressEvent => event !== undefined),
         );
-        const done$ = defer(() => concat(progress(size), of({ type: 'result' as const, value: result })));
+        const done$ = defer(() => {
+          const last = advance(size);
+          return concat(last ? of(last) : EMPTY, of({ type: 'result' as const, value: result }));
+        });
         return concat(upload$, done$);
       }),
     );

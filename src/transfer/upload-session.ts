@@ -1,6 +1,6 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { concat, defer, EMPTY, from, map, mergeMap, switchMap } from 'rxjs';
+import { concat, defer, EMPTY, filter, from, map, mergeMap, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { ApiResponse, JsonValue, QueryParams } from '../transport/types';
@@ -129,11 +129,15 @@ export function uploadSession(
     const stored = new Map<UploadSource, string>();
     const loadedByUnit = units.map(() => 0);
     let reported = -1;
-    const progress = (): ProgressEvent[] => {
+    const advance = (): ProgressEvent | undefined => {
       const loaded = loadedByUnit.reduce((sum, value) => sum + value, 0);
-      if (loaded <= reported) return [];
+      if (loaded <= reported) return undefined;
       reported = loaded;
-      return [{ type: 'progress', phase: 'upload', loaded, total: plan.total }];
+      return { type: 'progress', phase: 'upload', loaded, total: plan.total };
+    };
+    const progress = (): ProgressEvent[] => {
+      const event = advance();
+      return event ? [event] : [];
     };
 
     const post = (
@@ -163,14 +167,16 @@ export function uploadSession(
       mergeMap(
         ({ unit, index }) =>
           unit.run().pipe(
-            mergeMap((event): ProgressEvent[] => {
+            // Every 64 KiB sent passes here: map and filter, no Observable per event.
+            map((event): ProgressEvent | undefined => {
               if (event.type === 'result') {
                 event.value.forEach((name, i) => stored.set(unit.sources[i], name));
-                return [];
+                return undefined;
               }
               loadedByUnit[index] = Math.max(loadedByUnit[index], event.loaded);
-              return progress();
+              return advance();
             }),
+            filter((event): event is ProgressEvent => event !== undefined),
           ),
         concurrency,
       ),
