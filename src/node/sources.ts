@@ -53,7 +53,7 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
   };
 }
 
-/** File reads of 1 MiB: fewer trips to the thread pool, and the next bytes are ready when the socket drains. */
+/** File reads of 64 KiB, one progress step. Reads of 1 MiB put 15 % of an upload's time into GC (bench/README.md). */
 const FILE_READ_SIZE = 65536;
 
 /**

@@ -2,9 +2,9 @@
  * The innermost handler: one request over one axios instance, as a cold Observable.
  *
  * Each subscription is one attempt; unsubscribing aborts it (Node: destroys its ClientRequest;
- * browsers: an AbortController), destroys the body stream and clears the timers. Statuses are not judged here (`validateStatus: () => true`):
- * every response is emitted and `Transport.request` decides. Events: `sent`, `upload_progress`…,
- * `response_headers`, `download_progress`…, `response`.
+ * browsers: an AbortController), destroys the body stream and clears the timers. Statuses are not
+ * judged here (`validateStatus: () => true`): every response is emitted and `Transport.request`
+ * decides. Events: `sent`, `upload_progress`…, `response_headers`, `download_progress`…, `response`.
  *
  * Node: bodies go through our counting stream (node-body.ts); the response arrives as a stream we
  * count ourselves; a small transport wrapper sees the socket for the connect timeout. Redirects

@@ -118,8 +118,8 @@ function iteratorOf(
 /**
  * A Readable over the source that hands the request one progress step at a time and counts a
  * piece once the request asks for the next one (`_read`), i.e. once it has taken it. Big source
- * chunks (a file read 1 MiB at a time) are cut here without copying; only a new source chunk
- * costs a promise.
+ * chunks (a Blob's parts, a caller's buffers) are cut here without copying; only a new source
+ * chunk costs a promise.
  */
 function countingBody(
   node: NodeModules,
