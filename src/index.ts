@@ -32,7 +32,14 @@ export * from './transfer';
 // as `Task` and `Label` would otherwise clash with schema names).
 export * from './api/generated';
 export { BaseApi } from './api/runtime';
-export type { ApiEvent, CallData, CallOptions, CallResult, OperationSpec } from './api/runtime';
+export type {
+  ApiEvent,
+  ApiResultEvent,
+  CallData,
+  CallOptions,
+  CallResult,
+  OperationSpec,
+} from './api/runtime';
 
 // The transport.
 export * from './transport';

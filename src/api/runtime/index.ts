@@ -9,5 +9,5 @@ export type {
   OperationSpec,
   ParameterLocation,
   ParameterSpec,
-  ResultEvent,
+  ApiResultEvent,
 } from './types';

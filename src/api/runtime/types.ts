@@ -62,13 +62,13 @@ export type CallData<D, O> = O extends { readonly parseResponse: false }
     : D;
 
 /** The final event of a call observed with `{ observe: 'events' }`. */
-export interface ResultEvent<T> {
+export interface ApiResultEvent<T> {
   readonly type: 'result';
   readonly value: readonly [T, ApiResponse];
 }
 
 /** Progress events of the transport (everything but the raw response), then the decoded result. */
-export type ApiEvent<T> = Exclude<TransportEvent, ResponseEvent> | ResultEvent<T>;
+export type ApiEvent<T> = Exclude<TransportEvent, ResponseEvent> | ApiResultEvent<T>;
 
 /** What a generated method returns, given its options: `[data, response]`, or the event stream. */
 export type CallResult<D, O> = O extends { readonly observe: 'events' }
