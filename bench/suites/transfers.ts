@@ -62,6 +62,17 @@ export async function transferSuite(
     if (rq) await emu.waitRequest(rq);
     if (!keep) emu.dropTaskMedia(taskId);
   };
+  /** An upload into a new task, whose media is then dropped unless `keep` (later sections use it). */
+  const inNewTask = async <T>(
+    name: string,
+    keep: boolean,
+    upload: (taskId: number) => Promise<T>,
+  ): Promise<{ taskId: number; result: T }> => {
+    const taskId = await emu.createTask(name);
+    const result = await upload(taskId);
+    await settle(taskId, keep);
+    return { taskId, result };
+  };
   try {
     // ---- one big file (TUS)
     const big = join(tmp, 'big.png');
@@ -71,38 +82,37 @@ export async function transferSuite(
     for (let r = 0; r < runs; r++) {
       await rotated(r, [
         async () => {
-          const task = await emu.createTask(`upload-big-rx-${r}`);
-          raw.upload1.rx.push(
-            await runChild<TransferResult>({
+          const { taskId, result } = await inNewTask(`upload-big-rx-${r}`, r === 0, (id) =>
+            runChild<TransferResult>({
               kind: 'upload',
               url: emu.url,
-              taskId: task,
+              taskId: id,
               file: big,
               bytes: sizes.bigBytes,
               ...(sizes.chunkSize ? { chunkSize: sizes.chunkSize } : {}),
             }),
           );
-          await settle(task, r === 0);
-          if (r === 0) bigTask = task;
+          raw.upload1.rx.push(result);
+          if (r === 0) bigTask = taskId;
         },
         async () => {
-          const t1 = await emu.createTask(`upload-big-node-${r}`);
-          raw.upload1Node.push(
-            await runChild<TransferResult>({
+          const { result } = await inNewTask(`upload-big-node-${r}`, false, (id) =>
+            runChild<TransferResult>({
               kind: 'upload-node',
               url: emu.url,
-              taskId: t1,
+              taskId: id,
               file: big,
               bytes: sizes.bigBytes,
             }),
           );
-          await settle(t1, false);
+          raw.upload1Node.push(result);
         },
         async () => {
           if (!withCurl) return;
-          const t2 = await emu.createTask(`upload-big-curl-${r}`);
-          raw.upload1.curlMs.push(await curlTusUpload(emu.url, t2, big, sizes.bigBytes));
-          await settle(t2, false);
+          const { result } = await inNewTask(`upload-big-curl-${r}`, false, (id) =>
+            curlTusUpload(emu.url, id, big, sizes.bigBytes),
+          );
+          raw.upload1.curlMs.push(result);
         },
       ]);
       log(`upload ${mib(sizes.bigBytes)} run ${r + 1}/${runs}`);
@@ -119,24 +129,24 @@ export async function transferSuite(
     for (let r = 0; r < runs; r++) {
       await rotated(r, [
         async () => {
-          const task = await emu.createTask(`upload-many-rx-${r}`);
-          raw.uploadMany.rx.push(
-            await runChild<TransferResult>({
+          const { taskId, result } = await inNewTask(`upload-many-rx-${r}`, r === 0, (id) =>
+            runChild<TransferResult>({
               kind: 'upload',
               url: emu.url,
-              taskId: task,
+              taskId: id,
               dir: smallDir,
               bytes: manyBytes,
             }),
           );
-          await settle(task, r === 0);
-          if (r === 0) framesTask = task;
+          raw.uploadMany.rx.push(result);
+          if (r === 0) framesTask = taskId;
         },
         async () => {
           if (!withCurl) return;
-          const t2 = await emu.createTask(`upload-many-curl-${r}`);
-          raw.uploadMany.curlMs.push(await curlBulkUpload(emu.url, t2, groups, 2, join(tmp, 'bulk.curlrc')));
-          await settle(t2, false);
+          const { result } = await inNewTask(`upload-many-curl-${r}`, false, (id) =>
+            curlBulkUpload(emu.url, id, groups, 2, join(tmp, 'bulk.curlrc')),
+          );
+          raw.uploadMany.curlMs.push(result);
         },
       ]);
       log(`upload ${sizes.smallCount} files run ${r + 1}/${runs}`);

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Duplex, Readable } from 'node:stream';
-import type { Observable } from 'rxjs';
+import { lastValueFrom, type Observable } from 'rxjs';
 import { TimeoutError } from '../../src/errors';
 import { Configuration, type ConfigurationInit } from '../../src/transport/configuration';
 import { detectNodeModules, type NodeModules } from '../../src/transport/runtime';
@@ -69,6 +69,23 @@ describe('cancellation on a real socket', () => {
       expect(settled).toBe(false);
     } finally {
       jest.useRealTimers();
+      await server.close();
+    }
+  });
+
+  it('a request cancelled at once is never sent', async () => {
+    const seen: string[] = [];
+    const server = await localServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('{}');
+    });
+    try {
+      const transport = transportFor(server.host);
+      transport.events({ method: 'DELETE', url: '/api/tasks/1' }).subscribe().unsubscribe();
+      // A later request on the same transport: once it is answered, the first would have arrived.
+      await lastValueFrom(transport.request({ method: 'GET', url: '/api/server/about' }));
+      expect(seen).toEqual(['/api/server/about']);
+    } finally {
       await server.close();
     }
   });

@@ -1,5 +1,6 @@
 import { Observable, defer } from 'rxjs';
 import { UsageError } from '../errors';
+import { destroyBody } from '../transport/body';
 import type { RequestBody } from '../transport/types';
 
 /**
@@ -92,18 +93,13 @@ export function openRange(source: UploadSource, start: number, end: number): Obs
   return new Observable<RequestBody>((subscriber) => {
     source.open(start, end).then(
       (body) => {
-        if (subscriber.closed) return release(body);
+        if (subscriber.closed) return destroyBody(body);
         subscriber.next(body);
         subscriber.complete();
       },
       (error: unknown) => subscriber.error(error),
     );
   });
-}
-
-function release(body: RequestBody): void {
-  const destroy = (body as { destroy?: unknown } | null)?.destroy;
-  if (typeof destroy === 'function') destroy.call(body);
 }
 
 /** Turns a browser input into a source (throws UsageError; call inside `defer`). */

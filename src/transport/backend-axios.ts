@@ -234,7 +234,8 @@ function sendNode(
 
   let contentEncoding: string | undefined;
   // No AbortSignal on this path (one per call is measurable, see bench/): the attempt destroys the
-  // ClientRequest it made, and one cancelled before axios got here is never sent.
+  // ClientRequest it made. axios calls this synchronously today; should it ever dispatch later, an
+  // attempt cancelled meanwhile is still never sent.
   const transport = {
     request(options: RequestOptions, callback: (res: IncomingMessage) => void): ClientRequest {
       if (attempt.done) throw new CancelledError('the request was cancelled before it was sent');

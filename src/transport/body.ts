@@ -29,6 +29,13 @@ export function bodyKind(body: RequestBody | undefined): BodyKind {
   return 'json';
 }
 
+/** Destroys a body that is a stream (closing its file, say); other bodies hold nothing to release. */
+export function destroyBody(body: RequestBody | undefined): void {
+  if (!isReadableLike(body)) return;
+  const destroy = (body as { destroy?: unknown }).destroy;
+  if (typeof destroy === 'function') destroy.call(body);
+}
+
 /** A stream can be read once; every other body can be sent again on a retry. */
 export function isReplayable(body: RequestBody | undefined): boolean {
   return bodyKind(body) !== 'stream';

@@ -5,7 +5,7 @@
  * The stream's buffer is one progress step, so the count leads the socket by at most that much.
  */
 import type { Readable } from 'node:stream';
-import { bodyKind, bytesOf, isReadableLike } from './body';
+import { bodyKind, bytesOf, destroyBody } from './body';
 import { blobChunks, encodeForm } from './multipart';
 import { PROGRESS_STEP } from './progress';
 import type { NodeModules } from './runtime';
@@ -101,10 +101,7 @@ export function prepareNodeBody(
     total,
     destroy() {
       data.destroy();
-      if (kind === 'stream' && isReadableLike(body)) {
-        const destroy = (body as { destroy?: unknown }).destroy;
-        if (typeof destroy === 'function') destroy.call(body);
-      }
+      destroyBody(body);
     },
   };
 }
@@ -152,16 +149,10 @@ function countingBody(
     handed = piece.byteLength;
     body.push(piece);
   };
+  // Every source is read as if asynchronous: a synchronous one costs a microtask per chunk (not per
+  // piece), and a `next()` that throws becomes a rejection.
   const pull = (): void => {
-    let next: IteratorResult<unknown> | PromiseLike<IteratorResult<unknown>>;
-    try {
-      next = source.next();
-    } catch (error) {
-      return fail(error);
-    }
-    // A thenable, not `instanceof Promise`: Node's own streams make promises of another realm under jest's vm.
-    if (isThenable(next)) next.then(take, fail);
-    else take(next);
+    new Promise<IteratorResult<unknown>>((resolve) => resolve(source.next())).then(take, fail);
   };
   const take = (result: IteratorResult<unknown>): void => {
     if (body.destroyed) return;
@@ -191,8 +182,4 @@ function countingBody(
     body.destroy(error instanceof Error ? error : new Error(String(error)));
   };
   return body;
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown }).then === 'function';
 }
