@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { link, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer, map } from 'rxjs';
@@ -9,6 +9,7 @@ import { UsageError } from '../errors';
 import type { TransferPlatform, UploadInput } from '../entities/operations/platform';
 import { validateSources } from '../transfer/source';
 import { downloadToFile } from './download-to-file';
+import { convertImage } from './image-convert';
 import { toNodeSource } from './sources';
 import type { NodeUploadInput } from './sources';
 
@@ -78,4 +79,11 @@ export const nodePlatform: TransferPlatform = {
       map((saved) => ({ ...saved, contentType: undefined })),
     ),
   joinPath: (directory, name) => join(directory, name),
+  makeDirectory: (path) =>
+    defer(async () => {
+      await mkdir(path, { recursive: true }).catch((error: unknown) => {
+        throw new UsageError(`Cannot create the folder "${path}"`, { cause: error });
+      });
+    }),
+  convertImage,
 };

@@ -12,6 +12,7 @@ import type {
   ExportDatasetOptions,
   Target,
 } from './exports';
+import { editDeletedFrames } from './deleted-frames';
 import { chunk, downloadFrames, frame, frames, meta, preview } from './frames';
 import type { DataOptions, DownloadFramesOptions, FrameData, FramesOptions } from './frames';
 import { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
@@ -26,6 +27,7 @@ import type {
   CreateTaskFromDataParams,
   TaskDataParams,
   UploadDataOptions,
+  UploadDataResult,
 } from './task-data';
 
 /** `exportDataset(format, target, options)`: to a path, into a sink, or left in a cloud storage. */
@@ -78,15 +80,25 @@ export interface MediaOperations {
   preview(): Observable<Uint8Array>;
   /** The media meta data (`…/data/meta`). */
   meta(): Observable<DataMetaRead>;
+  /**
+   * Marks frames deleted (task frame numbers, for a job too) over the data-meta PATCH, keeping
+   * those already deleted; emits the new meta. Annotations stay; the frames are skipped.
+   */
+  removeFrames(ids: Iterable<number>): Observable<DataMetaRead>;
+  /** Brings deleted frames back (the reverse of `removeFrames`); emits the new meta. */
+  restoreFrames(ids: Iterable<number>): Observable<DataMetaRead>;
 }
 
 /** What a task can transfer. */
 export interface TaskTransfers extends MediaOperations {
-  /** Attaches data (local files, share paths or URLs), follows the processing, emits the fresh Task. */
+  /**
+   * Attaches data (local files, share paths or URLs), follows the processing, emits the fresh Task;
+   * with `{ wait: false }`, emits the processing request's id once the data is accepted.
+   */
   uploadData<O extends UploadDataOptions | undefined = undefined>(
     params: TaskDataParams,
     options?: O,
-  ): Observable<Observed<Task, O>>;
+  ): Observable<Observed<UploadDataResult<O>, O>>;
   /** Imports an annotation file and waits for the import. */
   importAnnotations<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
@@ -208,6 +220,8 @@ function mediaOperations(ctx: ClientContext, kind: 'tasks' | 'jobs', id: number)
     chunk: (index, options) => chunk(ctx, kind, id, index, options),
     preview: () => preview(ctx, kind, id),
     meta: () => meta(ctx, kind, id),
+    removeFrames: (ids) => editDeletedFrames(ctx, kind, id, ids, 'remove'),
+    restoreFrames: (ids) => editDeletedFrames(ctx, kind, id, ids, 'restore'),
   };
 }
 

@@ -11,6 +11,7 @@ export type {
   DataParams,
   TaskDataParams,
   UploadDataOptions,
+  UploadDataResult,
   UploadTuning,
 } from './task-data';
 export {
@@ -51,6 +52,7 @@ export {
   meta,
   preview,
 } from './frames';
+export { editDeletedFrames } from './deleted-frames';
 export type { Sample, SamplesOptions } from './samples';
 export { samples } from './samples';
 export type { UnzippedEntry } from './unzip';

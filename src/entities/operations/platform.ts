@@ -51,6 +51,13 @@ export interface TransferPlatform {
   ): Observable<SavedFile>;
   /** Joins a folder and a file name. */
   joinPath?(directory: string, name: string): string;
+  /** Creates a folder and its missing parents (nothing when it exists). */
+  makeDirectory?(path: string): Observable<void>;
+  /**
+   * Re-encodes an image into the format an extension names (`.png`, `.jpg`); `undefined` when
+   * this platform cannot convert between the two.
+   */
+  convertImage?(data: Uint8Array, extension: string): Uint8Array | undefined;
 }
 
 /** A ClientContext that may carry a platform (the browser platform when it does not). */

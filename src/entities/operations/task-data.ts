@@ -99,7 +99,16 @@ export interface UploadTuning {
 
 export interface UploadDataOptions extends ObserveOptions {
   readonly upload?: UploadTuning;
+  /**
+   * `false`: emit the id of the processing request (rq_id) as soon as the server accepted the
+   * data, without waiting for the processing; follow it with `client.requests.watch(rqId)` or
+   * `task.status$`. Default true: wait, then emit the fresh Task.
+   */
+  readonly wait?: boolean;
 }
+
+/** What `uploadData` emits: the fresh Task, or the request id with `{ wait: false }`. */
+export type UploadDataResult<O> = O extends { readonly wait: false } ? string : Task;
 
 export interface CreateTaskFromDataParams extends TaskDataParams {
   readonly spec: TaskWriteRequest;
@@ -109,7 +118,7 @@ export interface CreateTaskFromDataParams extends TaskDataParams {
   readonly annotationFormat?: string;
 }
 
-export interface CreateFromDataOptions extends UploadDataOptions {
+export interface CreateFromDataOptions extends Omit<UploadDataOptions, 'wait'> {
   /** Remove the task when a later step fails (default true, as CVAT's own UI does). */
   readonly cleanupOnError?: boolean;
 }
@@ -179,6 +188,50 @@ function prepareData(ctx: OperationsContext, params: TaskDataParams): Observable
   });
 }
 
+/** Sends prepared data to a task: upload progress, then the rq_id of the processing it started. */
+function startData(
+  ctx: OperationsContext,
+  taskId: number,
+  data: PreparedData,
+  tuning: UploadTuning = {},
+): Observable<TransferEvent<string>> {
+  const url = `${itemUrl(tasks, taskId)}/data/`;
+  return data.resourceType === ResourceType.Local
+    ? uploadSession(ctx.transport, {
+        url,
+        sources: data.sources,
+        finishBody: data.body,
+        bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
+        ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
+        ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
+        tus: {
+          ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
+          ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
+        },
+      }).pipe(
+        map((event): TransferEvent<string> =>
+          event.type === 'result'
+            ? { type: 'result', value: rqIdOf(event.value.response, 'upload_finish') }
+            : event,
+        ),
+      )
+    : ctx.transport
+        .request(
+          resourceRequest(tasks, 'POST', url, 'create_data', {
+            body: {
+              ...data.body,
+              [data.resourceType === ResourceType.Share ? 'server_files' : 'remote_files']: [...data.paths],
+            },
+          }),
+        )
+        .pipe(
+          map((response): TransferEvent<string> => ({
+            type: 'result',
+            value: rqIdOf(response, 'tasks_create_data'),
+          })),
+        );
+}
+
 /** Sends prepared data to a task and follows its processing: upload, then processing progress. */
 function sendData(
   ctx: OperationsContext,
@@ -186,43 +239,7 @@ function sendData(
   data: PreparedData,
   tuning: UploadTuning = {},
 ): Observable<ProgressEvent> {
-  const url = `${itemUrl(tasks, taskId)}/data/`;
-  const rqId$: Observable<TransferEvent<string>> =
-    data.resourceType === ResourceType.Local
-      ? uploadSession(ctx.transport, {
-          url,
-          sources: data.sources,
-          finishBody: data.body,
-          bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
-          ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
-          ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
-          tus: {
-            ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
-            ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
-          },
-        }).pipe(
-          map((event): TransferEvent<string> =>
-            event.type === 'result'
-              ? { type: 'result', value: rqIdOf(event.value.response, 'upload_finish') }
-              : event,
-          ),
-        )
-      : ctx.transport
-          .request(
-            resourceRequest(tasks, 'POST', url, 'create_data', {
-              body: {
-                ...data.body,
-                [data.resourceType === ResourceType.Share ? 'server_files' : 'remote_files']: [...data.paths],
-              },
-            }),
-          )
-          .pipe(
-            map((response): TransferEvent<string> => ({
-              type: 'result',
-              value: rqIdOf(response, 'tasks_create_data'),
-            })),
-          );
-
+  const rqId$ = startData(ctx, taskId, data, tuning);
   return rqId$.pipe(
     mergeMap((event): Observable<ProgressEvent> =>
       event.type === 'progress'
@@ -257,23 +274,26 @@ export function checkTaskSpec(spec: unknown): TaskWriteRequest {
 /**
  * Attaches data to an existing task (`POST /api/tasks/{id}/data/`): local files by CVAT's upload
  * protocol (Upload-Start, bulk groups and TUS, Upload-Finish with every data parameter), share
- * paths and URLs in one JSON request; then follows the processing and emits the fresh Task.
+ * paths and URLs in one JSON request; then follows the processing and emits the fresh Task (or,
+ * with `wait: false`, the processing request's id once the data is accepted).
  */
 export function uploadTaskData<O extends UploadDataOptions | undefined = undefined>(
   ctx: OperationsContext,
   taskId: number,
   params: TaskDataParams,
   options?: O,
-): Observable<Observed<Task, O>> {
+): Observable<Observed<UploadDataResult<O>, O>> {
   const events$ = prepareData(ctx, params).pipe(
-    switchMap((data) =>
-      concat<TransferEvent<Task>[]>(
+    switchMap((data): Observable<TransferEvent<Task | string>> => {
+      if (options?.wait === false) return startData(ctx, taskId, data, options.upload);
+      return concat<TransferEvent<Task>[]>(
         sendData(ctx, taskId, data, options?.upload),
         fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
-      ),
-    ),
+      );
+    }),
   );
-  return observeAs(events$, options);
+  // The branch taken follows `options.wait`, which is what UploadDataResult<O> reads.
+  return observeAs(events$ as Observable<TransferEvent<UploadDataResult<O>>>, options);
 }
 
 /**
