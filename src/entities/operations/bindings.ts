@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { DataMetaRead } from '../../models';
+import type { DataMetaRead, ProjectWriteRequest } from '../../models';
 import type { Project } from '../project';
 import type { Task } from '../task';
 import type { ClientContext } from '../context';
@@ -18,6 +18,8 @@ import type { DataOptions, DownloadFramesOptions, FrameData, FramesOptions } fro
 import { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
 import type { ImportAnnotationsOptions, ImportOptions } from './imports';
 import type { Observed } from './observe';
+import { createProjectFromDataset } from './project-dataset';
+import type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
 import { samples } from './samples';
 import type { Sample, SamplesOptions } from './samples';
 import type { SavedFile, UploadInput } from './platform';
@@ -154,6 +156,15 @@ export interface ProjectsRepositoryTransfers {
     file: UploadInput,
     options?: O,
   ): Observable<Observed<Project, O>>;
+  /**
+   * Creates a project and imports a dataset into it (cvat-sdk's `create_from_dataset`); when the
+   * import fails the half-made project is removed and a ProjectCreationError says so.
+   */
+  createFromDataset<O extends CreateFromDatasetOptions | undefined = undefined>(
+    spec: ProjectWriteRequest,
+    params: CreateFromDatasetParams,
+    options?: O,
+  ): Observable<Observed<Project, O>>;
 }
 
 function bindExportDataset(
@@ -261,5 +272,8 @@ export function tasksRepositoryTransfers(ctx: ClientContext): TasksRepositoryTra
 }
 
 export function projectsRepositoryTransfers(ctx: ClientContext): ProjectsRepositoryTransfers {
-  return { createFromBackup: (file, options) => createProjectFromBackup(ctx, file, options) };
+  return {
+    createFromBackup: (file, options) => createProjectFromBackup(ctx, file, options),
+    createFromDataset: (spec, params, options) => createProjectFromDataset(ctx, spec, params, options),
+  };
 }

@@ -55,7 +55,8 @@ function uploadAndFollow(
   );
 }
 
-function singleSource(ctx: OperationsContext, file: UploadInput): Observable<UploadSource> {
+/** The one file of an import, opened and checked (UsageError before any request). */
+export function resolveSingleSource(ctx: OperationsContext, file: UploadInput): Observable<UploadSource> {
   return defer(() => {
     if (file === undefined || file === null) throw new UsageError('No file to import');
     return platformOf(ctx).resolveSources([file]);
@@ -100,7 +101,7 @@ export function importAnnotations<O extends ImportAnnotationsOptions | undefined
 ): Observable<Observed<void, O>> {
   const events$ = defer(() => {
     checkFormat(format);
-    return singleSource(ctx, file);
+    return resolveSingleSource(ctx, file);
   }).pipe(
     switchMap((source) =>
       importEvents(ctx, kind, id, source, {
@@ -116,6 +117,29 @@ export function importAnnotations<O extends ImportAnnotationsOptions | undefined
   return observeAs(events$, options);
 }
 
+/** The events of a dataset import into a project from an already opened source. */
+export function importDatasetFrom(
+  ctx: OperationsContext,
+  projectId: number,
+  source: UploadSource,
+  format: string,
+  options: ImportAnnotationsOptions | undefined,
+): Observable<TransferEvent<RequestStatus>> {
+  return defer(() => {
+    checkFormat(format);
+    return uploadAndFollow(
+      ctx,
+      `/api/projects/${projectId}/dataset/`,
+      source,
+      {
+        format,
+        ...(options?.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+      },
+      options?.chunkSize,
+    );
+  });
+}
+
 /** Imports a dataset into a project (`/api/projects/{id}/dataset/`), then waits for the import. */
 export function importDataset<O extends ImportAnnotationsOptions | undefined = undefined>(
   ctx: OperationsContext,
@@ -126,20 +150,9 @@ export function importDataset<O extends ImportAnnotationsOptions | undefined = u
 ): Observable<Observed<void, O>> {
   const events$ = defer(() => {
     checkFormat(format);
-    return singleSource(ctx, file);
+    return resolveSingleSource(ctx, file);
   }).pipe(
-    switchMap((source) =>
-      uploadAndFollow(
-        ctx,
-        `/api/projects/${projectId}/dataset/`,
-        source,
-        {
-          format,
-          ...(options?.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
-        },
-        options?.chunkSize,
-      ),
-    ),
+    switchMap((source) => importDatasetFrom(ctx, projectId, source, format, options)),
     map((event): TransferEvent<void> =>
       event.type === 'result' ? { type: 'result', value: undefined } : event,
     ),
@@ -153,7 +166,7 @@ function restore(
   file: UploadInput,
   options: ImportOptions | undefined,
 ): Observable<TransferEvent<number>> {
-  return singleSource(ctx, file).pipe(
+  return resolveSingleSource(ctx, file).pipe(
     // The server renames backups on upload: the finish must name the file it stored (Upload-Filename).
     switchMap((source) => uploadAndFollow(ctx, `/api/${kind}/backup/`, source, {}, options?.chunkSize)),
     map((event): TransferEvent<number> => {

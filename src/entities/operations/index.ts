@@ -4,7 +4,9 @@ export { observeAs } from './observe';
 export type { OperationsContext, SavedFile, TransferPlatform, UploadInput } from './platform';
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
-export { TaskCreationError } from './errors';
+export { ProjectCreationError, TaskCreationError } from './errors';
+export type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
+export { checkProjectSpec, createProjectFromDataset } from './project-dataset';
 export type {
   CreateFromDataOptions,
   CreateTaskFromDataParams,
