@@ -15,6 +15,7 @@ import { makeRepositories } from './repositories';
 import type {
   CloudStoragesRepository,
   CommentsRepository,
+  ConsensusRepository,
   InvitationsRepository,
   IssuesRepository,
   JobsRepository,
@@ -22,6 +23,7 @@ import type {
   MembershipsRepository,
   OrganizationsRepository,
   ProjectsRepository,
+  QualityRepository,
   Repositories,
   RequestsRepository,
   TasksRepository,
@@ -64,6 +66,8 @@ export class CvatClient implements Repositories {
   readonly cloudStorages: CloudStoragesRepository;
   readonly webhooks: WebhooksRepository;
   readonly requests: RequestsRepository;
+  readonly quality: QualityRepository;
+  readonly consensus: ConsensusRepository;
   /** What entities made by this client carry (for extensions such as uploads and downloads). */
   readonly context: ClientContext;
 
@@ -96,6 +100,8 @@ export class CvatClient implements Repositories {
     this.cloudStorages = repositories.cloudStorages;
     this.webhooks = repositories.webhooks;
     this.requests = repositories.requests;
+    this.quality = repositories.quality;
+    this.consensus = repositories.consensus;
     Object.freeze(this);
   }
 

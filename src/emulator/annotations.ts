@@ -4,6 +4,7 @@ import { badRequest, detail } from './errors';
 import type { AnnotationsRec, Json, JobRec, JsonObject, TaskRec } from './model';
 import { taskLabels } from './resources/labels';
 import { jobFrames } from './data/frames';
+import { annotationStore } from './job-annotations';
 
 type Kind = 'tags' | 'shapes' | 'tracks';
 const KINDS: Kind[] = ['tags', 'shapes', 'tracks'];
@@ -118,7 +119,7 @@ export function getAnnotations(ctx: Ctx, scope: Scope): void {
       'This endpoint no longer handles dataset exports. Use POST /api/<resource>/<id>/dataset/export and the Requests API.',
     );
   }
-  ctx.json(200, wire(ctx.emu.state.annotationsOf(scope.task.id), scope));
+  ctx.json(200, wire(annotationStore(ctx.emu.state, scope), scope));
 }
 
 /** Replaces the annotations in scope (all of a task, or a job's frames). */
@@ -127,7 +128,7 @@ export function replaceAnnotations(
   scope: Scope,
   data: Record<Kind, JsonObject[]>,
 ): Record<string, unknown> {
-  const a = ctx.emu.state.annotationsOf(scope.task.id);
+  const a = annotationStore(ctx.emu.state, scope);
   for (const k of KINDS) {
     a[k] = a[k].filter((o) => !inScope(scope, o));
     for (const o of data[k]) assignIds(ctx, k, o, true);
@@ -147,7 +148,7 @@ export async function patchAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
   if (action !== 'create' && action !== 'update' && action !== 'delete')
     throw badRequest('Please specify a correct "action" for the request: create, update or delete.');
   const body = asObject(await ctx.readJson());
-  const a = ctx.emu.state.annotationsOf(scope.task.id);
+  const a = annotationStore(ctx.emu.state, scope);
   let result: Record<Kind, JsonObject[]>;
   if (action === 'delete') {
     result = { tags: [], shapes: [], tracks: [] };
@@ -182,7 +183,7 @@ export async function patchAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
 }
 
 export function deleteAnnotations(ctx: Ctx, scope: Scope): void {
-  const a = ctx.emu.state.annotationsOf(scope.task.id);
+  const a = annotationStore(ctx.emu.state, scope);
   for (const k of KINDS) a[k] = a[k].filter((o) => !inScope(scope, o));
   a.version += 1;
   ctx.empty(204);

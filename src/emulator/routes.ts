@@ -1,6 +1,8 @@
 import { notImplemented } from './errors';
 import { registerRequests } from './requests';
 import { registerAuth } from './resources/auth';
+import { registerConsensus } from './resources/consensus';
+import { registerQuality } from './resources/quality';
 import { registerData } from './resources/data';
 import { registerIssues } from './resources/issues';
 import { registerJobs } from './resources/jobs';
@@ -19,8 +21,6 @@ const NOT_IMPLEMENTED = [
   ['/api/webhooks', 'webhooks'],
   ['/api/lambda', 'serverless functions (lambda)'],
   ['/api/functions', 'functions'],
-  ['/api/quality', 'quality control'],
-  ['/api/consensus', 'consensus merging'],
   ['/api/analytics', 'analytics'],
   ['/api/guides', 'annotation guides'],
   ['/api/assets', 'guide assets'],
@@ -47,6 +47,8 @@ export function registerRoutes(emu: Emulator): void {
   registerLabels(emu);
   registerIssues(emu);
   registerRequests(emu);
+  registerQuality(emu);
+  registerConsensus(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {
     const handler = (): never => {
       throw notImplemented(what);

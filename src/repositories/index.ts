@@ -54,11 +54,21 @@ import {
   repositoryOperations,
 } from './repository';
 import { type RequestsRepository, makeRequestsRepository } from './requests';
+import { type QualityRepository, makeQualityRepository } from './quality';
+import { type ConsensusRepository, makeConsensusRepository } from './consensus';
 import { projectsRepositoryTransfers, tasksRepositoryTransfers } from '../entities/operations/bindings';
 import type { ProjectsRepositoryTransfers, TasksRepositoryTransfers } from '../entities/operations/bindings';
 
 export type { RemoveOutcome, Creating, Listing, RemovingByIds, Retrieving } from './repository';
 export type { RequestsRepository } from './requests';
+export type {
+  ConflictListQuery,
+  QualityReportListQuery,
+  QualityRepository,
+  QualityTarget,
+  RequirementListQuery,
+} from './quality';
+export type { ConsensusRepository, ConsensusTarget } from './consensus';
 
 /** Retrieve, list and remove by ids. */
 export type ReadRepository<E, Q, Id = number> = Retrieving<E, Id> & Listing<E, Q> & RemovingByIds<Id>;
@@ -114,6 +124,10 @@ export interface Repositories {
   readonly cloudStorages: CloudStoragesRepository;
   readonly webhooks: WebhooksRepository;
   readonly requests: RequestsRepository;
+  /** Quality control: settings, reports, conflicts (cvat-core's `analytics.quality`). */
+  readonly quality: QualityRepository;
+  /** Consensus settings and merging. */
+  readonly consensus: ConsensusRepository;
 }
 
 /** The generic operations without `create`, for resources the server does not create by POST. */
@@ -149,5 +163,7 @@ export function makeRepositories(ctx: ClientContext): Repositories {
     cloudStorages: repositoryOperations(ctx, d.cloudStorages, makeCloudStorage),
     webhooks: repositoryOperations(ctx, d.webhooks, makeWebhook),
     requests: makeRequestsRepository(ctx),
+    quality: makeQualityRepository(ctx),
+    consensus: makeConsensusRepository(ctx),
   });
 }
