@@ -225,7 +225,7 @@ describe('client.consensus against the emulator', () => {
 
     const status = await firstValueFrom(client.consensus.merge({ taskId: task.id }));
     expect(status.status).toBe('finished');
-    const merged = (await firstValueFrom(parent.getAnnotations())).shapes;
+    const merged = (await firstValueFrom(parent.getAnnotations())).shapes ?? [];
     expect(merged.map((s) => [s.frame, s.label_id, s.points])).toEqual([[0, car, [0, 0, 4, 4]]]);
     // The replicas keep their own annotations.
     expect((await firstValueFrom(r1!.getAnnotations())).shapes).toHaveLength(2);

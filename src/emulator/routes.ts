@@ -1,6 +1,7 @@
 import { notImplemented } from './errors';
 import { registerRequests } from './requests';
 import { registerAuth } from './resources/auth';
+import { registerCloudStorages } from './resources/cloudstorages';
 import { registerConsensus } from './resources/consensus';
 import { registerQuality } from './resources/quality';
 import { registerData } from './resources/data';
@@ -17,7 +18,7 @@ import type { Emulator } from './server';
 
 /** CVAT API areas the emulator knows about but does not implement: they answer 501, never a wrong shape. */
 const NOT_IMPLEMENTED = [
-  ['/api/cloudstorages', 'cloud storages'],
+  ['/api/cloudstorages/:id/actions', 'cloud storage actions'],
   ['/api/webhooks', 'webhooks'],
   ['/api/lambda', 'serverless functions (lambda)'],
   ['/api/functions', 'functions'],
@@ -48,6 +49,7 @@ export function registerRoutes(emu: Emulator): void {
   registerIssues(emu);
   registerRequests(emu);
   registerQuality(emu);
+  registerCloudStorages(emu);
   registerConsensus(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {
     const handler = (): never => {

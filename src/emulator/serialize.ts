@@ -104,7 +104,7 @@ export class Serializer {
       segment_size: t.segment_size,
       status: t.status,
       data_chunk_size: d ? d.chunk_size : null,
-      data_cloud_storage_id: null,
+      data_cloud_storage_id: t.data?.cloud_storage_id ?? null,
       guide_id: null,
       size: d ? d.frames.length : 0,
       data: d ? d.id : null,

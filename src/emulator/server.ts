@@ -33,6 +33,11 @@ export interface EmulatorOptions {
   users?: EmulatorUser[];
   /** Directory served as CVAT's share (`server_files`). */
   shareDir?: string;
+  /**
+   * Directory backing cloud storages: a storage whose `resource` (bucket) is `images` lists and
+   * reads `<cloudStorageDir>/images`. Default: a temporary folder removed on close.
+   */
+  cloudStorageDir?: string;
   /** Delay before a queued server-side request starts, and the pace of its progress. */
   processingDelayMs?: number;
   faults?: FaultRule[];

@@ -1,6 +1,11 @@
 export type { AnnotationAction, AnnotationOperations, AnnotationsInput } from './annotations';
 export type { Fetchable, Removable, Snapshot, Updatable } from './base';
-export type { CloudStorage } from './cloud-storage';
+export type {
+  CloudStorage,
+  CloudStorageContentOptions,
+  CloudStorageOperations,
+  CloudStorageStatus,
+} from './cloud-storage';
 export type { ClientContext } from './context';
 export type { Comment, Issue } from './issue';
 export type { Job } from './job';

@@ -1,6 +1,6 @@
 import { map, type Observable } from 'rxjs';
-import type { CloudStorage } from '../entities/cloud-storage';
-import { makeCloudStorage } from '../entities/cloud-storage';
+import type { CloudStorage, CloudStorageContentOptions, CloudStorageStatus } from '../entities/cloud-storage';
+import { cloudStorageOperations, makeCloudStorage } from '../entities/cloud-storage';
 import type { ClientContext } from '../entities/context';
 import * as d from '../entities/descriptors';
 import { type Comment, type Issue, makeComment, makeIssue } from '../entities/issue';
@@ -37,6 +37,7 @@ import { MetaUser } from '../models';
 import type {
   CloudStorageWriteRequest,
   CommentWriteRequest,
+  FileInfo,
   InvitationWriteRequest,
   IssueWriteRequest,
   JobWriteRequest,
@@ -107,7 +108,14 @@ export type CloudStoragesRepository = CrudRepository<
   CloudStorage,
   CloudStorageWriteRequest,
   CloudStorageListQuery
->;
+> & {
+  /** The bucket's entries under a prefix, lazily over `content-v2` pages (see `CloudStorage.content`). */
+  content(id: number, options?: CloudStorageContentOptions): Observable<FileInfo>;
+  /** Whether the server can reach the bucket (`AVAILABLE`, `NOT_FOUND`, `FORBIDDEN`). */
+  status(id: number): Observable<CloudStorageStatus>;
+  /** A preview image of the bucket's content. */
+  preview(id: number): Observable<Uint8Array>;
+};
 export type WebhooksRepository = CrudRepository<Webhook, WebhookWriteRequest, WebhookListQuery>;
 
 export interface Repositories {
@@ -141,6 +149,12 @@ function withoutCreate<E, Id>({
 /** Every repository of one client; built once per client instance. */
 export function makeRepositories(ctx: ClientContext): Repositories {
   const users = repositoryOperations(ctx, d.users, makeUser);
+  const cloudStorages: CloudStoragesRepository = {
+    ...repositoryOperations(ctx, d.cloudStorages, makeCloudStorage),
+    content: (id, options) => cloudStorageOperations(ctx, id).content(options),
+    status: (id) => cloudStorageOperations(ctx, id).status(),
+    preview: (id) => cloudStorageOperations(ctx, id).preview(),
+  };
   return Object.freeze({
     tasks: { ...repositoryOperations(ctx, d.tasks, makeTask), ...tasksRepositoryTransfers(ctx) },
     projects: { ...repositoryOperations(ctx, d.projects, makeProject), ...projectsRepositoryTransfers(ctx) },
@@ -160,7 +174,7 @@ export function makeRepositories(ctx: ClientContext): Repositories {
     invitations: repositoryOperations(ctx, d.invitations, makeInvitation),
     issues: repositoryOperations(ctx, d.issues, makeIssue),
     comments: repositoryOperations(ctx, d.comments, makeComment),
-    cloudStorages: repositoryOperations(ctx, d.cloudStorages, makeCloudStorage),
+    cloudStorages,
     webhooks: repositoryOperations(ctx, d.webhooks, makeWebhook),
     requests: makeRequestsRepository(ctx),
     quality: makeQualityRepository(ctx),

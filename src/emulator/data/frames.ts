@@ -161,7 +161,7 @@ export function meta(task: TaskRec, job?: JobRec): Record<string, unknown> {
     deleted_frames: data.deleted_frames.filter((d) => !job || frames.includes(d)),
     included_frames: included,
     storage: data.storage,
-    cloud_storage_id: null,
+    cloud_storage_id: data.cloud_storage_id ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import type { FrameRec, Json, JsonObject, RequestRec, TaskRec } from '../model';
 import { now } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import type { Progress } from '../requests';
+import { cloudFiles } from '../resources/cloudstorages';
 import { createSegments, makeJob } from '../resources/jobs';
 import type { UploadedFile } from './uploads';
 import { probeFile } from './media';
@@ -21,6 +22,8 @@ export interface DataParams {
   sorting_method: string;
   upload_file_order: string[];
   server_files: string[];
+  /** The cloud storage `server_files` are read from (null: the share). */
+  cloud_storage_id: number | null;
   job_file_mapping: string[][] | null;
   validation: JsonObject | null;
 }
@@ -48,8 +51,6 @@ function jsonField(v: Json | undefined): Json | undefined {
 export function dataParams(p: JsonObject): DataParams {
   if (strings(p.remote_files).length)
     throw notImplemented('remote_files (the emulator cannot download from the internet)');
-  if (p.cloud_storage_id !== undefined && p.cloud_storage_id !== null && p.cloud_storage_id !== '')
-    throw notImplemented('cloud storages');
   const quality = int(p.image_quality, 'image_quality') ?? 70;
   if (quality < 1 || quality > 100)
     throw badRequest({ image_quality: 'Ensure this value is between 1 and 100.' });
@@ -70,6 +71,7 @@ export function dataParams(p: JsonObject): DataParams {
     sorting_method: sorting,
     upload_file_order: strings(jsonField(p.upload_file_order)),
     server_files: strings(p.server_files),
+    cloud_storage_id: int(p.cloud_storage_id, 'cloud_storage_id') ?? null,
     job_file_mapping: Array.isArray(mapping) ? mapping.map((m) => strings(m)) : null,
     validation:
       typeof validation === 'object' && validation !== null && !Array.isArray(validation) ? validation : null,
@@ -143,7 +145,11 @@ export function startDataProcessing(
   const params = dataParams(raw);
   const emu = ctx.emu;
   let sources = [...uploaded];
-  if (params.server_files.length) {
+  if (params.cloud_storage_id !== null) {
+    if (!params.server_files.length)
+      throw badRequest({ server_files: 'No files were selected in the cloud storage.' });
+    sources = sources.concat(cloudFiles(ctx, params.cloud_storage_id, params.server_files));
+  } else if (params.server_files.length) {
     if (!emu.shareDir)
       throw badRequest({ server_files: 'The emulator was started without a share directory.' });
     const root = resolve(emu.shareDir);
@@ -220,7 +226,9 @@ export async function processData(
     stop_frame: stop,
     frame_filter: params.frame_step > 1 ? `step=${params.frame_step}` : '',
     deleted_frames: [],
-    storage: params.server_files.length ? 'share' : 'local',
+    storage:
+      params.cloud_storage_id !== null ? 'cloud_storage' : params.server_files.length ? 'share' : 'local',
+    cloud_storage_id: params.cloud_storage_id,
     sorting_method: params.sorting_method,
     chunks_updated_date: now(),
   };

@@ -188,10 +188,10 @@ export function chunk(
   }).pipe(map((result) => result.data));
 }
 
-/** The preview image (`GET /api/{tasks|jobs|projects}/{id}/preview`); 404 when there is none. */
+/** The preview image (`GET /api/{tasks|jobs|projects|cloudstorages}/{id}/preview`); 404 when there is none. */
 export function preview(
   ctx: ClientContext,
-  kind: MediaResource | 'projects',
+  kind: MediaResource | 'projects' | 'cloudstorages',
   id: number,
 ): Observable<Uint8Array> {
   return getBinary(ctx, `/api/${kind}/${id}/preview`, {}, `${kind}_retrieve_preview`).pipe(
