@@ -13,9 +13,11 @@ import type { RequestStatus } from './lifecycle';
 import { About, RestAuthDetail, Token } from './models';
 import { makeRepositories } from './repositories';
 import type {
+  AccessTokensRepository,
   CloudStoragesRepository,
   CommentsRepository,
   ConsensusRepository,
+  GuidesRepository,
   InvitationsRepository,
   IssuesRepository,
   JobsRepository,
@@ -26,6 +28,7 @@ import type {
   QualityRepository,
   Repositories,
   RequestsRepository,
+  ServerRepository,
   TasksRepository,
   UsersRepository,
   WebhooksRepository,
@@ -68,6 +71,9 @@ export class CvatClient implements Repositories {
   readonly requests: RequestsRepository;
   readonly quality: QualityRepository;
   readonly consensus: ConsensusRepository;
+  readonly accessTokens: AccessTokensRepository;
+  readonly guides: GuidesRepository;
+  readonly server: ServerRepository;
   /** What entities made by this client carry (for extensions such as uploads and downloads). */
   readonly context: ClientContext;
 
@@ -102,6 +108,9 @@ export class CvatClient implements Repositories {
     this.requests = repositories.requests;
     this.quality = repositories.quality;
     this.consensus = repositories.consensus;
+    this.accessTokens = repositories.accessTokens;
+    this.guides = repositories.guides;
+    this.server = repositories.server;
     Object.freeze(this);
   }
 

@@ -1,6 +1,8 @@
 import { notImplemented } from './errors';
 import { registerRequests } from './requests';
 import { registerAuth } from './resources/auth';
+import { registerWebhooks } from './resources/webhooks';
+import { registerGuides } from './resources/guides';
 import { registerCloudStorages } from './resources/cloudstorages';
 import { registerConsensus } from './resources/consensus';
 import { registerQuality } from './resources/quality';
@@ -19,11 +21,9 @@ import type { Emulator } from './server';
 /** CVAT API areas the emulator knows about but does not implement: they answer 501, never a wrong shape. */
 const NOT_IMPLEMENTED = [
   ['/api/cloudstorages/:id/actions', 'cloud storage actions'],
-  ['/api/webhooks', 'webhooks'],
   ['/api/lambda', 'serverless functions (lambda)'],
   ['/api/functions', 'functions'],
   ['/api/analytics', 'analytics'],
-  ['/api/guides', 'annotation guides'],
   ['/api/assets', 'guide assets'],
   ['/api/events', 'events'],
   ['/api/growth', 'user growth data'],
@@ -49,6 +49,8 @@ export function registerRoutes(emu: Emulator): void {
   registerIssues(emu);
   registerRequests(emu);
   registerQuality(emu);
+  registerWebhooks(emu);
+  registerGuides(emu);
   registerCloudStorages(emu);
   registerConsensus(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {

@@ -15,4 +15,4 @@ export type { Project } from './project';
 export type * from './query';
 export type { Task } from './task';
 export type { User } from './user';
-export type { Webhook } from './webhook';
+export type { Webhook, WebhookOperations } from './webhook';

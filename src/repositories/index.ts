@@ -32,12 +32,13 @@ import type {
 import { requestDecoded, resourceRequest } from '../entities/resource';
 import { type Task, makeTask } from '../entities/task';
 import { type User, makeUser } from '../entities/user';
-import { type Webhook, makeWebhook } from '../entities/webhook';
-import { MetaUser } from '../models';
+import { type Webhook, makeWebhook, webhookOperations } from '../entities/webhook';
+import { Events, MetaUser } from '../models';
 import type {
   CloudStorageWriteRequest,
   CommentWriteRequest,
   FileInfo,
+  WebhookDeliveryRead,
   InvitationWriteRequest,
   IssueWriteRequest,
   JobWriteRequest,
@@ -57,6 +58,9 @@ import {
 import { type RequestsRepository, makeRequestsRepository } from './requests';
 import { type QualityRepository, makeQualityRepository } from './quality';
 import { type ConsensusRepository, makeConsensusRepository } from './consensus';
+import { type AccessTokensRepository, makeAccessTokensRepository } from './access-tokens';
+import { type GuidesRepository, makeGuidesRepository } from './guides';
+import { type ServerRepository, makeServerRepository } from './server';
 import { projectsRepositoryTransfers, tasksRepositoryTransfers } from '../entities/operations/bindings';
 import type { ProjectsRepositoryTransfers, TasksRepositoryTransfers } from '../entities/operations/bindings';
 
@@ -70,6 +74,9 @@ export type {
   RequirementListQuery,
 } from './quality';
 export type { ConsensusRepository, ConsensusTarget } from './consensus';
+export type { AccessTokenListQuery, AccessTokensRepository } from './access-tokens';
+export type { GuideOwner, GuidesRepository } from './guides';
+export type { ServerRepository, ShareEntry, ShareOptions } from './server';
 
 /** Retrieve, list and remove by ids. */
 export type ReadRepository<E, Q, Id = number> = Retrieving<E, Id> & Listing<E, Q> & RemovingByIds<Id>;
@@ -116,7 +123,12 @@ export type CloudStoragesRepository = CrudRepository<
   /** A preview image of the bucket's content. */
   preview(id: number): Observable<Uint8Array>;
 };
-export type WebhooksRepository = CrudRepository<Webhook, WebhookWriteRequest, WebhookListQuery>;
+export type WebhooksRepository = CrudRepository<Webhook, WebhookWriteRequest, WebhookListQuery> & {
+  /** The events webhooks of a type can hear (`/api/webhooks/events`). */
+  events(type?: 'organization' | 'project'): Observable<Events>;
+  /** Pings webhook `id` (see `Webhook.ping`). */
+  ping(id: number): Observable<WebhookDeliveryRead>;
+};
 
 export interface Repositories {
   readonly tasks: TasksRepository;
@@ -136,6 +148,12 @@ export interface Repositories {
   readonly quality: QualityRepository;
   /** Consensus settings and merging. */
   readonly consensus: ConsensusRepository;
+  /** The current user's personal access tokens. */
+  readonly accessTokens: AccessTokensRepository;
+  /** Annotation guides of tasks and projects. */
+  readonly guides: GuidesRepository;
+  /** The server: about, formats, plugins, share. */
+  readonly server: ServerRepository;
 }
 
 /** The generic operations without `create`, for resources the server does not create by POST. */
@@ -149,6 +167,18 @@ function withoutCreate<E, Id>({
 /** Every repository of one client; built once per client instance. */
 export function makeRepositories(ctx: ClientContext): Repositories {
   const users = repositoryOperations(ctx, d.users, makeUser);
+  const webhooks: WebhooksRepository = {
+    ...repositoryOperations(ctx, d.webhooks, makeWebhook),
+    events: (type) =>
+      requestDecoded(
+        ctx,
+        resourceRequest(d.webhooks, 'GET', `${d.webhooks.path}/events`, 'retrieve_events', {
+          query: type === undefined ? {} : { type },
+        }),
+        Events,
+      ),
+    ping: (id) => webhookOperations(ctx, id).ping(),
+  };
   const cloudStorages: CloudStoragesRepository = {
     ...repositoryOperations(ctx, d.cloudStorages, makeCloudStorage),
     content: (id, options) => cloudStorageOperations(ctx, id).content(options),
@@ -175,9 +205,12 @@ export function makeRepositories(ctx: ClientContext): Repositories {
     issues: repositoryOperations(ctx, d.issues, makeIssue),
     comments: repositoryOperations(ctx, d.comments, makeComment),
     cloudStorages,
-    webhooks: repositoryOperations(ctx, d.webhooks, makeWebhook),
+    webhooks,
     requests: makeRequestsRepository(ctx),
     quality: makeQualityRepository(ctx),
     consensus: makeConsensusRepository(ctx),
+    accessTokens: makeAccessTokensRepository(ctx),
+    guides: makeGuidesRepository(ctx),
+    server: makeServerRepository(ctx),
   });
 }

@@ -133,7 +133,13 @@ async function createMerge(ctx: Ctx, store: QualityStore): Promise<void> {
   enqueue(
     ctx,
     id,
-    { type: 'merge', target, task_id: task.id, job_id: job?.id ?? null, project_id: task.project_id },
+    {
+      type: `merge:${target}`,
+      target,
+      task_id: task.id,
+      job_id: job?.id ?? null,
+      project_id: task.project_id,
+    },
     async (progress) => {
       const jobs = job
         ? [job]
