@@ -138,6 +138,16 @@ export function replaceAnnotations(
   return { version: a.version, ...data, intervals: [] };
 }
 
+/** Adds annotations to those in scope (an import with `import_mode=append`). */
+export function appendAnnotations(ctx: Ctx, scope: Scope, data: Record<Kind, JsonObject[]>): void {
+  const a = annotationStore(ctx.emu.state, scope);
+  for (const k of KINDS) {
+    for (const o of data[k]) assignIds(ctx, k, o, true);
+    a[k].push(...data[k]);
+  }
+  a.version += 1;
+}
+
 export async function putAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
   const data = parseData(ctx, scope, await ctx.readJson());
   ctx.json(200, replaceAnnotations(ctx, scope, data));

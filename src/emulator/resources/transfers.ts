@@ -1,3 +1,4 @@
+import { cloudSource, queryParams } from '../cloud/source';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -21,7 +22,7 @@ import { readAnnotations, taskView, writeDataset } from '../formats/dataset';
 import { exportFormat, importFormat } from '../formats/registry';
 import type { JsonObject, RequestRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
-import { replaceAnnotations } from '../annotations';
+import { appendAnnotations, replaceAnnotations } from '../annotations';
 import type { Emulator } from '../server';
 
 type Resource = 'projects' | 'tasks' | 'jobs';
@@ -266,6 +267,9 @@ function importAnnotations(
     throw badRequest(
       `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
     );
+  const mode = params.import_mode ?? 'replace';
+  if (mode !== 'replace' && mode !== 'append')
+    throw badRequest({ import_mode: `"${String(mode)}" is not a valid choice.` });
   const file = pickFile(files, params);
   const id = rqId({
     action: 'import',
@@ -293,7 +297,38 @@ function importAnnotations(
       await progress(0.3, 'Reading the annotation file');
       const data = await readAnnotations(view, format!, file.path);
       for (const k of ['tags', 'shapes', 'tracks'] as const) for (const o of data[k]) o.source ??= 'file';
-      replaceAnnotations(ctx, { task, job }, data);
+      if (mode === 'append') appendAnnotations(ctx, { task, job }, data);
+      else replaceAnnotations(ctx, { task, job }, data);
+    },
+  );
+}
+
+/** Restores a task or project backup from an uploaded (or cloud) file, as a request. */
+function restoreBackup(
+  ctx: Ctx,
+  resource: 'tasks' | 'projects',
+  files: UploadedFile[],
+  params: JsonObject,
+): RequestRec {
+  const file = pickFile(files, params);
+  const orgId = ctx.emu.orgs.createIn(ctx);
+  const id = rqId({
+    action: 'import',
+    target: TARGET[resource],
+    id: file.name.replace(/\.zip$/, ''),
+    subresource: 'backup',
+  });
+  return enqueue(
+    ctx,
+    id,
+    { type: 'import:backup', target: TARGET[resource], org_id: orgId },
+    async (progress) => {
+      const entries = await readBackup(file.path);
+      await progress(0.2, 'Restoring the backup');
+      const dir = join(dirname(file.path), 'restored');
+      if (resource === 'tasks')
+        return { result_id: (await restoreTask(ctx, entries, '', dir, null, orgId)).id };
+      return { result_id: (await restoreProject(ctx, entries, dir, orgId)).id };
     },
   );
 }
@@ -314,10 +349,12 @@ export function registerTransfers(emu: Emulator): void {
     const key = (ctx: Ctx): string => `${resource}-annotations:${ctx.param('id')}`;
     emu.router
       .add('POST', `/api/${resource}/:id/annotations`, async (ctx) => {
-        checkLocation(ctx);
         const t = target(ctx, resource);
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
         requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+        const cloud = cloudSource(ctx);
+        if (cloud)
+          return ctx.json(202, { rq_id: importAnnotations(ctx, resource, [cloud], queryParams(ctx)).id });
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           finish: (c, files, params) => importAnnotations(c, resource, files, params),
@@ -336,9 +373,11 @@ export function registerTransfers(emu: Emulator): void {
   const datasetKey = (ctx: Ctx): string => `projects-dataset:${ctx.param('id')}`;
   emu.router
     .add('POST', '/api/projects/:id/dataset', async (ctx) => {
-      checkLocation(ctx);
       const p = getProject(ctx, ctx.param('id'));
       requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+      const cloud = cloudSource(ctx);
+      if (cloud)
+        return ctx.json(202, { rq_id: importProjectDataset(ctx, p.id, [cloud], queryParams(ctx)).id });
       await ctx.emu.uploads.post(ctx, {
         key: datasetKey(ctx),
         finish: (c, files, params) => importProjectDataset(c, p.id, files, params),
@@ -357,33 +396,13 @@ export function registerTransfers(emu: Emulator): void {
     const key = (ctx: Ctx): string => `${resource}-backup:${ctx.requireUser().id}`;
     emu.router
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
-        checkLocation(ctx);
+        const cloud = cloudSource(ctx);
+        if (cloud)
+          return ctx.json(202, { rq_id: restoreBackup(ctx, resource, [cloud], queryParams(ctx)).id });
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           uniqueNames: true,
-          finish: (c, files, params) => {
-            const file = pickFile(files, params);
-            const orgId = c.emu.orgs.createIn(c);
-            const id = rqId({
-              action: 'import',
-              target: TARGET[resource],
-              id: file.name.replace(/\.zip$/, ''),
-              subresource: 'backup',
-            });
-            return enqueue(
-              c,
-              id,
-              { type: 'import:backup', target: TARGET[resource], org_id: orgId },
-              async (progress) => {
-                const entries = await readBackup(file.path);
-                await progress(0.2, 'Restoring the backup');
-                const dir = join(dirname(file.path), 'restored');
-                if (resource === 'tasks')
-                  return { result_id: (await restoreTask(c, entries, '', dir, null, orgId)).id };
-                return { result_id: (await restoreProject(c, entries, dir, orgId)).id };
-              },
-            );
-          },
+          finish: (c, files, params) => restoreBackup(c, resource, files, params),
         });
       })
       .add('HEAD', `/api/${resource}/backup/:file`, (ctx) => ctx.emu.uploads.tusHead(ctx, key(ctx)))

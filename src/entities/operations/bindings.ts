@@ -16,13 +16,13 @@ import { editDeletedFrames } from './deleted-frames';
 import { chunk, downloadFrames, frame, frames, meta, preview } from './frames';
 import type { DataOptions, DownloadFramesOptions, FrameData, FramesOptions } from './frames';
 import { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
-import type { ImportAnnotationsOptions, ImportOptions } from './imports';
+import type { ImportAnnotationsOptions, ImportInput, ImportOptions } from './imports';
 import type { Observed } from './observe';
 import { createProjectFromDataset } from './project-dataset';
 import type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
 import { samples } from './samples';
 import type { Sample, SamplesOptions } from './samples';
-import type { SavedFile, UploadInput } from './platform';
+import type { SavedFile } from './platform';
 import { createTaskFromData, uploadTaskData } from './task-data';
 import type {
   CreateFromDataOptions,
@@ -101,10 +101,10 @@ export interface TaskTransfers extends MediaOperations {
     params: TaskDataParams,
     options?: O,
   ): Observable<Observed<UploadDataResult<O>, O>>;
-  /** Imports an annotation file and waits for the import. */
+  /** Imports an annotation file (sent from here, or `{ location: 'cloud_storage', cloudStorageId, filename }`) and waits for the import. */
   importAnnotations<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
@@ -117,7 +117,7 @@ export interface TaskTransfers extends MediaOperations {
 export interface JobTransfers extends MediaOperations {
   importAnnotations<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
@@ -128,7 +128,7 @@ export interface ProjectTransfers {
   /** Imports a dataset into the project and waits for the import. */
   importDataset<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
@@ -145,7 +145,7 @@ export interface TasksRepositoryTransfers {
   ): Observable<Observed<Task, O>>;
   /** Restores a task backup as a new task. */
   createFromBackup<O extends ImportOptions | undefined = undefined>(
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<Task, O>>;
 }
@@ -153,7 +153,7 @@ export interface TasksRepositoryTransfers {
 export interface ProjectsRepositoryTransfers {
   /** Restores a project backup as a new project. */
   createFromBackup<O extends ImportOptions | undefined = undefined>(
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<Project, O>>;
   /**

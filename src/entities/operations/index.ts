@@ -24,8 +24,14 @@ export {
   dataBody,
   uploadTaskData,
 } from './task-data';
-export type { ImportAnnotationsOptions, ImportOptions } from './imports';
-export { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
+export type { CloudSource, ImportAnnotationsOptions, ImportInput, ImportOptions } from './imports';
+export {
+  createProjectFromBackup,
+  createTaskFromBackup,
+  importAnnotations,
+  importDataset,
+  isCloudSource,
+} from './imports';
 export type {
   CloudExport,
   CloudExportOptions,
