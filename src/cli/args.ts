@@ -24,6 +24,8 @@ export interface PositionalSpec {
   readonly help: string;
   /** Takes every remaining positional (at least one). */
   readonly variadic?: boolean;
+  /** May be left out (only last, after the required ones). */
+  readonly optional?: boolean;
 }
 
 export type RawValues = Readonly<Record<string, string | boolean | undefined>>;
@@ -189,6 +191,7 @@ export function bindPositionals(
       index = positionals.length;
     } else {
       const value = positionals[index];
+      if (value === undefined && spec.optional) continue;
       if (value === undefined) throw new UsageError(`${where}: missing ${spec.name}`);
       bound.set(spec.name, [value]);
       index += 1;

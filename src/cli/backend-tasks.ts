@@ -87,7 +87,7 @@ export function createTask(client: CvatClient, args: CreateTaskArgs): Observable
     .pipe(resultAs((task) => ({ id: task.id })));
 }
 
-/** `export-dataset`: start the export, follow it, stream the result to the file (replacing it, as cvat-cli). */
+/** `export-dataset`: start the export, follow it, stream the result to the file (replaced only with `--overwrite`). */
 export function exportResourceDataset(
   client: CvatClient,
   resource: Resource,
@@ -96,7 +96,7 @@ export function exportResourceDataset(
   return exportDataset(client.context, resource, args.id, args.format, args.filename, {
     ...EVENTS,
     includeImages: args.includeImages,
-    overwrite: true,
+    overwrite: args.overwrite === true,
   }).pipe(resultAs((saved) => ({ path: saved.path })));
 }
 
@@ -108,7 +108,7 @@ export function backup(
 ): Observable<TransferEvent<SavedFile>> {
   return downloadBackup(client.context, resource, args.id, args.filename, {
     ...EVENTS,
-    overwrite: true,
+    overwrite: args.overwrite === true,
   }).pipe(resultAs((saved) => ({ path: saved.path })));
 }
 

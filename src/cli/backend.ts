@@ -125,6 +125,8 @@ export interface DownloadFramesArgs {
   /** Directory for the files, named like cvat-cli: `task_<id>_frame_<NNNNNN><ext>`. */
   readonly outdir: string;
   readonly quality: FrameQuality;
+  /** `--overwrite`: replace files that exist (otherwise the command fails before writing them). */
+  readonly overwrite?: boolean;
 }
 
 export interface ExportDatasetArgs extends PollOptions {
@@ -132,6 +134,8 @@ export interface ExportDatasetArgs extends PollOptions {
   readonly filename: string;
   readonly format: string;
   readonly includeImages: boolean;
+  /** `--overwrite`: replace the file when it exists. */
+  readonly overwrite?: boolean;
 }
 
 export interface ImportDatasetArgs extends PollOptions {
@@ -143,10 +147,43 @@ export interface ImportDatasetArgs extends PollOptions {
 export interface BackupArgs extends PollOptions {
   readonly id: number;
   readonly filename: string;
+  /** `--overwrite`: replace the file when it exists. */
+  readonly overwrite?: boolean;
 }
 
 export interface RestoreArgs extends PollOptions {
   readonly filename: string;
+}
+
+/** `quality report`: a task's or a project's report, computed now. */
+export interface QualityReportArgs extends PollOptions {
+  readonly taskId?: number;
+  readonly projectId?: number;
+}
+
+/** A computed report: its id and the server's object (what `--json` prints). */
+export interface QualityReportResult {
+  readonly id: number;
+  readonly json: Readonly<Record<string, unknown>>;
+}
+
+/** `consensus merge`: every annotation job of a task, or one job. */
+export interface ConsensusMergeArgs extends PollOptions {
+  readonly taskId?: number;
+  readonly jobId?: number;
+}
+
+/** `storage ls`: one level of a cloud storage's bucket. */
+export interface StorageListArgs {
+  readonly storageId: number;
+  readonly prefix?: string;
+}
+
+/** One entry of a bucket listing. */
+export interface StorageEntry {
+  readonly name: string;
+  readonly type: 'REG' | 'DIR';
+  readonly mimeType: string;
 }
 
 export interface CliBackend {
@@ -166,6 +203,11 @@ export interface CliBackend {
   importProjectDataset(args: ImportDatasetArgs): Observable<TransferEvent<void>>;
   backupProject(args: BackupArgs): Observable<TransferEvent<SavedFile>>;
   createProjectFromBackup(args: RestoreArgs): Observable<TransferEvent<Created>>;
+
+  // Optional, so that test backends need not have them: the commands say so when one is missing.
+  qualityReport?(args: QualityReportArgs): Observable<TransferEvent<QualityReportResult>>;
+  consensusMerge?(args: ConsensusMergeArgs): Observable<TransferEvent<void>>;
+  listStorage?(args: StorageListArgs): Observable<StorageEntry>;
 }
 
 export type Credentials =

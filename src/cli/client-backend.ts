@@ -11,6 +11,7 @@ import type {
 } from './backend';
 import { deleteEach, summary } from './backend-common';
 import { downloadFrames } from './backend-frames';
+import { consensusMerge, listStorage, qualityReport } from './backend-parity';
 import { createProject, importProjectDataset } from './backend-projects';
 import { loginOnce } from './backend-session';
 import { backup, createTask, exportResourceDataset, importTaskDataset, restore } from './backend-tasks';
@@ -50,6 +51,10 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
     importProjectDataset: (args) => withClient((c) => importProjectDataset(c, args), args),
     backupProject: (args) => withClient((c) => backup(c, 'projects', args), args),
     createProjectFromBackup: (args) => withClient((c) => restore(c, 'projects', args), args),
+
+    qualityReport: (args) => withClient((c) => qualityReport(c, args), args),
+    consensusMerge: (args) => withClient((c) => consensusMerge(c, args), args),
+    listStorage: (args) => withClient((c) => listStorage(c, args)),
   };
 }
 

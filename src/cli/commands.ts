@@ -1,7 +1,6 @@
-import { filter, map, tap, throwIfEmpty, toArray, type Observable } from 'rxjs';
+import { map, tap, toArray, type Observable } from 'rxjs';
 import type {
   CliBackend,
-  CliResultEvent,
   CreateTaskArgs,
   DeleteOutcome,
   ExportDatasetArgs,
@@ -15,6 +14,10 @@ import type { ArgReader } from './args';
 import { type OptionSpec, type PositionalSpec } from './args';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
+import { results } from './results';
+import { PARITY_COMMANDS } from './commands-parity';
+
+export { results } from './results';
 
 /** What a running command may touch. */
 export interface CommandContext {
@@ -29,7 +32,7 @@ export interface CommandContext {
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project';
+  readonly resource: 'task' | 'project' | 'quality' | 'consensus' | 'storage';
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
@@ -65,6 +68,8 @@ const WITH_IMAGES_OPT = value('with-images', 'include images in the dataset (def
   metavar: 'yes|no',
 });
 
+const OVERWRITE_OPT = flag('overwrite', 'replace the output file(s) if they exist (default: fail)');
+
 const SORTING: readonly SortingMethod[] = ['lexicographical', 'natural', 'predefined', 'random'];
 
 const ID = (name: string, help: string): PositionalSpec => ({ name, help });
@@ -76,19 +81,6 @@ function poll(args: ArgReader): PollOptions {
 }
 
 // ---- shared running helpers ---------------------------------------------------------------------
-
-/** Feeds progress to the sink and yields the result value(s); the bar ends before output. */
-export function results<T>(events: Observable<TransferEvent<T>>, progress: ProgressSink): Observable<T> {
-  return events.pipe(
-    tap((event) => {
-      if (event.type === 'progress') progress.update(event);
-      else progress.stop();
-    }),
-    filter((event): event is CliResultEvent<T> => event.type === 'result'),
-    map((event) => event.value),
-    throwIfEmpty(() => new Error('the operation ended without a result')),
-  );
-}
 
 function list(source: Observable<ResourceSummary>, json: boolean, ctx: CommandContext): Observable<unknown> {
   if (!json) return source.pipe(tap((item) => ctx.out(String(item.id))));
@@ -183,13 +175,14 @@ function commonCommands(noun: Noun): CommandSpec[] {
       action: 'export-dataset',
       summary: `export a ${noun} as a dataset file; prints the file path`,
       positionals: [ID(ID_NAME, `${noun} id`), FILE('output file')],
-      options: [formatOpt('CVAT for images 1.1'), WITH_IMAGES_OPT, PERIOD_OPT],
+      options: [formatOpt('CVAT for images 1.1'), WITH_IMAGES_OPT, OVERWRITE_OPT, PERIOD_OPT],
       prepare: (args, pos) => {
         const request: ExportDatasetArgs = {
           id: args.positionalInt(pos(ID_NAME)[0] ?? '', ID_NAME, 1),
           filename: pos('FILE')[0] ?? '',
           format: args.string('format') ?? 'CVAT for images 1.1',
           includeImages: args.yesNo('with-images', false),
+          ...(args.flag('overwrite') ? { overwrite: true } : {}),
           ...poll(args),
         };
         return (ctx) =>
@@ -222,11 +215,12 @@ function commonCommands(noun: Noun): CommandSpec[] {
       action: 'backup',
       summary: `download a ${noun} backup; prints the file path`,
       positionals: [ID(ID_NAME, `${noun} id`), FILE('output file')],
-      options: [PERIOD_OPT],
+      options: [OVERWRITE_OPT, PERIOD_OPT],
       prepare: (args, pos) => {
         const request = {
           id: args.positionalInt(pos(ID_NAME)[0] ?? '', ID_NAME, 1),
           filename: pos('FILE')[0] ?? '',
+          ...(args.flag('overwrite') ? { overwrite: true } : {}),
           ...poll(args),
         };
         return (ctx) =>
@@ -340,6 +334,7 @@ const TASK_ONLY: CommandSpec[] = [
     options: [
       value('outdir', 'directory for the images (default: current directory)', { metavar: 'DIR' }),
       value('quality', 'original|compressed (default: original)', { metavar: 'QUALITY' }),
+      OVERWRITE_OPT,
     ],
     prepare: (args, pos) => {
       const request = {
@@ -347,6 +342,7 @@ const TASK_ONLY: CommandSpec[] = [
         frameIds: pos('FRAME_IDS').map((f) => args.positionalInt(f, 'FRAME_IDS', 0)),
         outdir: args.string('outdir') || '.',
         quality: args.choice('quality', ['original', 'compressed'] as const, 'original'),
+        ...(args.flag('overwrite') ? { overwrite: true } : {}),
       };
       return (ctx) =>
         results(ctx.backend.downloadFrames(request), ctx.progress).pipe(
@@ -405,14 +401,23 @@ const ORDER = [
   'create-from-backup',
 ];
 
+const RESOURCE_ORDER: readonly CommandSpec['resource'][] = [
+  'task',
+  'project',
+  'quality',
+  'consensus',
+  'storage',
+];
+
 export const COMMANDS: readonly CommandSpec[] = [
   ...commonCommands('task'),
   ...TASK_ONLY,
   ...commonCommands('project'),
   ...PROJECT_ONLY,
+  ...PARITY_COMMANDS,
 ].sort(
   (a, b) =>
-    (a.resource === b.resource ? 0 : a.resource === 'task' ? -1 : 1) ||
+    RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||
     ORDER.indexOf(a.action) - ORDER.indexOf(b.action),
 );
 

@@ -10,6 +10,7 @@ import {
 import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
+import { expandLegacyCommand } from './legacy';
 
 export interface GlobalOptions {
   readonly serverHost: string;
@@ -37,7 +38,7 @@ const ALL_OPTIONS: readonly OptionSpec[] = [
   ...COMMANDS.flatMap((c) => c.options),
 ];
 
-const RESOURCES = ['task', 'project', 'emulator'];
+const RESOURCES = [...new Set(COMMANDS.map((c) => c.resource)), 'emulator'];
 
 function readGlobals(args: ArgReader): GlobalOptions {
   return {
@@ -52,7 +53,7 @@ function readGlobals(args: ArgReader): GlobalOptions {
 
 /** Parses the whole command line. Throws UsageError; performs no I/O except reading a --labels file. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const normalized = normalizeArgv(argv, ALL_OPTIONS);
+  const normalized = expandLegacyCommand(normalizeArgv(argv, ALL_OPTIONS), ALL_OPTIONS).argv;
   const [resource, action] = scanPositionals(normalized, ALL_OPTIONS);
   const wantsHelp = normalized.some((a) => a === '--help' || a === '-h');
 
