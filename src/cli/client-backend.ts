@@ -1,6 +1,6 @@
 import { Observable, defer, map, switchMap } from 'rxjs';
 import { CvatClient } from '../client';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator';
 import type {
   CliBackend,
   CliBackendFactory,
@@ -60,17 +60,46 @@ function reportEmulatorError(error: unknown): void {
   console.error('[cvat-emulator]', error);
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The warning `cvat-rx emulator` prints when it listens beyond this machine with admin/admin. */
+export function exposureWarning(args: EmulatorArgs): string | undefined {
+  const host = args.host ?? '127.0.0.1';
+  if (LOOPBACK.has(host.toLowerCase()) || /^127\./.test(host)) return undefined;
+  if (args.user !== undefined && args.user.password !== 'admin') return undefined;
+  return (
+    `warning: the emulator listens on ${host} with the default password admin/admin: anyone who can ` +
+    'reach this port can log in and write files. Use --user NAME:PASS with a strong password.'
+  );
+}
+
 /**
  * `cvat-rx emulator`: the embedded server, listening until unsubscribed (then closed). The
  * default user is admin/admin.
  */
 export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
+  const user = args.user ?? { username: 'admin', password: 'admin' };
+  const options: EmulatorOptions = {
+    port: args.port ?? 0,
+    host: args.host ?? '127.0.0.1',
+    processingDelayMs: args.processingDelayMs ?? 200,
+    users: [{ ...user, is_superuser: true, email: `${user.username}@localhost` }],
+    onError: reportEmulatorError,
+    ...(args.shareDir === undefined ? {} : { shareDir: args.shareDir }),
+    ...(args.allowedOrigins === undefined ? {} : { allowedOrigins: [...args.allowedOrigins] }),
+    ...(args.allowedHosts === undefined ? {} : { allowedHosts: [...args.allowedHosts] }),
+  };
+  const warning = exposureWarning(args);
+  const login =
+    args.user === undefined
+      ? `Log in as admin/admin, e.g. cvat-rx --server-host URL --auth admin:admin task ls`
+      : `Log in as ${user.username} with the password given to --user`;
   return defer(
     () =>
       new Observable<EmulatorStatus>((subscriber) => {
         let running: RunningEmulator | undefined;
         let stopped = false;
-        startEmulator({ port: args.port ?? 0, processingDelayMs: 200, onError: reportEmulatorError }).then(
+        startEmulator(options).then(
           (emulator) => {
             running = emulator;
             if (stopped) {
@@ -79,7 +108,9 @@ export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
             }
             subscriber.next({
               url: emulator.url,
-              message: `Log in as admin/admin, e.g. cvat-rx --server-host ${emulator.url} --auth admin:admin task ls`,
+              message: [warning, login.replace('URL', emulator.url)]
+                .filter((l) => l !== undefined)
+                .join('\n'),
             });
           },
           (error: unknown) => subscriber.error(error),

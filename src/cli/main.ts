@@ -92,7 +92,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
   let progress: ProgressSink = nullProgress;
   let work: Observable<unknown>;
   if (parsed.kind === 'emulator') {
-    work = options.backendFactory.startEmulator({ port: parsed.port }).pipe(
+    work = options.backendFactory.startEmulator(parsed.emulator).pipe(
       tap((status) => {
         out(status.url);
         if (status.message) err(status.message);
