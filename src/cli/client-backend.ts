@@ -60,19 +60,6 @@ function reportEmulatorError(error: unknown): void {
   console.error('[cvat-emulator]', error);
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/** The warning `cvat-rx emulator` prints when it listens beyond this machine with admin/admin. */
-export function exposureWarning(args: EmulatorArgs): string | undefined {
-  const host = args.host ?? '127.0.0.1';
-  if (LOOPBACK.has(host.toLowerCase()) || /^127\./.test(host)) return undefined;
-  if (args.user !== undefined && args.user.password !== 'admin') return undefined;
-  return (
-    `warning: the emulator listens on ${host} with the default password admin/admin: anyone who can ` +
-    'reach this port can log in and write files. Use --user NAME:PASS with a strong password.'
-  );
-}
-
 /**
  * `cvat-rx emulator`: the embedded server, listening until unsubscribed (then closed). The
  * default user is admin/admin.
@@ -89,7 +76,6 @@ export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
     ...(args.allowedOrigins === undefined ? {} : { allowedOrigins: [...args.allowedOrigins] }),
     ...(args.allowedHosts === undefined ? {} : { allowedHosts: [...args.allowedHosts] }),
   };
-  const warning = exposureWarning(args);
   const login =
     args.user === undefined
       ? `Log in as admin/admin, e.g. cvat-rx --server-host URL --auth admin:admin task ls`
@@ -108,9 +94,7 @@ export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
             }
             subscriber.next({
               url: emulator.url,
-              message: [warning, login.replace('URL', emulator.url)]
-                .filter((l) => l !== undefined)
-                .join('\n'),
+              message: login.replace('URL', emulator.url),
             });
           },
           (error: unknown) => subscriber.error(error),

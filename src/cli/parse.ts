@@ -8,6 +8,7 @@ import {
   type OptionSpec,
 } from './args';
 import type { EmulatorArgs } from './backend';
+import { readEmulatorArgs } from './emulator-args';
 import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
@@ -115,62 +116,12 @@ export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPor
 export function passwordsInArgv(argv: readonly string[]): string[] {
   const found: string[] = [];
   argv.forEach((arg, i) => {
-    const value =
-      arg === '--auth' ? argv[i + 1] : arg.startsWith('--auth=') ? arg.slice('--auth='.length) : undefined;
+    // `--auth USER:PASS` of commands and `--user NAME:PASS` of the emulator.
+    const flag = ['--auth', '--user'].find((f) => arg === f || arg.startsWith(`${f}=`));
+    const value = flag === undefined ? undefined : arg === flag ? argv[i + 1] : arg.slice(flag.length + 1);
     if (value === undefined) return;
     const colon = value.indexOf(':');
     if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));
   });
   return found;
-}
-
-/** `--user NAME:PASS`: both parts needed (the password is the admin's, given on purpose). */
-function emulatorUser(args: ArgReader): EmulatorArgs['user'] {
-  const raw = args.string('user');
-  if (raw === undefined) return undefined;
-  const colon = raw.indexOf(':');
-  if (colon <= 0 || colon === raw.length - 1)
-    args.fail('--user: expected NAME:PASS, e.g. --user admin:s3cret');
-  return { username: raw.slice(0, colon), password: raw.slice(colon + 1) };
-}
-
-function list(args: ArgReader, name: string): string[] | undefined {
-  const raw = args.string(name);
-  if (raw === undefined) return undefined;
-  const items = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (!items.length) args.fail(`--${name}: expected a comma-separated list`);
-  return items;
-}
-
-function readEmulatorArgs(args: ArgReader): EmulatorArgs {
-  const host = args.string('host');
-  if (host !== undefined && host.trim() === '') args.fail('--host: expected an address, e.g. 127.0.0.1');
-  const shareDir = args.string('share-dir');
-  if (shareDir !== undefined && shareDir.trim() === '') args.fail('--share-dir: expected a folder');
-  const origins = list(args, 'allow-origin');
-  for (const o of origins ?? []) {
-    let ok = false;
-    try {
-      const url = new URL(o);
-      ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === o.replace(/\/+$/, '');
-    } catch {
-      ok = false;
-    }
-    if (!ok) args.fail(`--allow-origin: "${o}" is not an origin like https://app.example.com`);
-  }
-  const user = emulatorUser(args);
-  const delay = args.int('processing-delay-ms', { min: 0 });
-  const hosts = list(args, 'allow-host');
-  return {
-    port: args.int('port', { min: 0 }),
-    ...(host === undefined ? {} : { host }),
-    ...(shareDir === undefined ? {} : { shareDir }),
-    ...(user === undefined ? {} : { user }),
-    ...(delay === undefined ? {} : { processingDelayMs: delay }),
-    ...(origins === undefined ? {} : { allowedOrigins: origins }),
-    ...(hosts === undefined ? {} : { allowedHosts: hosts }),
-  };
 }
