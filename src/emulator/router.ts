@@ -51,6 +51,11 @@ export class Router {
     return this;
   }
 
+  /** Every registered method and pattern (fuzz tests walk them). */
+  list(): Array<{ method: string; pattern: string }> {
+    return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }));
+  }
+
   match(method: string, path: string): Match {
     const allowed: string[] = [];
     for (const r of this.routes) {
