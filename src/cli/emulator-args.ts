@@ -1,4 +1,5 @@
 import type { ArgReader } from './args';
+import { defaultPasswordExposed } from '../emulator/exposure';
 import type { EmulatorArgs } from './backend';
 
 // The options of `cvat-rx emulator`, and the warning it prints when it is exposed.
@@ -54,15 +55,10 @@ export function readEmulatorArgs(args: ArgReader): EmulatorArgs {
   };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
 /** The warning `cvat-rx emulator` prints when it listens beyond this machine with admin/admin. */
 export function exposureWarning(args: EmulatorArgs): string | undefined {
-  const host = args.host ?? '127.0.0.1';
-  if (LOOPBACK.has(host.toLowerCase()) || /^127\./.test(host)) return undefined;
-  if (args.user !== undefined && args.user.password !== 'admin') return undefined;
-  return (
-    `warning: the emulator listens on ${host} with the default password admin/admin: anyone who can ` +
-    'reach this port can log in and write files. Use --user NAME:PASS with a strong password.'
-  );
+  return defaultPasswordExposed(args.host ?? '127.0.0.1', args.user?.password ?? 'admin')
+    ? `warning: the emulator listens on ${args.host ?? ''} with the default password admin/admin: anyone ` +
+        'who can reach this port can log in and write files. Use --user NAME:PASS with a strong password.'
+    : undefined;
 }
