@@ -35,8 +35,8 @@ export function cloudSource(ctx: Ctx): UploadedFile | undefined {
   const storage = Number.isInteger(id) ? store.storages.get(id) : undefined;
   if (!storage || !ctx.emu.orgs.canSee(ctx.requireUser(), storage.org_id, [storage.owner_id]))
     throw badRequest({ cloud_storage_id: `Invalid pk "${rawId}" - object does not exist.` });
-  const bucket = checkedJoin(store.root, storage.resource, 'resource');
-  const path = checkedJoin(bucket, filename, 'filename');
+  const bucket = checkedJoin(store.root, storage.resource);
+  const path = checkedJoin(bucket, filename);
   if (!existsSync(path) || !statSync(path).isFile())
     throw badRequest(`The file '${filename}' was not found on the '${storage.resource}' cloud storage`);
   const copy = join(mkdtempSync(join(ctx.emu.state.tempDir, 'cloud-import-')), basename(path));

@@ -58,7 +58,7 @@ function getStorage(ctx: Ctx, store: CloudStore, id: number): CloudStorageRec {
 
 /** The folder of a storage's bucket (404-free: a missing folder is the NOT_FOUND status). */
 export function bucketPath(store: CloudStore, s: CloudStorageRec): string {
-  return checkedJoin(store.root, s.resource, 'resource');
+  return checkedJoin(store.root, s.resource);
 }
 
 function bucketExists(store: CloudStore, s: CloudStorageRec): boolean {
@@ -115,7 +115,7 @@ function limited(o: JsonObject, k: string): string | undefined {
 function checkManifests(store: CloudStore, s: CloudStorageRec, manifests: string[]): void {
   for (const m of manifests) {
     if (m === '' || m.length > 1024) throw badRequest({ manifests: 'Invalid manifest path.' });
-    const path = checkedJoin(bucketPath(store, s), m, 'manifests');
+    const path = checkedJoin(bucketPath(store, s), m);
     if (!existsSync(path))
       throw badRequest({ manifests: `The '${m}' file does not exist on '${s.resource}' cloud storage` });
   }
@@ -238,7 +238,7 @@ function content(ctx: Ctx, store: CloudStore, s: CloudStorageRec): void {
   const cut = prefix.lastIndexOf('/');
   const folder = cut < 0 ? '' : prefix.slice(0, cut);
   const start = prefix.slice(cut + 1);
-  const dir = checkedJoin(bucketPath(store, s), folder, 'prefix');
+  const dir = checkedJoin(bucketPath(store, s), folder);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -289,7 +289,7 @@ export function cloudFiles(
     throw badRequest({ cloud_storage_id: `The resource ${s.resource} not found. It may have been deleted.` });
   const root = bucketPath(store, s);
   return entries.flatMap((entry) => {
-    const path = checkedJoin(root, entry.replace(/\/+$/, ''), 'server_files');
+    const path = checkedJoin(root, entry);
     if (!existsSync(path))
       throw badRequest({ server_files: `${entry} does not exist in the cloud storage.` });
     return statSync(path).isDirectory() ? walk(path, entry.replace(/\/+$/, '')) : [{ name: entry, path }];

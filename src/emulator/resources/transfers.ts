@@ -6,12 +6,12 @@ import { getJob, getProject, getTask, requireEditor } from '../access';
 import type { Ctx } from '../context';
 import { sendFile } from '../data/frames';
 import type { UploadedFile } from '../data/uploads';
-import { safePath } from '../data/uploads';
 import { dataParams, processData } from '../data/processing';
 import { isZip, readZip } from '../data/zip';
 import { createTask } from './tasks';
 import { badRequest, detail, notImplemented } from '../errors';
 import {
+  planBackup,
   readBackup,
   restoreProject,
   restoreTask,
@@ -24,6 +24,7 @@ import type { JsonObject, RequestRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import { appendAnnotations, replaceAnnotations } from '../annotations';
 import type { Emulator } from '../server';
+import { checkRelativeName, resolveUnder } from '../safe-path';
 
 type Resource = 'projects' | 'tasks' | 'jobs';
 const TARGET: Record<Resource, string> = { projects: 'project', tasks: 'task', jobs: 'job' };
@@ -198,6 +199,8 @@ function importProjectDataset(
       if (!isZip(buf.subarray(0, 4)))
         throw new RequestFailure('Dataset file should be a zip archive with annotations and images.');
       const entries = readZip(buf);
+      // Every name is checked before the first task is created or the first file written.
+      for (const e of entries) checkRelativeName(e.name, { trailingSlash: e.isDirectory });
       const images = entries.filter(
         (e) =>
           !e.isDirectory && /^images\//.test(e.name) && /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(e.name),
@@ -224,7 +227,7 @@ function importProjectDataset(
             format === 'COCO 1.0'
               ? e.name.slice('images/'.length)
               : e.name.slice('images/'.length).replace(/^[^/]+\//, '');
-          const path = safePath(join(dir, String(task.id)), name);
+          const path = resolveUnder(join(dir, String(task.id)), name);
           mkdirSync(dirname(path), { recursive: true });
           writeFileSync(path, e.read());
           return { name, path };
@@ -303,14 +306,20 @@ function importAnnotations(
   );
 }
 
-/** Restores a task or project backup from an uploaded (or cloud) file, as a request. */
-function restoreBackup(
+/**
+ * Restores a task or project backup from an uploaded (or cloud) file, as a request. The whole
+ * archive is checked before the request is queued: a bad one is a 400 and nothing is written or
+ * created.
+ */
+async function restoreBackup(
   ctx: Ctx,
   resource: 'tasks' | 'projects',
   files: UploadedFile[],
   params: JsonObject,
-): RequestRec {
+): Promise<RequestRec> {
   const file = pickFile(files, params);
+  const entries = await readBackup(file.path);
+  const plan = resource === 'tasks' ? planBackup('tasks', entries) : planBackup('projects', entries);
   const orgId = ctx.emu.orgs.createIn(ctx);
   const id = rqId({
     action: 'import',
@@ -323,12 +332,10 @@ function restoreBackup(
     id,
     { type: 'import:backup', target: TARGET[resource], org_id: orgId },
     async (progress) => {
-      const entries = await readBackup(file.path);
       await progress(0.2, 'Restoring the backup');
       const dir = join(dirname(file.path), 'restored');
-      if (resource === 'tasks')
-        return { result_id: (await restoreTask(ctx, entries, '', dir, null, orgId)).id };
-      return { result_id: (await restoreProject(ctx, entries, dir, orgId)).id };
+      if ('tasks' in plan) return { result_id: restoreProject(ctx, plan, dir, orgId).id };
+      return { result_id: restoreTask(ctx, plan, dir, null, orgId).id };
     },
   );
 }
@@ -398,7 +405,7 @@ export function registerTransfers(emu: Emulator): void {
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
         const cloud = cloudSource(ctx);
         if (cloud)
-          return ctx.json(202, { rq_id: restoreBackup(ctx, resource, [cloud], queryParams(ctx)).id });
+          return ctx.json(202, { rq_id: (await restoreBackup(ctx, resource, [cloud], queryParams(ctx))).id });
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           uniqueNames: true,
