@@ -11,11 +11,14 @@ import type {
   TransferEvent,
 } from './backend';
 import type { ArgReader } from './args';
+import type { Env } from './credentials';
+import type { GlobalOptions } from './parse';
 import { type OptionSpec, type PositionalSpec } from './args';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
 import { results } from './results';
 import { PARITY_COMMANDS } from './commands-parity';
+import { PROFILE_COMMANDS } from './commands-profile';
 
 export { results } from './results';
 
@@ -27,12 +30,20 @@ export interface CommandContext {
   /** A human note on stderr. */
   readonly info: (line: string) => void;
   readonly progress: ProgressSink;
+  /** The environment (where the profile store is, for instance). */
+  readonly env?: Env;
+  /** Asks for a secret with echo off. */
+  readonly readSecret?: (prompt: string) => Observable<string>;
+  /** The global options of the command line. */
+  readonly globals?: GlobalOptions;
 }
 
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project' | 'quality' | 'consensus' | 'storage';
+  readonly resource: 'task' | 'project' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config';
+  /** Runs without a server or credentials (profile and config commands). */
+  readonly local?: boolean;
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
@@ -415,6 +426,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...commonCommands('project'),
   ...PROJECT_ONLY,
   ...PARITY_COMMANDS,
+  ...PROFILE_COMMANDS,
 ].sort(
   (a, b) =>
     RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||

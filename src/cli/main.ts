@@ -1,8 +1,10 @@
-import { switchMap, tap, type Observable, type Subscription } from 'rxjs';
+import { defer, of, switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
 import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
-import { parseCommandLine, passwordsInArgv, serverUrl, type ParsedCommandLine } from './parse';
+import { parseCommandLine, passwordsInArgv, type ParsedCommandLine } from './parse';
+import { connection$ } from './profiles';
+import { promptHidden } from './prompt';
 import { exposureWarning } from './emulator-args';
 import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
 import type { CliInput } from './prompt';
@@ -104,31 +106,56 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     );
   } else {
     const { globals, run } = parsed;
-    const host = serverUrl(globals);
     progress = makeProgress(scrubbedStderr, err, options.now);
     const ctxProgress = progress;
-    work = resolveCredentials({
-      auth: globals.auth,
+    const local = {
       env,
-      host,
-      stdin: options.stdin,
-      stderr: scrubbedStderr,
-      onSecret: (secret, username) => scrubber.add(secret, username),
-    }).pipe(
-      switchMap((credentials) => {
-        debugLine?.(
-          `${parsed.spec.resource} ${parsed.spec.action} on ${host} as ${describeCredentials(credentials)}` +
-            (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
-            (globals.insecure ? ', TLS verification off' : ''),
+      readSecret: (prompt: string) => promptHidden(options.stdin, scrubbedStderr, prompt),
+    };
+    work = connection$(globals, env).pipe(
+      switchMap((connection) => {
+        const host = connection.host;
+        if (parsed.spec.local) {
+          // Profile and config commands talk to no server: the backend is never used (connect is lazy).
+          const idle = options.backendFactory.connect({
+            host,
+            credentials: { kind: 'token', token: '' },
+            verifySsl: true,
+          });
+          return run({ backend: idle, out, info: err, progress: ctxProgress, ...local, globals });
+        }
+        const credentials$: Observable<Credentials> =
+          connection.token !== undefined
+            ? defer(() => {
+                scrubber.add(connection.token);
+                return of<Credentials>({ kind: 'token', token: connection.token ?? '' });
+              })
+            : resolveCredentials({
+                auth: globals.auth,
+                env,
+                host,
+                stdin: options.stdin,
+                stderr: scrubbedStderr,
+                onSecret: (secret, username) => scrubber.add(secret, username),
+              });
+        return credentials$.pipe(
+          switchMap((credentials) => {
+            debugLine?.(
+              `${parsed.spec.resource} ${parsed.spec.action} on ${host} as ${describeCredentials(credentials)}` +
+                (connection.profile === undefined ? '' : ` (profile "${connection.profile}")`) +
+                (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
+                (globals.insecure ? ', TLS verification off' : ''),
+            );
+            const backend = options.backendFactory.connect({
+              host,
+              credentials,
+              organization: globals.org,
+              verifySsl: !globals.insecure,
+              debug: debugLine,
+            });
+            return run({ backend, out, info: err, progress: ctxProgress, ...local, globals });
+          }),
         );
-        const backend = options.backendFactory.connect({
-          host,
-          credentials,
-          organization: globals.org,
-          verifySsl: !globals.insecure,
-          debug: debugLine,
-        });
-        return run({ backend, out, info: err, progress: ctxProgress });
       }),
     );
   }

@@ -21,6 +21,10 @@ export interface GlobalOptions {
   readonly org: string | undefined;
   readonly insecure: boolean;
   readonly debug: boolean;
+  /** `--profile NAME`: a saved profile's server and token. */
+  readonly profile?: string;
+  /** Whether --server-host was given (otherwise a profile or the configured default server may apply). */
+  readonly serverHostGiven?: boolean;
 }
 
 export type ParsedCommandLine =
@@ -50,6 +54,8 @@ function readGlobals(args: ArgReader): GlobalOptions {
     org: args.string('org'),
     insecure: args.flag('insecure'),
     debug: args.flag('debug'),
+    profile: args.string('profile'),
+    serverHostGiven: args.string('server-host') !== undefined,
   };
 }
 
@@ -100,18 +106,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   return { kind: 'command', globals, spec, run };
 }
 
-/** `--server-host` plus `--server-port`, as cvat-cli joins them. */
-export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPort'>): string {
-  const host = globals.serverHost.replace(/\/+$/, '');
-  if (globals.serverPort === undefined) return host;
-  try {
-    const url = new URL(host);
-    url.port = String(globals.serverPort);
-    return url.toString().replace(/\/+$/, '');
-  } catch {
-    return `${host}:${globals.serverPort}`;
-  }
-}
+export { serverUrl } from './server-url';
 
 /** The password inside `--auth` in raw argv, found before parsing so it is scrubbed even from usage errors. */
 export function passwordsInArgv(argv: readonly string[]): string[] {
