@@ -165,7 +165,7 @@ describe('cvat-rx task commands', () => {
     [['task', 'frames', '1'], 'missing FRAME_IDS'],
     [['task', 'frames', '1', '2', '--quality', 'best'], 'invalid choice "best"'],
     [['task', 'export-dataset', '1', 'out.zip', '--with-images', 'maybe'], 'expected yes or no'],
-    [['task', 'backup', '1'], 'missing FILE'],
+    [['task', 'import-dataset', '1'], 'missing FILE'],
     [['task', 'backup', '1', 'a', 'b'], 'unexpected argument "b"'],
     [['task', 'fly'], 'unknown action "fly"'],
     [['task'], 'missing action'],

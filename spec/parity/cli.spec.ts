@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
@@ -50,6 +50,36 @@ describe('cvat-rx: files are replaced only with --overwrite', () => {
     writeFileSync(file, 'x');
     expect((await cli(['task', 'export-dataset', String(task.id), file])).code).toBe(2);
     expect((await cli(['task', 'export-dataset', String(task.id), file, '--overwrite'])).code).toBe(0);
+  });
+});
+
+describe("cvat-rx: downloads into a folder, or the current one, under the server's file name", () => {
+  it('task backup and export-dataset take a folder or nothing', async () => {
+    const { client, workDir } = env();
+    const task = await taskWithFrames(client, 'cli-folder', 1);
+    const folder = join(workDir, 'downloads');
+    mkdirSync(folder);
+    const backup = await cli(['task', 'backup', String(task.id), folder]);
+    expect(backup.code).toBe(0);
+    const written = backup.stdout.lines.at(-1) ?? '';
+    expect(written.startsWith(folder)).toBe(true);
+    expect(readdirSync(folder)).toHaveLength(1);
+    expect(readdirSync(folder)[0]).toMatch(/backup.*\.zip$/);
+    // The same name again: refused without --overwrite.
+    expect((await cli(['task', 'backup', String(task.id), folder])).code).toBe(2);
+
+    const here = join(workDir, 'cwd');
+    mkdirSync(here);
+    const previous = process.cwd();
+    process.chdir(here);
+    try {
+      const exported = await cli(['task', 'export-dataset', String(task.id)]);
+      expect(exported.code).toBe(0);
+    } finally {
+      process.chdir(previous);
+    }
+    expect(readdirSync(here)).toHaveLength(1);
+    expect(readdirSync(here)[0]).toMatch(/\.zip$/);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import {
   createProjectFromBackup,
   createTaskFromBackup,
@@ -21,6 +21,7 @@ import type {
   TransferEvent,
 } from './backend';
 import { checkSpec, resultAs } from './backend-common';
+import { outputTarget } from './output-target';
 
 type Resource = 'tasks' | 'projects';
 const EVENTS = { observe: 'events' } as const;
@@ -87,29 +88,44 @@ export function createTask(client: CvatClient, args: CreateTaskArgs): Observable
     .pipe(resultAs((task) => ({ id: task.id })));
 }
 
-/** `export-dataset`: start the export, follow it, stream the result to the file (replaced only with `--overwrite`). */
+/**
+ * `export-dataset`: start the export, follow it, stream the result to the file, or into a folder
+ * (the current one when FILE is left out) under the server's file name; an existing file is
+ * replaced only with `--overwrite`.
+ */
 export function exportResourceDataset(
   client: CvatClient,
   resource: Resource,
   args: ExportDatasetArgs,
 ): Observable<TransferEvent<SavedFile>> {
-  return exportDataset(client.context, resource, args.id, args.format, args.filename, {
-    ...EVENTS,
-    includeImages: args.includeImages,
-    overwrite: args.overwrite === true,
-  }).pipe(resultAs((saved) => ({ path: saved.path })));
+  return defer(() => {
+    const options = { ...EVENTS, includeImages: args.includeImages, overwrite: args.overwrite === true };
+    const target = outputTarget(args.filename, args.overwrite === true);
+    // One call per overload: a path, or a sink writing into the folder.
+    const events$ =
+      typeof target === 'string'
+        ? exportDataset(client.context, resource, args.id, args.format, target, options)
+        : exportDataset(client.context, resource, args.id, args.format, target, options);
+    return events$.pipe(resultAs((saved) => ({ path: saved.path })));
+  });
 }
 
-/** `backup`: start the backup, follow it, stream it to the file. */
+/** `backup`: start the backup, follow it, stream it to the file or into a folder (as export-dataset). */
 export function backup(
   client: CvatClient,
   resource: Resource,
   args: BackupArgs,
 ): Observable<TransferEvent<SavedFile>> {
-  return downloadBackup(client.context, resource, args.id, args.filename, {
-    ...EVENTS,
-    overwrite: args.overwrite === true,
-  }).pipe(resultAs((saved) => ({ path: saved.path })));
+  return defer(() => {
+    const options = { ...EVENTS, overwrite: args.overwrite === true };
+    const target = outputTarget(args.filename, args.overwrite === true);
+    // One call per overload: a path, or a sink writing into the folder.
+    const events$ =
+      typeof target === 'string'
+        ? downloadBackup(client.context, resource, args.id, target, options)
+        : downloadBackup(client.context, resource, args.id, target, options);
+    return events$.pipe(resultAs((saved) => ({ path: saved.path })));
+  });
 }
 
 /** `create-from-backup`: upload the backup by TUS, follow the restore, emit the new id. */

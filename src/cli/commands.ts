@@ -85,6 +85,12 @@ const SORTING: readonly SortingMethod[] = ['lexicographical', 'natural', 'predef
 
 const ID = (name: string, help: string): PositionalSpec => ({ name, help });
 const FILE = (help: string): PositionalSpec => ({ name: 'FILE', help });
+/** What cvat-cli takes for a download: a file, a folder, or nothing (the server's name, here). */
+const OUTPUT: PositionalSpec = {
+  name: 'FILE',
+  help: "output file or folder (default: the server's file name in the current folder)",
+  optional: true,
+};
 
 function poll(args: ArgReader): PollOptions {
   const seconds = args.seconds(PERIOD_OPT.name);
@@ -185,7 +191,7 @@ function commonCommands(noun: Noun): CommandSpec[] {
       resource: noun,
       action: 'export-dataset',
       summary: `export a ${noun} as a dataset file; prints the file path`,
-      positionals: [ID(ID_NAME, `${noun} id`), FILE('output file')],
+      positionals: [ID(ID_NAME, `${noun} id`), OUTPUT],
       options: [formatOpt('CVAT for images 1.1'), WITH_IMAGES_OPT, OVERWRITE_OPT, PERIOD_OPT],
       prepare: (args, pos) => {
         const request: ExportDatasetArgs = {
@@ -225,7 +231,7 @@ function commonCommands(noun: Noun): CommandSpec[] {
       resource: noun,
       action: 'backup',
       summary: `download a ${noun} backup; prints the file path`,
-      positionals: [ID(ID_NAME, `${noun} id`), FILE('output file')],
+      positionals: [ID(ID_NAME, `${noun} id`), OUTPUT],
       options: [OVERWRITE_OPT, PERIOD_OPT],
       prepare: (args, pos) => {
         const request = {
