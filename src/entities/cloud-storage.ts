@@ -12,7 +12,7 @@ import { preview } from './operations/frames';
 import { itemUrl, requestDecoded, resourceRequest } from './resource';
 
 /** What `GET /api/cloudstorages/{id}/status` answers. */
-export const CloudStorageStatus = t.keyof(
+export const CloudStorageStatus = /*#__PURE__*/ t.keyof(
   { AVAILABLE: null, NOT_FOUND: null, FORBIDDEN: null },
   'CloudStorageStatus',
 );

@@ -6,7 +6,7 @@ import type { ClientContext } from '../entities/context';
 import { requestDecoded } from '../entities/resource';
 import { About, DatasetFormats, FileInfo, Plugins } from '../models';
 
-const FileInfoList = t.array(FileInfo, 'FileInfo[]');
+const FileInfoList = /*#__PURE__*/ t.array(FileInfo, 'FileInfo[]');
 
 /** An entry of the server's share, with its path from the share's root. */
 export interface ShareEntry extends FileInfo {

@@ -11,8 +11,10 @@ import { gzipSync } from 'node:zlib';
  * build and the CommonJS `fp-ts/lib/Either.js` that cvat-rx imports). The budget leaves ~7% for
  * growth: a new dependency or a codec table that stops tree-shaking fails it. Once `client.api`
  * is lazy and the fp-ts imports go, the bundle is ~59 KiB and the budget should follow it down.
+ * Raised to 86 KiB when #17 put quality, consensus, cloud storage content, webhook deliveries,
+ * access tokens, guides and server repositories on every client (measured 82.05 KiB then).
  */
-export const BUDGET_GZIP_BYTES = 82 * 1024;
+export const BUDGET_GZIP_BYTES = 86 * 1024;
 
 /**
  * Codecs the measured app never uses: present, they would mean tree-shaking broke (for example
