@@ -48,7 +48,8 @@ export function makeJob(
 /** Splits a task's frames into segments of `segment_size` with `overlap`, one annotation job each (plus consensus replicas). */
 export function createSegments(state: State, task: TaskRec, size: number): void {
   const segment = task.segment_size > 0 ? Math.min(task.segment_size, size) : size;
-  const overlap = Math.min(task.overlap ?? 0, Math.max(segment - 1, 0));
+  // task.py _generate_segment_params: overlap is capped at half a segment.
+  const overlap = Math.min(task.overlap ?? 0, Math.floor(segment / 2));
   task.segment_size = segment;
   task.overlap = overlap;
   for (let start = 0; start < size; start += segment - overlap) {

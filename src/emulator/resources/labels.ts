@@ -7,21 +7,13 @@ import type { ListSpec } from '../listing';
 import type { AttributeRec, Json, LabelRec } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
+import {
+  checkAttributeNamesUnique,
+  checkLocalLabelPatch,
+  INPUT_TYPES,
+  LABEL_TYPES,
+} from './label-validation';
 
-const LABEL_TYPES = [
-  'any',
-  'cuboid',
-  'ellipse',
-  'mask',
-  'points',
-  'polygon',
-  'polyline',
-  'rectangle',
-  'skeleton',
-  'interval',
-  'tag',
-] as const;
-const INPUT_TYPES = ['checkbox', 'radio', 'number', 'text', 'select'] as const;
 const PALETTE = [
   '#2080c0',
   '#c06060',
@@ -34,6 +26,9 @@ const PALETTE = [
   '#34d1b7',
   '#ddff33',
 ];
+
+/** models.Label.save: the unique constraint's InvalidLabel, answered as a plain list. */
+const DUPLICATE_LABEL = 'All label names must be unique';
 
 export interface LabelOwner {
   project_id: number | null;
@@ -93,6 +88,7 @@ export function applyLabels(
     );
   for (const item of raw ?? []) {
     const o = asObject(item, 'labels');
+    checkAttributeNamesUnique(optArray(o, 'attributes'));
     const id = optInt(o, 'id');
     const existing = id != null ? state.labels.get(id) : undefined;
     if (id != null && !siblings().includes(existing as LabelRec))
@@ -104,7 +100,7 @@ export function applyLabels(
     const name = optString(o, 'name');
     if (existing) {
       if (name !== undefined && name !== existing.name && siblings().some((l) => l.name === name))
-        throw badRequest({ labels: `Label "${name}" already exists.` });
+        throw badRequest(DUPLICATE_LABEL);
       existing.name = name ?? existing.name;
       existing.color = optString(o, 'color') ?? existing.color;
       existing.type = optEnum(o, 'type', LABEL_TYPES) ?? existing.type;
@@ -114,8 +110,7 @@ export function applyLabels(
       continue;
     }
     if (!name) throw badRequest({ labels: ['name: This field is required.'] });
-    if (siblings().some((l) => l.name === name))
-      throw badRequest({ labels: `Label "${name}" already exists.` });
+    if (siblings().some((l) => l.name === name)) throw badRequest(DUPLICATE_LABEL);
     const newId = state.nextId('label');
     const label: LabelRec = {
       id: newId,
@@ -220,6 +215,11 @@ export function registerLabels(emu: Emulator): void {
       if (!l || !labelVisible(ctx, l)) throw notFound();
       requireLabelEditor(ctx, l);
       const body = asObject(await ctx.readJson());
+      checkLocalLabelPatch(body);
+      if (l.parent_id !== null)
+        throw badRequest(
+          'Sublabels cannot be modified this way. Please send a PATCH request with updated parent label data instead.',
+        );
       const top = l.parent_id === null ? l : ctx.emu.state.labels.get(l.parent_id)!;
       applyLabels(
         ctx,

@@ -9,6 +9,7 @@ import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 import { storage, userId } from './common';
 import { applyLabels, deleteLabel } from './labels';
+import { checkLabelsField } from './label-validation';
 import { deleteTask } from './tasks';
 import { sendPreview } from '../data/frames';
 
@@ -33,6 +34,7 @@ export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
 export function createProject(ctx: Ctx, body: Record<string, unknown>): ProjectRec {
   const o = asObject(body);
   const user = ctx.requireUser();
+  checkLabelsField(o, false);
   const id = ctx.emu.state.nextId('project');
   const t = now();
   const p: ProjectRec = {
@@ -86,6 +88,7 @@ export function registerProjects(emu: Emulator): void {
       const p = getProject(ctx, ctx.param('id'));
       requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
       const o = asObject(await ctx.readJson());
+      checkLabelsField(o, true);
       if (o.name !== undefined) p.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) p.bug_tracker = optString(o, 'bug_tracker') ?? '';
       const owner = userId(ctx, optInt(o, 'owner_id'), 'owner_id');

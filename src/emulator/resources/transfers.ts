@@ -232,7 +232,7 @@ function importProjectDataset(
           ctx,
           task,
           sources,
-          dataParams({ sorting_method: 'natural' }),
+          dataParams({ sorting_method: 'natural', image_quality: 70 }),
           dir,
           async () => undefined,
         );
