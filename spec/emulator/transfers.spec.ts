@@ -294,7 +294,9 @@ describe('emulator: exports, imports and backups', () => {
     expect((ann.shapes as Obj[])[0]!.attributes).toEqual([
       { spec_id: (newCar.attributes as Obj[])[0]!.id, value: 'blue' },
     ]);
-    const frame = await api.get(`/api/tasks/${String(restored.id)}/data?type=frame&number=1`);
+    const frame = await api.get(
+      `/api/tasks/${String(restored.id)}/data?type=frame&number=1&quality=original`,
+    );
     expect(frame.bytes.equals(images[1]![1])).toBe(true);
   });
 

@@ -8,6 +8,7 @@ import { authenticate } from './auth';
 import { Ctx } from './context';
 import { applyCors, preflight } from './cors';
 import { detail, HttpError } from './errors';
+import { isPlain } from './plain';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
 import { now } from './model';
@@ -153,8 +154,9 @@ export class Emulator {
 
   fail(ctx: Ctx, e: unknown): void {
     if (e instanceof HttpError) {
-      if (!ctx.res.headersSent) ctx.json(e.status, e.body, e.headers);
-      else ctx.res.destroy();
+      if (ctx.res.headersSent) ctx.res.destroy();
+      else if (isPlain(e)) ctx.send(e.status, e.body, e.headers);
+      else ctx.json(e.status, e.body, e.headers);
       // Unread upload bodies would otherwise keep the socket busy.
       if (!ctx.req.complete) ctx.req.resume();
       return;

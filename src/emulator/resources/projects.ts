@@ -11,7 +11,8 @@ import { storage, userId } from './common';
 import { applyLabels, deleteLabel } from './labels';
 import { checkLabelsField } from './label-validation';
 import { deleteTask } from './tasks';
-import { sendPreview } from '../data/frames';
+import { sendTaskPreview } from '../data/getter';
+import { plainText } from '../plain';
 
 export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
   const users = ctx.emu.state.users;
@@ -114,9 +115,11 @@ export function registerProjects(emu: Emulator): void {
     })
     .add('GET', '/api/projects/:id/preview', (ctx) => {
       const p = getProject(ctx, ctx.param('id'));
+      // ProjectViewSet.preview: the newest task's preview, with or without data.
       const task = [...ctx.emu.state.tasks.values()]
-        .filter((t) => t.project_id === p.id && t.data)
-        .sort((a, b) => a.id - b.id)[0];
-      return sendPreview(ctx, task ?? null);
+        .filter((t) => t.project_id === p.id)
+        .sort((a, b) => b.id - a.id)[0];
+      if (!task) throw plainText(404, 'Project image preview not found');
+      return sendTaskPreview(ctx, task);
     });
 }

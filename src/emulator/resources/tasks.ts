@@ -1,7 +1,8 @@
 import { canSeeTask, getProject, getTask, requireEditor } from '../access';
 import { asObject, optArray, optInt, optString, reqString } from '../body';
 import type { Ctx } from '../context';
-import { sendPreview } from '../data/frames';
+import { sendTaskPreview } from '../data/getter';
+import { plainText } from '../plain';
 import { badRequest, detail, HttpError } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
@@ -231,6 +232,8 @@ export function registerTasks(emu: Emulator): void {
       ctx.json(200, { state, message: r.message, progress: r.progress ?? 0 });
     })
     .add('GET', '/api/tasks/:id/preview', (ctx) => {
-      return sendPreview(ctx, getTask(ctx, ctx.param('id')));
+      const task = getTask(ctx, ctx.param('id'));
+      if (!task.data) throw plainText(404, 'Task image preview not found');
+      return sendTaskPreview(ctx, task);
     });
 }
