@@ -12,3 +12,10 @@ export function plainText(status: number, text: string): HttpError {
 export function isPlain(e: HttpError): e is HttpError & { body: string } {
   return typeof e.body === 'string' && e.headers['Content-Type'] === PLAIN_CONTENT_TYPE;
 }
+
+/** An error answered with no body at all (the TUS chunk endpoints' 404, 409 and 413). */
+export class EmptyError extends HttpError {
+  constructor(status: number, headers: Record<string, string> = {}) {
+    super(status, '', headers);
+  }
+}

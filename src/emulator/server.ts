@@ -8,7 +8,7 @@ import { authenticate } from './auth';
 import { Ctx } from './context';
 import { applyCors, preflight } from './cors';
 import { detail, HttpError } from './errors';
-import { isPlain } from './plain';
+import { EmptyError, isPlain } from './plain';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
 import { now } from './model';
@@ -155,6 +155,7 @@ export class Emulator {
   fail(ctx: Ctx, e: unknown): void {
     if (e instanceof HttpError) {
       if (ctx.res.headersSent) ctx.res.destroy();
+      else if (e instanceof EmptyError) ctx.empty(e.status, e.headers);
       else if (isPlain(e)) ctx.send(e.status, e.body, e.headers);
       else ctx.json(e.status, e.body, e.headers);
       // Unread upload bodies would otherwise keep the socket busy.
