@@ -445,7 +445,7 @@ describe('emulator: exports, imports and backups', () => {
     const jobs = results(
       (
         await api.get(
-          `/api/jobs?task_id=${String(restored.id)}&sort=id&page_size=all&filter=${encodeURIComponent('{"!=":[{"var":"type"},"x"]}')}`,
+          `/api/jobs?task_id=${String(restored.id)}&sort=id&page_size=all&filter=${encodeURIComponent('{"!":{"==":[{"var":"type"},"x"]}}')}`,
         )
       ).body,
     );

@@ -147,6 +147,7 @@ const spec: ListSpec<RequestRec> = {
   simple: ['status', 'action', 'target', 'subresource', 'format', 'project_id', 'task_id', 'job_id'],
   search: [],
   defaultSort: '-created_date',
+  nonModel: true,
 };
 
 export function registerRequests(emu: Emulator): void {

@@ -82,10 +82,6 @@ export function jobSpec(ctx: Ctx): ListSpec<JobRec> {
       dimension: () => '2d',
       mode: () => 'annotation',
       media_type: () => 'image',
-      start_frame: (j) => j.start_frame,
-      stop_frame: (j) => j.stop_frame,
-      frame_count: (j) => j.stop_frame - j.start_frame + 1,
-      created_date: (j) => j.created_date,
       updated_date: (j) => j.updated_date,
     },
     simple: [
@@ -102,7 +98,8 @@ export function jobSpec(ctx: Ctx): ListSpec<JobRec> {
       'mode',
       'media_type',
     ],
-    search: ['task_name', 'project_name', 'assignee', 'state', 'stage'],
+    // JobViewSet.search_fields
+    search: ['task_name', 'project_name', 'assignee'],
   };
 }
 

@@ -162,19 +162,20 @@ function labelVisible(ctx: Ctx, l: LabelRec): boolean {
   return t !== undefined && canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id);
 }
 
-const spec: ListSpec<LabelRec> = {
+// LabelViewSet: `parent` is the parent's name (parent__name); ordering id.
+const spec = (ctx: Ctx): ListSpec<LabelRec> => ({
   fields: {
     id: (l) => l.id,
     name: (l) => l.name,
     color: (l) => l.color,
     type: (l) => l.type,
     parent_id: (l) => l.parent_id,
-    parent: (l) => l.parent_id,
+    parent: (l) => (l.parent_id === null ? null : (ctx.emu.state.labels.get(l.parent_id)?.name ?? null)),
   },
-  simple: ['name', 'color', 'type', 'parent_id'],
+  simple: ['name', 'parent', 'type', 'color', 'parent_id'],
   search: ['name', 'parent'],
   defaultSort: 'id',
-};
+});
 
 export function registerLabels(emu: Emulator): void {
   emu.router
@@ -203,7 +204,7 @@ export function registerLabels(emu: Emulator): void {
         );
       }
       const s = new Serializer(ctx);
-      list(ctx, items, spec, (l) => s.label(l));
+      list(ctx, items, spec(ctx), (l) => s.label(l));
     })
     .add('GET', '/api/labels/:id', (ctx) => {
       const l = ctx.emu.state.labels.get(ctx.param('id'));

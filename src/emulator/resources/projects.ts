@@ -23,12 +23,11 @@ export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
       owner: (p) => (p.owner_id === null ? null : (users.get(p.owner_id)?.username ?? null)),
       assignee: (p) => (p.assignee_id === null ? null : (users.get(p.assignee_id)?.username ?? null)),
       status: (p) => p.status,
-      created_date: (p) => p.created_date,
       updated_date: (p) => p.updated_date,
-      organization: (p) => p.org_id,
     },
+    // ProjectViewSet: search name/owner/assignee; filters add status, id, updated_date.
     simple: ['name', 'owner', 'assignee', 'status'],
-    search: ['name', 'owner', 'assignee', 'status'],
+    search: ['name', 'owner', 'assignee'],
   };
 }
 

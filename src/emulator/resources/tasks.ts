@@ -18,51 +18,27 @@ export function taskSpec(ctx: Ctx): ListSpec<TaskRec> {
   const state = ctx.emu.state;
   const username = (id: number | null): string | null =>
     id === null ? null : (state.users.get(id)?.username ?? null);
+  // TaskViewSet: search_fields, simple_filters, filter_fields (= ordering_fields), ordering -id.
+  const search = ['project_name', 'name', 'owner', 'assignee', 'subset', 'tracker_link'] as const;
   return {
     fields: {
-      id: (t) => t.id,
+      project_name: (t) => (t.project_id === null ? null : (state.projects.get(t.project_id)?.name ?? null)),
       name: (t) => t.name,
       owner: (t) => username(t.owner_id),
       assignee: (t) => username(t.assignee_id),
-      status: (t) => t.status,
-      project_id: (t) => t.project_id,
-      project_name: (t) => (t.project_id === null ? null : (state.projects.get(t.project_id)?.name ?? null)),
       subset: (t) => t.subset,
+      tracker_link: (t) => t.bug_tracker,
+      project_id: (t) => t.project_id,
+      status: (t) => t.status,
+      media_type: (t) => (t.data ? 'image' : ''),
       mode: (t) => (t.data ? 'annotation' : ''),
       dimension: (t) => (t.data ? '2d' : ''),
-      media_type: (t) => (t.data ? 'image' : ''),
-      tracker_link: (t) => t.bug_tracker,
       validation_mode: (t) => t.validation_mode,
-      size: (t) => t.data?.frames.length ?? 0,
-      created_date: (t) => t.created_date,
+      id: (t) => t.id,
       updated_date: (t) => t.updated_date,
-      organization: (t) => t.org_id,
     },
-    simple: [
-      'name',
-      'owner',
-      'assignee',
-      'status',
-      'project_id',
-      'project_name',
-      'subset',
-      'mode',
-      'dimension',
-      'media_type',
-      'tracker_link',
-      'validation_mode',
-    ],
-    search: [
-      'name',
-      'owner',
-      'assignee',
-      'status',
-      'project_name',
-      'subset',
-      'mode',
-      'dimension',
-      'tracker_link',
-    ],
+    simple: [...search, 'project_id', 'status', 'media_type', 'mode', 'dimension', 'validation_mode'],
+    search,
   };
 }
 
