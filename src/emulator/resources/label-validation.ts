@@ -149,9 +149,18 @@ export function labelsFieldErrors(raw: Json | undefined, rules: LabelRules): Err
 
 /** PATCH /api/labels/{id}: the body is one label (LabelSerializer with `local=True`). */
 export function checkLocalLabelPatch(o: { [k: string]: Json }): void {
-  const errors = labelErrors(o, { partial: true }, false);
+  // LabelSerializer.validate checks `deleted` of a local update before anything else.
+  const { deleted, ...rest } = o;
+  const errors = labelErrors(rest, { partial: true }, false);
+  if (
+    deleted !== undefined &&
+    deleted !== null &&
+    !isTrue(deleted) &&
+    ![false, 'false', 'False'].includes(deleted as never)
+  )
+    errors.deleted = ['Must be a valid boolean.'];
   if (Object.keys(errors).length) throw new HttpError(400, errors);
-  if (isTrue(o.deleted))
+  if (isTrue(deleted))
     throw new HttpError(400, {
       non_field_errors: [
         'Labels cannot be deleted by updating in this endpoint. Please use the DELETE method instead.',

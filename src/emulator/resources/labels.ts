@@ -104,7 +104,7 @@ export function applyLabels(
       existing.name = name ?? existing.name;
       existing.color = optString(o, 'color') ?? existing.color;
       existing.type = optEnum(o, 'type', LABEL_TYPES) ?? existing.type;
-      existing.svg = optString(o, 'svg') ?? existing.svg;
+      // LabelSerializer.update_label keeps an existing skeleton's svg: it is only set on creation.
       existing.attributes = attributes(ctx, optArray(o, 'attributes'), existing.attributes);
       applyLabels(ctx, optArray(o, 'sublabels'), owner, existing.id);
       continue;
@@ -125,7 +125,18 @@ export function applyLabels(
     };
     state.labels.set(newId, label);
     applyLabels(ctx, optArray(o, 'sublabels'), owner, newId);
+    if (label.type === 'skeleton') label.svg = svgWithIds(ctx, label);
   }
+}
+
+/** LabelSerializer.create_labels: the skeleton svg names its points by sublabel id, not name. */
+function svgWithIds(ctx: Ctx, skeleton: LabelRec): string {
+  let svg = skeleton.svg;
+  for (const sub of ctx.emu.state.labels.values()) {
+    if (sub.parent_id === skeleton.id)
+      svg = svg.split(`data-label-name="${sub.name}"`).join(`data-label-id="${sub.id}"`);
+  }
+  return svg;
 }
 
 export function deleteLabel(ctx: Ctx, id: number): void {
