@@ -136,6 +136,7 @@ export function dataBody(params: DataParams = {}): { readonly [key: string]: Jso
       throw new UsageError(`frame_step must be an integer >= 1, got ${step}`);
     if (rest.frame_filter !== undefined) throw new UsageError('Give frame_step or frame_filter, not both');
   }
+  checkServerRules(rest);
   const quality = rest.image_quality ?? DEFAULT_IMAGE_QUALITY;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
     throw new UsageError(`image_quality must be an integer in [1, 100], got ${quality}`);
@@ -147,6 +148,35 @@ export function dataBody(params: DataParams = {}): { readonly [key: string]: Jso
   });
   if (!isJsonObject(json)) throw new UsageError('Invalid data parameters');
   return json;
+}
+
+/**
+ * What CVAT's DataSerializer refuses at once (a 400 after the task was already created), refused
+ * here before any request: chunk_size 0, start_frame after stop_frame, a file twice in
+ * job_file_mapping, a frame_filter without `step=N`.
+ */
+function checkServerRules(p: Omit<DataParams, 'frame_step'>): void {
+  const nonNegative = (name: string, v: number | null | undefined): void => {
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0))
+      throw new UsageError(`${name} must be an integer >= 0, got ${v}`);
+  };
+  nonNegative('start_frame', p.start_frame);
+  nonNegative('stop_frame', p.stop_frame);
+  if (
+    p.chunk_size !== undefined &&
+    p.chunk_size !== null &&
+    (!Number.isInteger(p.chunk_size) || p.chunk_size < 1)
+  )
+    throw new UsageError(`chunk_size must be a positive integer, got ${p.chunk_size}`);
+  if (p.start_frame != null && p.stop_frame != null && p.start_frame > p.stop_frame)
+    throw new UsageError(`start_frame (${p.start_frame}) is after stop_frame (${p.stop_frame})`);
+  if (p.frame_filter !== undefined && !/step\s*=\s*[1-9]\d*/.test(p.frame_filter))
+    throw new UsageError(`frame_filter must be "step=N", got "${p.frame_filter}"`);
+  const seen = new Set<string>();
+  for (const name of (p.job_file_mapping ?? []).flat()) {
+    if (seen.has(name)) throw new UsageError(`job_file_mapping lists "${name}" twice`);
+    seen.add(name);
+  }
 }
 
 function isJsonObject(value: JsonValue): value is { readonly [key: string]: JsonValue | undefined } {
