@@ -18,6 +18,8 @@ export interface DataParams {
   sorting_method: string;
   upload_file_order: string[];
   server_files: string[];
+  /** The cloud storage `server_files` are read from (null: the share). */
+  cloud_storage_id: number | null;
   job_file_mapping: string[][] | null;
   validation: JsonObject | null;
 }
@@ -134,7 +136,6 @@ export function dataParams(raw: JsonObject): DataParams {
   const r = new FieldReader(raw);
   if ((r.strings('remote_files') ?? []).length)
     throw notImplemented('remote_files (the emulator cannot download from the internet)');
-  if (r.has('cloud_storage_id') && raw.cloud_storage_id !== '') throw notImplemented('cloud storages');
   const imageQuality = r.int('image_quality', 1, 100);
   const chunkSize = r.int('chunk_size', 0);
   if (chunkSize === 0) r.fail('chunk_size', 'Chunk size must be a positive integer');
@@ -148,6 +149,7 @@ export function dataParams(raw: JsonObject): DataParams {
   for (const k of ['use_zip_chunks', 'use_cache', 'copy_data']) r.bool(k);
   const order = r.strings('upload_file_order');
   const serverFiles = r.strings('server_files');
+  const cloudStorageId = raw.cloud_storage_id === '' ? undefined : r.int('cloud_storage_id', 0);
   const mapping = jobFileMapping(r, raw.job_file_mapping);
   const validation = parsedJson(raw.validation_params);
   if (
@@ -169,6 +171,7 @@ export function dataParams(raw: JsonObject): DataParams {
     sorting_method: sorting ?? 'lexicographical',
     upload_file_order: order ?? [],
     server_files: serverFiles ?? [],
+    cloud_storage_id: cloudStorageId ?? null,
     job_file_mapping: mapping ?? null,
     validation:
       typeof validation === 'object' && validation !== null && !Array.isArray(validation) ? validation : null,

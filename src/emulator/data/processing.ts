@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Ctx } from '../context';
-import { badRequest } from '../errors';
+import { badRequest, notImplemented } from '../errors';
 import type { FrameRec, JsonObject, RequestRec, TaskRec } from '../model';
 import { now } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
@@ -135,6 +135,7 @@ export function startDataProcessing(
     );
   }
   let sources = [...uploaded];
+  if (params.cloud_storage_id !== null) throw notImplemented('cloud storages');
   if (params.server_files.length) {
     if (!emu.shareDir)
       throw badRequest({ server_files: 'The emulator was started without a share directory.' });
