@@ -122,4 +122,20 @@ describe('conformance: lists', () => {
       expect((await names(target().admin, { search: `${prefix} annotation` })).names).toEqual([]);
     },
   );
+
+  cvatCase(
+    'memberships are searched by user only, not by role',
+    'schema.yml /api/memberships (search_fields: user); cvat/apps/organizations/views.py MembershipViewSet',
+    async () => {
+      const admin = target().admin;
+      const slug = `c${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 16);
+      const org = await admin.post('/api/organizations', { slug, name: target().name('org') });
+      expect(org.status).toBe(201);
+      const count = async (search: string): Promise<number> =>
+        ((await admin.get('/api/memberships', { org: slug, query: { search } })).body as { count: number })
+          .count;
+      expect(await count(admin.username)).toBe(1);
+      expect(await count('owner')).toBe(0);
+    },
+  );
 });

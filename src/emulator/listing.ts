@@ -12,6 +12,8 @@ export interface ListSpec<T> {
   simple: readonly string[];
   /** The view's `search_fields`. */
   search: readonly string[];
+  /** The view's `ordering_fields` when they are not its filter fields (invitations, requests). */
+  sortFields?: Record<string, (item: T) => unknown>;
   /** The view's `ordering` (default `-id`). */
   defaultSort?: string;
   /** Non-model views (the Requests API) filter with NonModelJsonLogicFilter, which has `!=`. */
@@ -84,18 +86,19 @@ function ordering<T>(
   raw: string | null,
   spec: ListSpec<T>,
 ): Array<{ desc: boolean; get: (item: T) => unknown }> {
+  const sortable = spec.sortFields ?? spec.fields;
   const parse = (text: string): Array<{ desc: boolean; get: (item: T) => unknown }> =>
     text
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '')
-      .map((s) => ({ desc: s.startsWith('-'), get: spec.fields[s.replace(/^-/, '')] }))
+      .map((s) => ({ desc: s.startsWith('-'), get: sortable[s.replace(/^-/, '')] }))
       .filter((k): k is { desc: boolean; get: (item: T) => unknown } => k.get !== undefined);
   const keys = raw ? parse(raw) : [];
   if (keys.length) return keys;
   const fallback = spec.defaultSort ?? '-id';
   const name = fallback.replace(/^-/, '');
-  const get = spec.fields[name] ?? ((item: T) => (item as Record<string, unknown>)[name]);
+  const get = sortable[name] ?? spec.fields[name] ?? ((item: T) => (item as Record<string, unknown>)[name]);
   return [{ desc: fallback.startsWith('-'), get }];
 }
 
