@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { asObject, optArray } from '../body';
 import type { Ctx } from '../context';
+import { headerValue } from '../context';
 import { badRequest, detail } from '../errors';
 import type { JobRec, TaskRec } from '../model';
 import { now } from '../model';
@@ -18,7 +19,7 @@ export function sendFile(
     ctx.res.statusCode = 200;
     ctx.res.setHeader('Content-Type', mime);
     ctx.res.setHeader('Content-Length', size);
-    for (const [k, v] of Object.entries(extra)) ctx.res.setHeader(k, v);
+    for (const [k, v] of Object.entries(extra)) ctx.res.setHeader(k, headerValue(v));
     if (ctx.method === 'HEAD') {
       ctx.res.end();
       return resolve();
