@@ -9,7 +9,12 @@ import { findHeader } from '../transport/headers';
 export interface TransferTransport {
   events(request: TransportRequest): Observable<TransportEvent>;
   request(request: TransportRequest, options?: RequestOptions): Observable<ApiResponse>;
-  readonly configuration: { readonly host: string; readonly timeouts?: { readonly idleMs: number } };
+  readonly configuration: {
+    readonly host: string;
+    readonly timeouts?: { readonly idleMs: number };
+    /** `maxDelayMs` caps every `Retry-After` a transfer honours. */
+    readonly retry?: { readonly maxDelayMs: number };
+  };
 }
 
 /** A response header by case-insensitive name. */

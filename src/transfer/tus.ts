@@ -87,6 +87,21 @@ type Step =
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
+ * The wait before resuming after the `streak`-th failure in a row: `retryDelayMs` doubled per
+ * failure up to 30 s, or the server's `Retry-After` capped at the transport's `maxDelayMs` (a
+ * hostile `Retry-After: 999999` must not stall an upload for days). Bulk groups wait the same.
+ */
+export function resumeDelay(
+  streak: number,
+  retryDelayMs: number,
+  retryAfterMs: number | undefined,
+  maxRetryAfterMs: number,
+): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxRetryAfterMs);
+  return Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.max(0, streak - 1));
+}
+
+/**
  * Uploads one file with CVAT's TUS flavour: `POST` (Upload-Length, Upload-Metadata) → 201 with
  * `Location`, then `PATCH` chunks from offset 0. A chunk that fails with a network error, a
  * timeout, 409, 423, 429 or 5xx is resumed from the server's offset (from the error's
@@ -114,6 +129,7 @@ export function tusUpload(
       throw new UsageError(`Invalid retry budget ${maxRetries}`);
 
     const host = transport.configuration.host;
+    const maxRetryAfterMs = transport.configuration.retry?.maxDelayMs ?? MAX_RETRY_DELAY_MS;
     const createUrl = options.url.endsWith('/') ? options.url : `${options.url}/`;
     const size = source.size;
     const common = { ...options.headers, 'Tus-Resumable': '1.0.0' };
@@ -212,7 +228,7 @@ export function tusUpload(
       nextChunk = chunkSize;
       const known = error instanceof ApiError ? integerHeader(error.headers, 'upload-offset') : undefined;
       const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
-      const delay = retryAfter ?? Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (streak - 1));
+      const delay = resumeDelay(streak, retryDelayMs, retryAfter, maxRetryAfterMs);
       const offset$: Observable<number> =
         known !== undefined
           ? of(known)
