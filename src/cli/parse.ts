@@ -110,15 +110,34 @@ export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPor
   }
 }
 
-/** The password inside `--auth` in raw argv, found before parsing so it is scrubbed even from usage errors. */
+/**
+ * The passwords in raw argv, found before parsing so they are scrubbed even from usage errors:
+ * the one of `--auth USER:PASS`, and the userinfo of `--server-host http://USER:PASS@host`
+ * (as typed and percent-decoded).
+ */
 export function passwordsInArgv(argv: readonly string[]): string[] {
   const found: string[] = [];
+  const valueOf = (arg: string, i: number, name: string): string | undefined =>
+    arg === name ? argv[i + 1] : arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : undefined;
   argv.forEach((arg, i) => {
-    const value =
-      arg === '--auth' ? argv[i + 1] : arg.startsWith('--auth=') ? arg.slice('--auth='.length) : undefined;
-    if (value === undefined) return;
-    const colon = value.indexOf(':');
-    if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));
+    const auth = valueOf(arg, i, '--auth');
+    if (auth !== undefined) {
+      const colon = auth.indexOf(':');
+      if (colon !== -1 && colon < auth.length - 1) found.push(auth.slice(colon + 1));
+    }
+    const host = valueOf(arg, i, '--server-host');
+    const userinfo =
+      host === undefined ? undefined : /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)@/i.exec(host)?.[1];
+    const colon = userinfo?.indexOf(':') ?? -1;
+    if (userinfo !== undefined && colon !== -1 && colon < userinfo.length - 1) {
+      const password = userinfo.slice(colon + 1);
+      found.push(password);
+      try {
+        found.push(decodeURIComponent(password));
+      } catch {
+        // Not percent-encoded: the raw form is enough.
+      }
+    }
   });
   return found;
 }

@@ -11,6 +11,7 @@ import { filenameFromContentDisposition } from '../transfer/download';
 import { header, integerHeader, isSuccess, unexpectedResponse } from '../transfer/http';
 import type { TransferTransport } from '../transfer/http';
 import type { TransferEvent } from '../transfer/progress';
+import { redactUrl } from '../transport/redact';
 import { tempPathFor } from './temp-name';
 
 /**
@@ -107,7 +108,7 @@ function write(
         return;
       }
       fail(
-        new TimeoutError(`${request.method} ${request.url}: no data within ${idleMs} ms`, {
+        new TimeoutError(`${request.method} ${redactUrl(request.url)}: no data within ${idleMs} ms`, {
           timeoutMs: idleMs,
         }),
       );
