@@ -2,7 +2,9 @@ import nock from 'nock';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { chunk } from '../../src/entities/operations';
 import { fromBytes } from '../../src/transfer/source';
+import { bulkUpload } from '../../src/transfer/bulk';
 import { resumeDelay, tusUpload } from '../../src/transfer/tus';
+import { ApiError } from '../../src/errors';
 import { FakeTransport } from '../transfer/support/fake-transport';
 import type { FakeReply } from '../transfer/support/fake-transport';
 import { HOST, useNock, wireContext } from '../operations/support';
@@ -55,6 +57,55 @@ describe('TUS honours Retry-After only up to maxDelayMs', () => {
     expect(resumeDelay(20, 1000, undefined, 20_000)).toBe(30_000);
     expect(resumeDelay(1, 1000, 999_999_000, 20_000)).toBe(20_000);
     expect(resumeDelay(1, 1000, 500, 20_000)).toBe(500);
+  });
+});
+
+describe('bulk groups are resent like TUS chunks (#14.8)', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 0 }));
+  afterEach(() => jest.useRealTimers());
+
+  const transportAnswering = (answers: FakeReply[]) => {
+    const times: number[] = [];
+    const transport = new (class extends FakeTransport {
+      override readonly configuration = { host: 'http://cvat.test:8080', retry: { maxDelayMs: 2_000 } };
+    })((_request, index): FakeReply => {
+      times.push(Date.now());
+      return answers[Math.min(index, answers.length - 1)]!;
+    });
+    return { transport, times };
+  };
+  const group = (transport: FakeTransport) =>
+    lastValueFrom(
+      bulkUpload(transport, {
+        url: '/api/tasks/1/data/',
+        sources: [fromBytes(new Uint8Array(3), 'a.png'), fromBytes(new Uint8Array(4), 'b.png')],
+        retryDelayMs: 100,
+      }).pipe(toArray()),
+    );
+
+  it('after a reset, a 502 and a 429 with Retry-After: 999999 (capped), with the TUS backoff', async () => {
+    const { transport, times } = transportAnswering([
+      { reset: true },
+      { status: 502 },
+      { status: 429, headers: { 'Retry-After': HOSTILE } },
+      { status: 200, body: {} },
+    ]);
+    const done = group(transport);
+    await jest.advanceTimersByTimeAsync(10_000);
+    const events = await done;
+    expect(events.at(-1)?.type).toBe('result');
+    expect(times).toEqual([0, 100, 300, 2_300]);
+  });
+
+  it('a 400 is not resent, and the budget is 3 resends', async () => {
+    const bad = transportAnswering([{ status: 400, body: { detail: 'bad' } }]);
+    await expect(group(bad.transport)).rejects.toBeInstanceOf(ApiError);
+    expect(bad.times).toHaveLength(1);
+    const down = transportAnswering([{ status: 503 }]);
+    const failed = group(down.transport).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(await failed).toBeInstanceOf(ApiError);
+    expect(down.times).toHaveLength(4);
   });
 });
 

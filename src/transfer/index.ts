@@ -24,7 +24,7 @@ export { onConfiguredOrigin } from './http';
 export type { TusResult, TusUploadOptions } from './tus';
 export { TUS_CHUNK_SIZE, TUS_MAX_CHUNK_SIZE, TUS_MAX_RETRIES, encodeMetadata, tusUpload } from './tus';
 export type { BulkUploadOptions, FormFieldValue } from './bulk';
-export { bulkUpload } from './bulk';
+export { bulkUpload, isResendable } from './bulk';
 export type { UploadSessionOptions, UploadSessionResult } from './upload-session';
 export { DEFAULT_UPLOAD_CONCURRENCY, uploadSession } from './upload-session';
 export type { DownloadedBlob } from './download';

@@ -49,6 +49,7 @@ export interface UploadSessionOptions {
   readonly maxRequestSize?: number;
   /** Bulk groups and TUS files in flight at once (default 2). */
   readonly concurrency?: number;
+  /** TUS settings; `maxRetries` and `retryDelayMs` apply to bulk groups too. */
   readonly tus?: Pick<
     TusUploadOptions,
     'chunkSize' | 'maxChunkSize' | 'maxRetries' | 'retryDelayMs' | 'origin' | 'metadata'
@@ -109,6 +110,9 @@ export function uploadSession(
             sources: group.sources,
             headers,
             ...(options.bulkFields ? { fields: options.bulkFields } : {}),
+            // Groups are resent under the same budget and backoff as TUS chunks.
+            ...(options.tus?.maxRetries === undefined ? {} : { maxRetries: options.tus.maxRetries }),
+            ...(options.tus?.retryDelayMs === undefined ? {} : { retryDelayMs: options.tus.retryDelayMs }),
           }).pipe(
             map((event) =>
               event.type === 'result' ? { type: 'result', value: group.sources.map((s) => s.name) } : event,

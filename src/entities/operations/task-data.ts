@@ -93,8 +93,10 @@ export interface UploadTuning {
   readonly maxRequestSize?: number;
   /** Bytes per TUS PATCH, fixed (default: 10 MiB at first, doubling per accepted chunk up to 100 MiB). */
   readonly chunkSize?: number;
-  /** Failed TUS chunks resumed per file (default 3). */
+  /** Failed TUS chunks resumed per file, and times a failed bulk group is resent (default 3). */
   readonly maxRetries?: number;
+  /** The first wait before a resume or a resend, doubled per failure in a row (default 1000 ms). */
+  readonly retryDelayMs?: number;
 }
 
 export interface UploadDataOptions extends ObserveOptions {
@@ -199,6 +201,7 @@ function sendData(
           tus: {
             ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
             ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
+            ...(tuning.retryDelayMs === undefined ? {} : { retryDelayMs: tuning.retryDelayMs }),
           },
         }).pipe(
           map((event): TransferEvent<string> =>
