@@ -7,7 +7,7 @@ import type { RunningEmulator } from '../../src/emulator';
 import { makeNodeClient } from '../../src/node/client';
 import { startCuttingProxy } from '../support/tcp-proxy';
 import type { CuttingProxy } from '../support/tcp-proxy';
-import { sha256File, writeBmp } from '../support/bmp';
+import { sha256File, writeBmp } from '../support/generated-files';
 
 const KiB = 1024;
 const MiB = 2 ** 20;
