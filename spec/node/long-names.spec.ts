@@ -5,6 +5,7 @@ import nock from 'nock';
 import { lastValueFrom, toArray } from 'rxjs';
 import { downloadToFile, nodePlatform } from '../../src/node';
 import { MAX_NAME_BYTES, tempPathFor } from '../../src/node/temp-name';
+import { sanitizeFilename } from '../../src/transfer/download';
 import { Configuration } from '../../src/transport/configuration';
 import { Transport } from '../../src/transport/transport';
 
@@ -59,5 +60,12 @@ describe('temporary names always fit (#14.7)', () => {
       expect(tempPathFor(final)).not.toBe(a);
     }
     expect(basename(tempPathFor(join(dir, 'short.zip')))).toMatch(/^\.short\.zip\./);
+  });
+
+  it('a server-proposed name (Content-Disposition) is cut to 255 bytes, not 255 characters', () => {
+    const name = sanitizeFilename(`${'写'.repeat(200)}.zip`) ?? '';
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(MAX_NAME_BYTES);
+    expect(name).toBe('写'.repeat(85));
+    expect(sanitizeFilename('a'.repeat(300))).toBe('a'.repeat(255));
   });
 });

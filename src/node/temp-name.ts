@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { truncateUtf8, utf8Length } from '../transfer/names';
 
 /** The longest file name (one path component) common file systems take, in bytes (ext4, APFS, NTFS). */
 export const MAX_NAME_BYTES = 255;
@@ -15,21 +16,8 @@ export function tempPathFor(final: string): string {
   const name = basename(final);
   const room = MAX_NAME_BYTES - 1 - suffix.length;
   const kept =
-    Buffer.byteLength(name) <= room
+    utf8Length(name) <= room
       ? name
-      : `${cutToBytes(name, room - 9)}~${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+      : `${truncateUtf8(name, room - 9)}~${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
   return join(dirname(final), `.${kept}${suffix}`);
-}
-
-/** The longest prefix of `text` of at most `bytes` UTF-8 bytes that does not split a character. */
-function cutToBytes(text: string, bytes: number): string {
-  let used = 0;
-  let out = '';
-  for (const char of text) {
-    const size = Buffer.byteLength(char);
-    if (used + size > bytes) break;
-    used += size;
-    out += char;
-  }
-  return out;
 }

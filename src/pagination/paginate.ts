@@ -37,7 +37,8 @@ export const DEFAULT_PAGE_SIZE = 100;
  * - the items seen reach `count` (the smallest count announced so far: a list that shrank while
  *   it was read ends early; one that grew is read as first announced);
  * all three complete cleanly. A `next` URL seen before means the server is going round in a
- * loop: that is a `DecodeError` (the paging data contradicts itself), not a silent end.
+ * loop: that is a `DecodeError` (the paging data contradicts itself), not a silent end; so is a
+ * `count` that is not a whole number of items (it could not bound the list).
  */
 class PagingGuard {
   private seen = 0;
@@ -46,8 +47,17 @@ class PagingGuard {
 
   /** True when `page` is the last one to emit; throws DecodeError on a repeated `next`. */
   isLast(page: Page<unknown>, number: number): boolean {
+    if (!Number.isSafeInteger(page.count) || page.count < 0) {
+      throw new DecodeError({
+        codecName: 'Page',
+        issues: [`count: page ${number} says ${String(page.count)}, not a number of items`],
+      });
+    }
+    if (!Array.isArray(page.results)) {
+      throw new DecodeError({ codecName: 'Page', issues: [`results: page ${number} has no list of items`] });
+    }
     this.seen += page.results.length;
-    if (Number.isFinite(page.count) && page.count >= 0) this.count = Math.min(this.count, page.count);
+    this.count = Math.min(this.count, page.count);
     if (!page.next || page.results.length === 0 || this.seen >= this.count) return true;
     if (this.nextUrls.has(page.next)) {
       throw new DecodeError({
