@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Observable, lastValueFrom, timeout, toArray } from 'rxjs';
+import { Observable } from 'rxjs';
 import { makeClient } from '../../src/client';
 import { ApiError, CvatError } from '../../src/errors';
 import { fromLegacyStatus, fromRequestsApi } from '../../src/lifecycle/request-status';
@@ -13,7 +13,13 @@ import { Configuration } from '../../src/transport/configuration';
 import { parseRetryAfter } from '../../src/transport/retry';
 import { apiErrorFrom, Transport } from '../../src/transport/transport';
 import type { Handler, TransportEvent } from '../../src/transport/types';
-import { escapeRecorder, hostileHeaders, hostileStatus } from './hostile';
+import {
+  escapeRecorder,
+  expectValueOrCvatError,
+  hostileHeaders,
+  hostileStatus,
+  outcomeOf as boundedOutcome,
+} from './hostile';
 
 /**
  * The client's own decoders fed random server answers (#14.10, client half): pagination,
@@ -40,24 +46,8 @@ const anything: fc.Arbitrary<unknown> = fc.oneof(
   }),
 );
 
-type Outcome =
-  { readonly ok: true; readonly values: unknown[] } | { readonly ok: false; readonly error: unknown };
-
-async function outcomeOf(source: Observable<unknown>, limitMs = 2_000): Promise<Outcome> {
-  try {
-    return { ok: true, values: await lastValueFrom(source.pipe(timeout({ first: limitMs }), toArray())) };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function expectValueOrCvatError(outcome: Outcome, what: string): void {
-  if (outcome.ok || outcome.error instanceof CvatError) return;
-  const error = outcome.error;
-  throw new Error(
-    `${what}: ended with a non-CvatError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-  );
-}
+/** Runs an operation to its end, for at most 2 s. */
+const outcomeOf = (source: Observable<unknown>) => boundedOutcome(source, 2_000);
 
 /** Calls `fn` and says whether it returned or threw a CvatError; anything else fails the property. */
 function valueOrCvatError(fn: () => unknown, what: string): void {
