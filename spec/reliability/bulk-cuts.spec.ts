@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { startEmulator } from '../../src/emulator';
-import type { RunningEmulator } from '../../src/emulator';
 import { makeNodeClient } from '../../src/node/client';
-import { startCuttingProxy } from '../support/tcp-proxy';
-import type { CuttingProxy } from '../support/tcp-proxy';
+import { useProxiedEmulator } from './helpers';
 import { sha256File, writeBmp } from '../support/generated-files';
 
 const KiB = 1024;
@@ -20,22 +15,10 @@ const MiB = 2 ** 20;
  * the whole call and removed the task.
  */
 describe('bulk and TUS uploads survive cut connections', () => {
-  let emu: RunningEmulator;
-  let proxy: CuttingProxy;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cvat-rx-bulk-cuts-'));
-    emu = await startEmulator({ port: 0, processingDelayMs: 1, onError: () => undefined });
-    proxy = await startCuttingProxy({ targetPort: Number(new URL(emu.url).port) });
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await emu.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const env = useProxiedEmulator('cvat-rx-bulk-cuts-');
 
   it('createFromData completes with byte-exact frames', async () => {
+    const { emu, proxy, dir } = env;
     const small = Array.from({ length: 12 }, (_, i) => ({
       name: `img_${String(i).padStart(2, '0')}.bmp`,
       size: 64 * KiB + i * 9 * KiB,

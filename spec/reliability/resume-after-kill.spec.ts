@@ -1,12 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startEmulator } from '../../src/emulator';
-import type { RunningEmulator } from '../../src/emulator';
-import { startCuttingProxy } from '../support/tcp-proxy';
-import type { CuttingProxy } from '../support/tcp-proxy';
+import { useProxiedEmulator } from './helpers';
 import { sha256File, writeBmp } from '../support/generated-files';
 
 const MiB = 2 ** 20;
@@ -45,22 +41,10 @@ function runChild(args: readonly string[]): {
  * gone, and the bytes sent twice are at most one chunk per TUS file.
  */
 describe('an upload resumes after the uploading process is killed', () => {
-  let emu: RunningEmulator;
-  let proxy: CuttingProxy;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cvat-rx-resume-'));
-    emu = await startEmulator({ port: 0, processingDelayMs: 1, onError: () => undefined });
-    proxy = await startCuttingProxy({ targetPort: Number(new URL(emu.url).port) });
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await emu.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const env = useProxiedEmulator('cvat-rx-resume-');
 
   it('kill -9 mid-upload, then the same command again: byte-exact frames, at most one chunk per file re-sent', async () => {
+    const { emu, proxy, dir } = env;
     const small = Array.from({ length: 8 }, (_, i) => ({ name: `small_${i}.bmp`, size: MiB + i * 1000 }));
     const smallTotal = small.reduce((sum, f) => sum + f.size, 0);
     const large = [0, 1].map((i) => ({
