@@ -7,6 +7,8 @@ import {
   scanPositionals,
   type OptionSpec,
 } from './args';
+import type { EmulatorArgs } from './backend';
+import { readEmulatorArgs } from './emulator-args';
 import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
@@ -23,7 +25,7 @@ export interface GlobalOptions {
 export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
-  | { readonly kind: 'emulator'; readonly globals: GlobalOptions; readonly port: number | undefined }
+  | { readonly kind: 'emulator'; readonly globals: GlobalOptions; readonly emulator: EmulatorArgs }
   | {
       readonly kind: 'command';
       readonly globals: GlobalOptions;
@@ -73,7 +75,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     const args = new ArgReader(values, positionals, where);
     if (values['version'] === true) return { kind: 'version' };
     bindPositionals(positionals.slice(1), [], where);
-    return { kind: 'emulator', globals: readGlobals(args), port: args.int('port', { min: 0 }) };
+    return { kind: 'emulator', globals: readGlobals(args), emulator: readEmulatorArgs(args) };
   }
 
   const actions = COMMANDS.filter((c) => c.resource === resource).map((c) => c.action);
@@ -112,7 +114,8 @@ export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPor
 
 /**
  * The passwords in raw argv, found before parsing so they are scrubbed even from usage errors:
- * the one of `--auth USER:PASS`, and the userinfo of `--server-host http://USER:PASS@host`
+ * those of `--auth USER:PASS` and `--user NAME:PASS`, and the userinfo of
+ * `--server-host http://USER:PASS@host`
  * (as typed and percent-decoded).
  */
 export function passwordsInArgv(argv: readonly string[]): string[] {
@@ -120,10 +123,12 @@ export function passwordsInArgv(argv: readonly string[]): string[] {
   const valueOf = (arg: string, i: number, name: string): string | undefined =>
     arg === name ? argv[i + 1] : arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : undefined;
   argv.forEach((arg, i) => {
-    const auth = valueOf(arg, i, '--auth');
-    if (auth !== undefined) {
-      const colon = auth.indexOf(':');
-      if (colon !== -1 && colon < auth.length - 1) found.push(auth.slice(colon + 1));
+    // `--auth USER:PASS` of commands and `--user NAME:PASS` of the emulator.
+    for (const flag of ['--auth', '--user']) {
+      const value = valueOf(arg, i, flag);
+      if (value === undefined) continue;
+      const colon = value.indexOf(':');
+      if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));
     }
     const host = valueOf(arg, i, '--server-host');
     const userinfo =
