@@ -1,10 +1,24 @@
-import { EMPTY, catchError, concat, defer, filter, map, mergeMap, of, switchMap, throwError } from 'rxjs';
+import {
+  EMPTY,
+  catchError,
+  concat,
+  defer,
+  filter,
+  from,
+  map,
+  mergeMap,
+  of,
+  switchMap,
+  throwError,
+} from 'rxjs';
 import type { Observable } from 'rxjs';
-import { DecodeError, UsageError } from '../../errors';
+import { DecodeError, UsageError, isApiError } from '../../errors';
 import { TaskWriteRequest } from '../../models';
 import type { DataRequest } from '../../models';
 import type { ProgressEvent, TransferEvent } from '../../transfer/progress';
 import type { UploadSource } from '../../transfer/source';
+import { ResumeState, identityOf, recordKey } from '../../transfer/resume';
+import type { ResumeOptions } from '../../transfer/resume';
 import { uploadSession } from '../../transfer/upload-session';
 import { decodeOrThrow } from '../../transport/decode';
 import type { JsonValue } from '../../transport/types';
@@ -93,12 +107,22 @@ export interface UploadTuning {
   readonly maxRequestSize?: number;
   /** Bytes per TUS PATCH, fixed (default: 10 MiB at first, doubling per accepted chunk up to 100 MiB). */
   readonly chunkSize?: number;
-  /** Failed TUS chunks resumed per file (default 3). */
+  /** Failed TUS chunks resumed per file, and times a failed bulk group is resent (default 3). */
   readonly maxRetries?: number;
+  /** The first wait before a resume or a resend, doubled per failure in a row (default 1000 ms). */
+  readonly retryDelayMs?: number;
 }
 
 export interface UploadDataOptions extends ObserveOptions {
   readonly upload?: UploadTuning;
+  /**
+   * Makes a local upload resumable after the process dies (see `src/transfer/resume.ts`): what
+   * was sent is recorded in `store`, keyed by the files' identities; a later call with the same
+   * files (and, for `createFromData`, the same task name) finds the task, asks the server what
+   * it holds, sends only the rest and finishes. `fileStore(path)` from `cvat-rx/node`,
+   * `localStorageStore()` in browsers.
+   */
+  readonly resume?: ResumeOptions;
 }
 
 export interface CreateTaskFromDataParams extends TaskDataParams {
@@ -110,7 +134,10 @@ export interface CreateTaskFromDataParams extends TaskDataParams {
 }
 
 export interface CreateFromDataOptions extends UploadDataOptions {
-  /** Remove the task when a later step fails (default true, as CVAT's own UI does). */
+  /**
+   * Remove the task when a later step fails (default true, as CVAT's own UI does; with `resume`,
+   * false: the task and its record are kept for the next attempt).
+   */
   readonly cleanupOnError?: boolean;
 }
 
@@ -215,6 +242,7 @@ function sendData(
   taskId: number,
   data: PreparedData,
   tuning: UploadTuning = {},
+  resume?: ResumeState,
 ): Observable<ProgressEvent> {
   const url = `${itemUrl(tasks, taskId)}/data/`;
   const rqId$: Observable<TransferEvent<string>> =
@@ -226,9 +254,11 @@ function sendData(
           bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
           ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
           ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
+          ...(resume ? { resume } : {}),
           tus: {
             ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
             ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
+            ...(tuning.retryDelayMs === undefined ? {} : { retryDelayMs: tuning.retryDelayMs }),
           },
         }).pipe(
           map((event): TransferEvent<string> =>
@@ -297,9 +327,13 @@ export function uploadTaskData<O extends UploadDataOptions | undefined = undefin
 ): Observable<Observed<Task, O>> {
   const events$ = prepareData(ctx, params).pipe(
     switchMap((data) =>
-      concat<TransferEvent<Task>[]>(
-        sendData(ctx, taskId, data, options?.upload),
-        fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
+      openResume(options?.resume, `task-data:${taskId}`, data).pipe(
+        switchMap((resume) =>
+          concat<TransferEvent<Task>[]>(
+            sendData(ctx, taskId, data, options?.upload, resume),
+            fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
+          ),
+        ),
       ),
     ),
   );
@@ -332,13 +366,15 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
     return prepareData(ctx, params).pipe(
       switchMap((data) => annotation$.pipe(map((annotationSource) => ({ data, annotationSource })))),
       switchMap(({ data, annotationSource }) =>
-        createData(ctx, tasks, spec).pipe(
-          switchMap((model) => {
-            const taskId = model.id;
-            if (taskId === undefined)
-              return throwError(() => new UsageError('The server created a task without an id'));
+        openResume(options?.resume, `create-task:${JSON.stringify(spec.name)}`, data).pipe(
+          map((resume) => ({ data, annotationSource, resume })),
+        ),
+      ),
+      switchMap(({ data, annotationSource, resume }) =>
+        taskFor(ctx, spec, resume).pipe(
+          switchMap((taskId) => {
             const steps$ = concat<TransferEvent<Task>[]>(
-              sendData(ctx, taskId, data, options?.upload),
+              sendData(ctx, taskId, data, options?.upload, resume),
               annotationSource === undefined
                 ? EMPTY
                 : importEvents(ctx, 'tasks', taskId, annotationSource, {
@@ -346,9 +382,16 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
                   }).pipe(switchMap(() => EMPTY)),
               fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
             );
+            const cleanup = options?.cleanupOnError ?? resume === undefined;
             return steps$.pipe(
               catchError((error: unknown) =>
-                failCreation(ctx, taskId, error, options?.cleanupOnError ?? true),
+                // A removed task cannot be resumed: its record goes too.
+                concat(
+                  cleanup && resume
+                    ? from(resume.clear().catch(() => undefined)).pipe(switchMap(() => EMPTY))
+                    : EMPTY,
+                  failCreation(ctx, taskId, error, cleanup),
+                ),
               ),
             );
           }),
@@ -357,6 +400,48 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
     );
   });
   return observeAs(events$, options);
+}
+
+/**
+ * The resume record of a local upload (none for share and remote resources, or without `resume`),
+ * keyed by `scope` and the files' identities.
+ */
+function openResume(
+  resume: ResumeOptions | undefined,
+  scope: string,
+  data: PreparedData,
+): Observable<ResumeState | undefined> {
+  if (resume === undefined || data.resourceType !== ResourceType.Local) return of(undefined);
+  return defer(() => ResumeState.open(resume.store, recordKey(scope, data.sources.map(identityOf))));
+}
+
+/**
+ * The task of a createFromData: the one a resumed record names, when the server still has it;
+ * otherwise a new one, recorded before any data is sent (so a crash after this point resumes it).
+ */
+function taskFor(
+  ctx: OperationsContext,
+  spec: TaskWriteRequest,
+  resume: ResumeState | undefined,
+): Observable<number> {
+  const create$ = createData(ctx, tasks, spec).pipe(
+    switchMap((model) => {
+      const taskId = model.id;
+      if (taskId === undefined)
+        return throwError(() => new UsageError('The server created a task without an id'));
+      return resume
+        ? from(resume.update(() => ({ version: 1, taskId }))).pipe(map(() => taskId))
+        : of(taskId);
+    }),
+  );
+  const recorded = resume?.record.taskId;
+  if (recorded === undefined) return create$;
+  return retrieveData(ctx, tasks, recorded).pipe(
+    map(() => recorded),
+    catchError((error: unknown) =>
+      isApiError(error) && error.status === 404 ? create$ : throwError(() => error),
+    ),
+  );
 }
 
 function failCreation(
