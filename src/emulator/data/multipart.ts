@@ -16,6 +16,28 @@ export function boundaryOf(contentType: string | undefined): string | null {
   return m ? (m[1] ?? m[2] ?? '').trim() : null;
 }
 
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * The name Django's MultiPartParser.sanitize_file_name keeps of an uploaded file: HTML entities
+ * decoded, only the part after the last `/` or `\\`, non-printable characters dropped; nothing
+ * (the part is skipped) for '', '.' and '..'. CVAT stores uploads under this name, so clients that
+ * send a full path (cvat-sdk does) get the base name.
+ */
+export function djangoFileName(raw: string): string | undefined {
+  const decoded = raw.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, e: string) => {
+    if (e.startsWith('#')) {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    }
+    return ENTITIES[e.toLowerCase()] ?? all;
+  });
+  const base = decoded.slice(Math.max(decoded.lastIndexOf('/'), decoded.lastIndexOf('\\')) + 1);
+  // Python's str.isprintable: no control, format, private, unassigned or separator but ' '.
+  const printable = [...base].filter((c) => c === ' ' || !/[\p{C}\p{Z}]/u.test(c)).join('');
+  return printable === '' || printable === '.' || printable === '..' ? undefined : printable;
+}
+
 /**
  * Streams a multipart/form-data body: file parts are written to disk chunk by chunk as they
  * arrive (never buffered whole), other fields are collected as strings.
@@ -36,9 +58,11 @@ export async function parseMultipart(
   let value: Buffer[] = [];
   let fileError: Error | undefined;
   let valueSize = 0;
+  // A file part whose name Django's parser discards is skipped whole, as Django does.
+  let skipping = false;
 
   const emit = async (data: Buffer): Promise<void> => {
-    if (data.length === 0) return;
+    if (data.length === 0 || skipping) return;
     if (file) {
       file.entry.size += data.length;
       if (!file.stream.write(data)) await once(file.stream, 'drain');
@@ -49,7 +73,9 @@ export async function parseMultipart(
     }
   };
   const endPart = async (): Promise<void> => {
-    if (file) {
+    if (skipping) {
+      skipping = false;
+    } else if (file) {
       const f = file;
       file = null;
       f.stream.end();
@@ -96,7 +122,9 @@ export async function parseMultipart(
           buf = buf.subarray(end + 4);
           const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
           field = /\bname="([^"]*)"/i.exec(disposition)?.[1] ?? '';
-          const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+          const rawName = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+          const filename = rawName === undefined ? undefined : djangoFileName(rawName);
+          if (rawName !== undefined && filename === undefined) skipping = true;
           if (filename !== undefined) {
             const path = placeFile(field, filename);
             const stream = createWriteStream(path);
