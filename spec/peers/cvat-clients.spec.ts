@@ -246,6 +246,8 @@ describePeers("CVAT's own clients (cvat-cli, cvat-sdk 2.73.0) against the emulat
       after_delete: Counts;
       dataset_entries: string[];
       backup_entries: string[];
+      after_datumaro_import: Counts;
+      yolo_entries: string[];
       restored_id: number;
       restored_size: number;
       restored_annotations: Counts;
@@ -256,7 +258,7 @@ describePeers("CVAT's own clients (cvat-cli, cvat-sdk 2.73.0) against the emulat
       org_tasks: number[];
     }
 
-    it('create_from_data, get_frame, download_frames, annotations, export, backup, organizations', async () => {
+    it('create_from_data, get_frame, download_frames, annotations, export (CVAT, Datumaro, YOLO), import, backup, organizations', async () => {
       const sdkWork = join(work, 'sdk');
       const r = await run(PYTHON, [SDK_SCRIPT, server.url, USER, sdkWork, ...images], PASSWORD, work);
       const report = JSON.parse(succeeded(r).trim().split('\n').pop()!) as SdkReport;
@@ -285,6 +287,15 @@ describePeers("CVAT's own clients (cvat-cli, cvat-sdk 2.73.0) against the emulat
       expect((annotations.shapes ?? []).find((s) => s.type === 'rectangle')?.points).toEqual([2, 3, 11, 13]);
 
       expect(report.dataset_entries).toEqual(['annotations.xml']);
+      expect(report.after_datumaro_import).toEqual(report.after_delete);
+      expect(report.yolo_entries).toEqual([
+        'obj.data',
+        'obj.names',
+        'obj_train_data/a.txt',
+        'obj_train_data/b.txt',
+        'obj_train_data/c.txt',
+        'train.txt',
+      ]);
       expect(report.backup_entries).toEqual(expect.arrayContaining(['task.json', 'annotations.json']));
       expect(xmlCounts(join(sdkWork, 'sdk-dataset.zip'))).toEqual(report.after_delete);
 

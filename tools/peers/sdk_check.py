@@ -111,6 +111,16 @@ def main() -> None:
         task.export_dataset("CVAT for images 1.1", dataset, include_images=False)
         with zipfile.ZipFile(dataset) as z:
             report["dataset_entries"] = sorted(z.namelist())
+        # The formats users pick most: Datumaro round trip, YOLO layout.
+        datumaro = work / "sdk-datumaro.zip"
+        task.export_dataset("Datumaro 1.0", datumaro, include_images=False)
+        task.remove_annotations()
+        task.import_annotations("Datumaro 1.0", datumaro)
+        report["after_datumaro_import"] = counts(task.get_annotations())
+        yolo = work / "sdk-yolo.zip"
+        task.export_dataset("YOLO 1.1", yolo, include_images=False)
+        with zipfile.ZipFile(yolo) as z:
+            report["yolo_entries"] = sorted(z.namelist())
         backup = work / "sdk-backup.zip"
         task.download_backup(backup)
         with zipfile.ZipFile(backup) as z:

@@ -5,11 +5,29 @@ import type { JobRec, JsonObject, TaskRec } from '../model';
 import { RequestFailure } from '../requests';
 import { taskLabels } from '../resources/labels';
 import { jobFrames } from '../data/frames';
-import type { ZipSource } from '../data/zip';
+import type { ZipEntry, ZipSource } from '../data/zip';
 import { isZip, readZip, zipToFile } from '../data/zip';
 import { cocoDocument, parseCoco } from './coco';
 import type { TaskView } from './coco';
+import { cvatVideoXml } from './cvat-video';
 import { cvatImagesXml, parseCvatXml } from './cvat-xml';
+import { datumaroEntries, parseDatumaro } from './datumaro';
+import type { Parsed } from './parsed';
+import { parseVoc, vocEntries } from './voc';
+import { parseYolo, yoloEntries } from './yolo';
+
+/** The Datumaro-based formats: archives only, written and read whole. */
+const ARCHIVE_FORMATS: Record<
+  string,
+  {
+    write: (views: TaskView[], saveImages: boolean) => ZipSource[];
+    read: (view: TaskView, entries: ZipEntry[]) => Parsed;
+  }
+> = {
+  'Datumaro 1.0': { write: datumaroEntries, read: parseDatumaro },
+  'PASCAL VOC 1.1': { write: vocEntries, read: parseVoc },
+  'YOLO 1.1': { write: yoloEntries, read: parseYolo },
+};
 
 export function taskView(ctx: Ctx, task: TaskRec, job?: JobRec): TaskView {
   const a = ctx.emu.state.annotationsOf(task.id);
@@ -31,8 +49,12 @@ export async function writeDataset(
   views: TaskView[],
   saveImages: boolean,
 ): Promise<void> {
+  const archive = ARCHIVE_FORMATS[format];
+  if (archive) return zipToFile(target, archive.write(views, saveImages));
   const entries: ZipSource[] = [];
-  if (format === 'COCO 1.0') {
+  if (format === 'CVAT for video 1.1') {
+    entries.push({ name: 'annotations.xml', data: Buffer.from(cvatVideoXml(views)) });
+  } else if (format === 'COCO 1.0') {
     const docs = views.map(cocoDocument);
     const merged = docs.length === 1 ? docs[0]! : mergeCoco(docs);
     entries.push({ name: 'annotations/instances_default.json', data: Buffer.from(JSON.stringify(merged)) });
@@ -100,12 +122,14 @@ function mergeXml(docs: string[]): string {
 }
 
 /** Reads an annotation file (or an archive containing one) in the given format. */
-export async function readAnnotations(
-  view: TaskView,
-  format: string,
-  path: string,
-): Promise<{ tags: JsonObject[]; shapes: JsonObject[]; tracks: JsonObject[] }> {
+export async function readAnnotations(view: TaskView, format: string, path: string): Promise<Parsed> {
   const buf = await readFile(path);
+  const archive = ARCHIVE_FORMATS[format];
+  if (archive) {
+    if (!isZip(buf.subarray(0, 4)))
+      throw new RequestFailure(`${format}: the dataset file must be a zip archive.`);
+    return archive.read(view, readZip(buf));
+  }
   const coco = format === 'COCO 1.0';
   let text: string;
   if (isZip(buf.subarray(0, 4))) {

@@ -18,7 +18,7 @@ import {
   writeTaskBackup,
 } from '../formats/backup';
 import { readAnnotations, taskView, writeDataset } from '../formats/dataset';
-import { exportFormat, importFormat } from '../formats/registry';
+import { exportFormat, formatNames, importFormat } from '../formats/registry';
 import type { JsonObject, RequestRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import { replaceAnnotations } from '../annotations';
@@ -79,7 +79,7 @@ function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): 
   const format = kind === 'dataset' ? ctx.query.get('format') : null;
   if (kind === 'dataset' && !exportFormat(format)) {
     throw badRequest(
-      `Unknown format specified for the request: ${String(format)}. The CVAT emulator exports "CVAT for images 1.1" and "COCO 1.0".`,
+      `Unknown format specified for the request: ${String(format)}. The CVAT emulator exports ${formatNames('export')}.`,
     );
   }
   const saveImages = bool(ctx.query.get('save_images'), false);
@@ -176,7 +176,7 @@ function importProjectDataset(
   const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
   if (!importFormat(format)) {
     throw badRequest(
-      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
+      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports ${formatNames('import')}.`,
     );
   }
   const file = pickFile(files, params);
@@ -264,7 +264,7 @@ function importAnnotations(
   const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
   if (!importFormat(format))
     throw badRequest(
-      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
+      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports ${formatNames('import')}.`,
     );
   const file = pickFile(files, params);
   const id = rqId({
