@@ -406,4 +406,55 @@ describe('conformance: dataset formats', () => {
       ]);
     },
   );
+
+  cvatCase(
+    'a project exported with images in YOLO, PASCAL VOC or Datumaro imports into a new project, one task per subset',
+    'CVAT bindings.py load_dataset_data; formats/{yolo,pascal_voc,datumaro}.py _import with load_data_callback',
+    async () => {
+      const admin = target().admin;
+      const labels = [{ name: 'car' }];
+      const source = await admin.post('/api/projects', { name: target().name('src'), labels });
+      expect(source.status).toBe(201);
+      const sourceId = (source.body as { id: number }).id;
+      const task = await admin.taskWithImages({ name: 'in-project', project_id: sourceId }, [
+        ['p1.png', png(30, 20, 0x40)],
+        ['p2.png', png(20, 30, 0x50)],
+      ]);
+      const label = (
+        (await admin.get('/api/labels', { query: { project_id: sourceId } })).body as { results: Obj[] }
+      ).results[0]!.id as number;
+      const box = { type: 'rectangle', frame: 1, label_id: label, points: [2, 4, 12, 24], attributes: [] };
+      expect((await admin.put(`/api/tasks/${String(task.id)}/annotations`, { shapes: [box] })).status).toBe(
+        200,
+      );
+      for (const format of ['Datumaro 1.0', 'PASCAL VOC 1.1', 'YOLO 1.1']) {
+        const r = await admin.post(`/api/projects/${sourceId}/dataset/export`, undefined, {
+          query: { format, save_images: true },
+        });
+        const rq = await admin.wait((r.body as { rq_id: string }).rq_id);
+        const zip = (await admin.get(rq.result_url as string)).bytes;
+        const dest = await admin.post('/api/projects', { name: target().name(`dst-${format}`), labels });
+        const destId = (dest.body as { id: number }).id;
+        const form = new FormData();
+        form.append('dataset_file', new Blob([new Uint8Array(zip)]), 'dataset.zip');
+        const imported = await admin.call('POST', `/api/projects/${destId}/dataset/`, {
+          body: form,
+          query: { format },
+        });
+        expect(imported.status).toBe(202);
+        const done = await admin.wait((imported.body as { rq_id: string }).rq_id);
+        expect([format, done.status]).toEqual([format, 'finished']);
+        const tasks = (
+          (await admin.get('/api/tasks', { query: { project_id: destId } })).body as { results: Obj[] }
+        ).results;
+        expect(tasks.map((t) => t.size)).toEqual([2]);
+        const a = (await admin.get(`/api/tasks/${String(tasks[0]!.id)}/annotations`)).body as {
+          shapes: Obj[];
+        };
+        expect(a.shapes).toHaveLength(1);
+        expect(a.shapes[0]).toMatchObject({ type: 'rectangle', frame: 1 });
+        (a.shapes[0]!.points as number[]).forEach((p, i) => expect(p).toBeCloseTo(box.points[i]!, 4));
+      }
+    },
+  );
 });

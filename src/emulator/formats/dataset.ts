@@ -11,23 +11,38 @@ import { cocoDocument, parseCoco } from './coco';
 import type { TaskView } from './coco';
 import { cvatVideoXml } from './cvat-video';
 import { cvatImagesXml, parseCvatXml } from './cvat-xml';
-import { datumaroEntries, parseDatumaro } from './datumaro';
+import { datumaroEntries, datumaroMedia, parseDatumaro } from './datumaro';
+import type { DatasetImage } from './items';
 import type { Parsed } from './parsed';
-import { parseVoc, vocEntries } from './voc';
-import { parseYolo, yoloEntries } from './yolo';
+import { parseVoc, vocEntries, vocMedia } from './voc';
+import { parseYolo, yoloEntries, yoloMedia } from './yolo';
 
 /** The Datumaro-based formats: archives only, written and read whole. */
 const ARCHIVE_FORMATS: Record<
   string,
   {
     write: (views: TaskView[], saveImages: boolean) => ZipSource[];
-    read: (view: TaskView, entries: ZipEntry[]) => Parsed;
+    read: (view: TaskView, entries: ZipEntry[], subset?: string) => Parsed;
+    media: (entries: ZipEntry[]) => Map<string, DatasetImage[]>;
   }
 > = {
-  'Datumaro 1.0': { write: datumaroEntries, read: parseDatumaro },
-  'PASCAL VOC 1.1': { write: vocEntries, read: parseVoc },
-  'YOLO 1.1': { write: yoloEntries, read: parseYolo },
+  'Datumaro 1.0': { write: datumaroEntries, read: parseDatumaro, media: datumaroMedia },
+  'PASCAL VOC 1.1': { write: vocEntries, read: parseVoc, media: vocMedia },
+  'YOLO 1.1': { write: yoloEntries, read: parseYolo, media: yoloMedia },
 };
+
+/** Whether CVAT reads this format's archives through Datumaro (YOLO, VOC, Datumaro). */
+export function isArchiveFormat(format: string): boolean {
+  return ARCHIVE_FORMATS[format] !== undefined;
+}
+
+/**
+ * The images of a project dataset by subset, for the formats whose archives CVAT reads through
+ * Datumaro (each has its own layout); undefined for the others.
+ */
+export function archiveMedia(format: string, entries: ZipEntry[]): Map<string, DatasetImage[]> | undefined {
+  return ARCHIVE_FORMATS[format]?.media(entries);
+}
 
 export function taskView(ctx: Ctx, task: TaskRec, job?: JobRec): TaskView {
   const a = ctx.emu.state.annotationsOf(task.id);
@@ -121,14 +136,22 @@ function mergeXml(docs: string[]): string {
   return [...head, ...images, '</annotations>', ''].join('\n');
 }
 
-/** Reads an annotation file (or an archive containing one) in the given format. */
-export async function readAnnotations(view: TaskView, format: string, path: string): Promise<Parsed> {
+/**
+ * Reads an annotation file (or an archive containing one) in the given format; `subset` keeps
+ * only that subset of a Datumaro-based archive (the task a project dataset import made of it).
+ */
+export async function readAnnotations(
+  view: TaskView,
+  format: string,
+  path: string,
+  subset?: string,
+): Promise<Parsed> {
   const buf = await readFile(path);
   const archive = ARCHIVE_FORMATS[format];
   if (archive) {
     if (!isZip(buf.subarray(0, 4)))
       throw new RequestFailure(`${format}: the dataset file must be a zip archive.`);
-    return archive.read(view, readZip(buf));
+    return archive.read(view, readZip(buf), subset);
   }
   const coco = format === 'COCO 1.0';
   let text: string;

@@ -3,8 +3,8 @@ import { RequestFailure } from '../requests';
 import type { ZipEntry, ZipSource } from '../data/zip';
 import type { TaskView } from './coco';
 import { frameIndex } from './coco';
-import { datasetItems, labelIndex, pyStr } from './items';
-import type { DmItem, DmShape, DmValue } from './items';
+import { datasetItems, isImage, labelIndex, pyStr } from './items';
+import type { DatasetImage, DmItem, DmShape, DmValue } from './items';
 import { trackedShape } from './parsed';
 import type { Parsed } from './parsed';
 
@@ -125,6 +125,17 @@ export function datumaroEntries(views: TaskView[], saveImages: boolean): ZipSour
   return entries;
 }
 
+/** The images of a Datumaro archive by subset: images/<subset>/<name>. */
+export function datumaroMedia(entries: ZipEntry[]): Map<string, DatasetImage[]> {
+  const out = new Map<string, DatasetImage[]>();
+  for (const entry of entries) {
+    const m = /^images\/([^/]+)\/(.+)$/.exec(entry.name);
+    if (!m || entry.isDirectory || !isImage(entry.name)) continue;
+    out.set(m[1]!, [...(out.get(m[1]!) ?? []), { name: m[2]!, entry }]);
+  }
+  return out;
+}
+
 const SHAPES: Record<string, string> = {
   bbox: 'rectangle',
   polygon: 'polygon',
@@ -182,8 +193,13 @@ function trackKeyframes(shapes: TrackShape[], stopFrame: number): TrackShape[] {
  * items match frames by file name, then by `attr.frame`; groups of one are dropped; shapes with
  * `track_id` and `keyframe` attributes become tracks.
  */
-export function parseDatumaro(view: TaskView, entries: ZipEntry[]): Parsed {
-  const files = entries.filter((e) => !e.isDirectory && /(^|\/)annotations\/[^/]+\.json$/.test(e.name));
+export function parseDatumaro(view: TaskView, entries: ZipEntry[], subset?: string): Parsed {
+  const files = entries.filter(
+    (e) =>
+      !e.isDirectory &&
+      /(^|\/)annotations\/[^/]+\.json$/.test(e.name) &&
+      (subset === undefined || e.name.endsWith(`annotations/${subset}.json`)),
+  );
   if (files.length === 0)
     throw new RequestFailure(
       'Check [format docs](https://docs.cvat.ai/docs/manual/advanced/formats/format-datumaro). Dataset must contain a file: annotations/<subset>.json',

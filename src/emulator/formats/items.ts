@@ -1,3 +1,4 @@
+import type { ZipEntry } from '../data/zip';
 import type { Json, JsonObject, LabelRec } from '../model';
 import type { TaskView } from './coco';
 import { interpolateTrack } from './tracks';
@@ -17,6 +18,12 @@ export interface DmShape {
   attributes: Array<[string, DmValue]>;
   elements: DmShape[];
   outside: boolean;
+}
+
+/** An image of a dataset archive and its name in the task made from it. */
+export interface DatasetImage {
+  name: string;
+  entry: ZipEntry;
 }
 
 /** One frame of a task as CVAT's Datumaro-based exporters see it (a `DatasetItem`). */
@@ -48,6 +55,9 @@ export function pyStr(name: string, v: DmValue): string {
   if (typeof v === 'number') return name === 'track_id' ? String(v) : pyFloat(v);
   return v;
 }
+
+/** A file of a dataset archive that is an image (what CVAT takes as media when it imports one). */
+export const isImage = (name: string): boolean => /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(name);
 
 export const extOf = (name: string): string => /\.[^./]*$/.exec(name)?.[0] ?? '';
 export const withoutExt = (name: string): string => name.slice(0, name.length - extOf(name).length);

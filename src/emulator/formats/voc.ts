@@ -3,8 +3,8 @@ import { RequestFailure } from '../requests';
 import type { ZipEntry, ZipSource } from '../data/zip';
 import type { TaskView } from './coco';
 import { frameIndex } from './coco';
-import { datasetItems, pyFloat, pyStr } from './items';
-import type { DmItem } from './items';
+import { datasetItems, isImage, pyFloat, pyStr, withoutExt } from './items';
+import type { DatasetImage, DmItem } from './items';
 import type { Parsed } from './parsed';
 import { child, escapeXml, parseXml } from './xml';
 import type { XmlNode } from './xml';
@@ -131,6 +131,29 @@ export function vocEntries(views: TaskView[], saveImages: boolean): ZipSource[] 
   return entries;
 }
 
+/** The images of a VOC archive by subset: JPEGImages/<id>.<ext> of the ids each ImageSets/Main list names. */
+export function vocMedia(entries: ZipEntry[]): Map<string, DatasetImage[]> {
+  const images = entries.filter((e) => !e.isDirectory && e.name.startsWith('JPEGImages/') && isImage(e.name));
+  const out = new Map<string, DatasetImage[]>();
+  for (const list of entries) {
+    const m = /^ImageSets\/Main\/([^/_]+)\.txt$/.exec(list.name);
+    if (!m) continue;
+    const ids = new Set(
+      list
+        .read()
+        .toString('utf8')
+        .split(/\r?\n/)
+        .map((l) => l.trim().split(/\s+/)[0])
+        .filter((id): id is string => !!id),
+    );
+    const mine = images
+      .map((entry) => ({ name: entry.name.slice('JPEGImages/'.length), entry }))
+      .filter((i) => ids.has(withoutExt(i.name)));
+    if (mine.length) out.set(m[1]!, mine);
+  }
+  return out;
+}
+
 const text = (n: XmlNode | undefined): string => (n?.text ?? '').trim();
 
 function vocObject(view: TaskView, frame: number, node: XmlNode, declared: Set<string>): JsonObject {
@@ -177,7 +200,7 @@ function vocObject(view: TaskView, frame: number, node: XmlNode, declared: Set<s
  * come from Annotations/<id>.xml, tags from ImageSets/Main/<label>_<subset>.txt lines marked 1.
  * Labels come from labelmap.txt, or the task's labels when the archive has none.
  */
-export function parseVoc(view: TaskView, entries: ZipEntry[]): Parsed {
+export function parseVoc(view: TaskView, entries: ZipEntry[], only?: string): Parsed {
   const files = new Map(entries.filter((e) => !e.isDirectory).map((e) => [e.name, e]));
   const read = (name: string): string | undefined => files.get(name)?.read().toString('utf8');
   const labelmap = read('labelmap.txt');
@@ -197,7 +220,11 @@ export function parseVoc(view: TaskView, entries: ZipEntry[]): Parsed {
       if (n.endsWith('.xml')) ids.set(n.replace(/^.*\//, '').replace(/\.xml$/, ''), n);
   } else {
     const lists = [...files.keys()].filter((n) => /^ImageSets\/Main\/[^/]+\.txt$/.test(n));
-    const subsets = lists.filter((n) => !n.slice('ImageSets/Main/'.length).includes('_'));
+    const subsets = lists.filter(
+      (n) =>
+        !n.slice('ImageSets/Main/'.length).includes('_') &&
+        (only === undefined || n === `ImageSets/Main/${only}.txt`),
+    );
     if (subsets.length === 0)
       throw new RequestFailure(
         'Check [format docs](https://docs.cvat.ai/docs/manual/advanced/formats/format-voc). Dataset must contain a file: ImageSets/Main/<subset>.txt',
@@ -211,7 +238,8 @@ export function parseVoc(view: TaskView, entries: ZipEntry[]): Parsed {
     for (const n of lists) {
       const base = n.slice('ImageSets/Main/'.length, -'.txt'.length);
       const cut = base.lastIndexOf('_');
-      if (cut > 0) classLists.push([base.slice(0, cut), n]);
+      if (cut > 0 && (only === undefined || base.slice(cut + 1) === only))
+        classLists.push([base.slice(0, cut), n]);
     }
   }
   const result: Parsed = { tags: [], shapes: [], tracks: [] };

@@ -3,7 +3,8 @@ import { RequestFailure } from '../requests';
 import type { ZipEntry, ZipSource } from '../data/zip';
 import type { TaskView } from './coco';
 import { frameIndex } from './coco';
-import { datasetItems, labelIndex } from './items';
+import { datasetItems, isImage, labelIndex } from './items';
+import type { DatasetImage } from './items';
 import type { Parsed } from './parsed';
 
 /**
@@ -47,6 +48,17 @@ export function yoloEntries(views: TaskView[], saveImages: boolean): ZipSource[]
   return entries;
 }
 
+/** The images of a YOLO archive by subset: obj_<subset>_data/<name>. */
+export function yoloMedia(entries: ZipEntry[]): Map<string, DatasetImage[]> {
+  const out = new Map<string, DatasetImage[]>();
+  for (const entry of entries) {
+    const m = /^obj_(.+?)_data\/(.+)$/.exec(entry.name);
+    if (!m || entry.isDirectory || !isImage(entry.name)) continue;
+    out.set(m[1]!, [...(out.get(m[1]!) ?? []), { name: m[2]!, entry }]);
+  }
+  return out;
+}
+
 const RESERVED = new Set(['classes', 'names', 'backup']);
 
 /** `data/x` → `x` (YoloExtractor.localize_path). */
@@ -60,7 +72,7 @@ const localize = (p: string): string => {
  * obj.data names the label list and the subset lists; each listed image's `.txt` holds
  * `label cx cy w h` lines; a line that is not five fields or names no declared label fails.
  */
-export function parseYolo(view: TaskView, entries: ZipEntry[]): Parsed {
+export function parseYolo(view: TaskView, entries: ZipEntry[], only?: string): Parsed {
   const files = new Map(entries.filter((e) => !e.isDirectory).map((e) => [e.name, e]));
   const config = [...files.keys()].find((n) => n === 'obj.data' || n.endsWith('/obj.data'));
   if (!config)
@@ -88,7 +100,7 @@ export function parseYolo(view: TaskView, entries: ZipEntry[]): Parsed {
   const byName = new Map(view.labels.filter((l) => l.parent_id === null).map((l) => [l.name, l]));
   const shapes: JsonObject[] = [];
   for (const [subset, listPath] of settings) {
-    if (RESERVED.has(subset)) continue;
+    if (RESERVED.has(subset) || (only !== undefined && subset !== only)) continue;
     const list = read(listPath);
     if (list === undefined) throw new RequestFailure(`YOLO: can't find '${subset}' subset list file`);
     for (const imagePath of list.split(/\r?\n/).filter((l) => l.trim() !== '')) {
