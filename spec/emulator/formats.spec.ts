@@ -177,6 +177,25 @@ describe('dataset formats on the emulator', () => {
     );
   });
 
+  it('a project without any task data still exports, in every format', async () => {
+    const project = (await api.post('/api/projects', { name: 'empty', labels: [{ name: 'car' }] }))
+      .body as Obj;
+    for (const format of [
+      'CVAT for images 1.1',
+      'CVAT for video 1.1',
+      'COCO 1.0',
+      'Datumaro 1.0',
+      'PASCAL VOC 1.1',
+      'YOLO 1.1',
+    ]) {
+      const r = await api.post(
+        `/api/projects/${String(project.id)}/dataset/export?format=${encodeURIComponent(format)}`,
+      );
+      const rq = await api.wait((r.body as { rq_id: string }).rq_id);
+      expect([format, rq.status]).toEqual([format, 'finished']);
+    }
+  });
+
   it('an unknown export format is a 400 that names the formats the emulator has', async () => {
     const r = await api.post(
       `/api/tasks/${String(task.id)}/dataset/export?format=${encodeURIComponent('YOLO 9.9')}`,

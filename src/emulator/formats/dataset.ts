@@ -130,7 +130,8 @@ function mergeXml(docs: string[]): string {
       .filter((l) => l.trimStart().startsWith('<image '))
       .map((l) => l.replace(/<image id="\d+"/, () => `<image id="${id++}"`)),
   );
-  const head = docs[0]!
+  // A project without any task with data still exports a (empty) document.
+  const head = (docs[0] ?? '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>')
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('<image ') && l !== '</annotations>' && l !== '');
   return [...head, ...images, '</annotations>', ''].join('\n');
