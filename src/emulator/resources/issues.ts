@@ -1,4 +1,4 @@
-import { canSeeJob, getIssue, getJob, requireEditor } from '../access';
+import { getIssue, getJob, jobsListed, requireIssueEditor } from '../access';
 import { asObject, optArray, optBool, optInt, optString, reqInt, reqString } from '../body';
 import type { Ctx } from '../context';
 import { badRequest, notFound } from '../errors';
@@ -61,10 +61,10 @@ export function registerIssues(emu: Emulator): void {
     simple: ['issue_id', 'job_id', 'frame_id', 'owner'],
     search: ['owner'],
   });
+  /** Issues listed: those of the jobs the user lists (issues.rego's filter, simplified). */
   const inScope = (ctx: Ctx, jobId: number): boolean => {
     const j = ctx.emu.state.jobs.get(jobId);
-    const t = j ? ctx.emu.state.tasks.get(j.task_id) : undefined;
-    return j !== undefined && t !== undefined && canSeeJob(ctx, j) && ctx.emu.orgs.inContext(ctx, t.org_id);
+    return j !== undefined && jobsListed(ctx)(j);
   };
 
   emu.router
@@ -125,8 +125,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('DELETE', '/api/issues/:id', (ctx) => {
       const issue = getIssue(ctx, ctx.param('id'));
-      const t = ctx.emu.state.tasks.get(ctx.emu.state.jobs.get(issue.job_id)!.task_id)!;
-      requireEditor(ctx, t.org_id, [issue.owner_id, t.owner_id]);
+      requireIssueEditor(ctx, issue, issue.owner_id);
       for (const c of [...ctx.emu.state.comments.values()])
         if (c.issue_id === issue.id) ctx.emu.state.comments.delete(c.id);
       ctx.emu.state.issues.delete(issue.id);
@@ -151,7 +150,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('PATCH', '/api/comments/:id', async (ctx) => {
       const c = getComment(ctx);
-      requireEditor(ctx, null, [c.owner_id]);
+      requireIssueEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
       const o = asObject(await ctx.readJson());
       c.message = optString(o, 'message') ?? c.message;
       c.updated_date = now();
@@ -159,7 +158,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('DELETE', '/api/comments/:id', (ctx) => {
       const c = getComment(ctx);
-      requireEditor(ctx, null, [c.owner_id]);
+      requireIssueEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
       ctx.emu.state.comments.delete(c.id);
       ctx.empty(204);
     });

@@ -1,4 +1,5 @@
-import { canSeeJob, getJob, getTask, requireEditor } from '../access';
+import { getJob, jobsListed, taskForNewJob, requireJob } from '../access';
+import { fieldScopes } from '../iam';
 import { asObject, optArray, optEnum, optInt, reqInt } from '../body';
 import type { Ctx } from '../context';
 import { sendPreview } from '../data/frames';
@@ -109,9 +110,7 @@ export function registerJobs(emu: Emulator): void {
   emu.router
     .add('GET', '/api/jobs', (ctx) => {
       const state = ctx.emu.state;
-      let items = [...state.jobs.values()].filter(
-        (j) => canSeeJob(ctx, j) && ctx.emu.orgs.inContext(ctx, state.tasks.get(j.task_id)?.org_id ?? null),
-      );
+      let items = [...state.jobs.values()].filter(jobsListed(ctx));
       // CVAT hides consensus replicas unless asked for them.
       if (
         ctx.query.get('type') === null &&
@@ -127,8 +126,7 @@ export function registerJobs(emu: Emulator): void {
       const o = asObject(await ctx.readJson());
       const type = optEnum(o, 'type', ['annotation', 'ground_truth', 'consensus_replica'] as const);
       if (type !== 'ground_truth') throw badRequest({ type: 'Only ground truth jobs can be created.' });
-      const task = getTask(ctx, reqInt(o, 'task_id'));
-      requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+      const task = taskForNewJob(ctx, reqInt(o, 'task_id'));
       if (!task.data) throw badRequest({ task_id: 'The task has no data.' });
       if ([...ctx.emu.state.jobs.values()].some((j) => j.task_id === task.id && j.type === 'ground_truth')) {
         throw badRequest({ task_id: 'Task already has a ground truth job.' });
@@ -169,9 +167,12 @@ export function registerJobs(emu: Emulator): void {
     })
     .add('PATCH', '/api/jobs/:id', async (ctx) => {
       const j = getJob(ctx, ctx.param('id'));
-      const t = ctx.emu.state.tasks.get(j.task_id)!;
-      requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id, j.assignee_id]);
       const o = asObject(await ctx.readJson());
+      requireJob(
+        ctx,
+        j,
+        fieldScopes(o, { assignee: 'update:assignee', stage: 'update:stage', state: 'update:state' }),
+      );
       const stage = optEnum(o, 'stage', STAGES);
       const st = optEnum(o, 'state', STATES);
       const assignee = optInt(o, 'assignee');
@@ -191,9 +192,8 @@ export function registerJobs(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).job(j));
     })
     .add('DELETE', '/api/jobs/:id', (ctx) => {
-      const j = getJob(ctx, ctx.param('id'));
+      const j = getJob(ctx, ctx.param('id'), 'delete');
       const t = ctx.emu.state.tasks.get(j.task_id)!;
-      requireEditor(ctx, t.org_id, [t.owner_id]);
       if (j.type !== 'ground_truth') throw forbidden('Only ground truth jobs can be removed.');
       deleteJobRecords(ctx, j);
       if (![...ctx.emu.state.jobs.values()].some((x) => x.task_id === t.id && x.type === 'ground_truth'))

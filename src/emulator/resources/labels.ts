@@ -1,7 +1,7 @@
-import { canSeeJob, canSeeProject, canSeeTask, requireEditor } from '../access';
+import { getJob, mayProject, mayTask, projectsListed, tasksListed } from '../access';
 import { asObject, optArray, optBool, optEnum, optInt, optString } from '../body';
 import type { Ctx } from '../context';
-import { badRequest, notFound } from '../errors';
+import { badRequest, forbidden, notFound } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
 import type { AttributeRec, Json, LabelRec } from '../model';
@@ -155,16 +155,53 @@ export function labelTaskId(ctx: Ctx, l: LabelRec): number | null {
   return top?.task_id ?? null;
 }
 
-function labelVisible(ctx: Ctx, l: LabelRec): boolean {
+/** Whether the user is the assignee of a job of this task, or of a task of this project. */
+function assignedJob(ctx: Ctx, where: { task_id: number | null; project_id: number | null }): boolean {
   const state = ctx.emu.state;
-  const top = l.parent_id === null ? l : state.labels.get(l.parent_id);
-  if (!top) return false;
-  if (top.project_id !== null) {
-    const p = state.projects.get(top.project_id);
-    return p !== undefined && canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id);
+  const me = ctx.requireUser().id;
+  for (const j of state.jobs.values()) {
+    if (j.assignee_id !== me) continue;
+    if (j.task_id === where.task_id) return true;
+    if (where.project_id !== null && state.tasks.get(j.task_id)?.project_id === where.project_id) return true;
   }
-  const t = top.task_id === null ? undefined : state.tasks.get(top.task_id);
-  return t !== undefined && canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id);
+  return false;
+}
+
+/**
+ * Labels listed: those of the projects and tasks the user lists, and of the tasks where they are
+ * assigned a job (labels.rego's filter includes job assignees: annotators need the labels).
+ */
+function labelsListed(ctx: Ctx): (l: LabelRec) => boolean {
+  const state = ctx.emu.state;
+  const project = projectsListed(ctx);
+  const task = tasksListed(ctx);
+  return (l) => {
+    const top = l.parent_id === null ? l : state.labels.get(l.parent_id);
+    if (!top) return false;
+    if (top.project_id !== null) {
+      const p = state.projects.get(top.project_id);
+      return (
+        p !== undefined && (project(p) || (ctx.emu.orgs.inContext(ctx, p.org_id) && assignedJob(ctx, top)))
+      );
+    }
+    const t = top.task_id === null ? undefined : state.tasks.get(top.task_id);
+    return t !== undefined && (task(t) || (ctx.emu.orgs.inContext(ctx, t.org_id) && assignedJob(ctx, top)));
+  };
+}
+
+/** One label: 404 when missing, 403 unless the user may see (or change) its project or task. */
+function getLabel(ctx: Ctx, change: boolean): LabelRec {
+  const state = ctx.emu.state;
+  const l = state.labels.get(ctx.param('id'));
+  const top = l && (l.parent_id === null ? l : state.labels.get(l.parent_id));
+  if (!l || !top) throw notFound();
+  const p = top.project_id !== null ? state.projects.get(top.project_id) : undefined;
+  const t = top.task_id !== null ? state.tasks.get(top.task_id) : undefined;
+  const ok = p
+    ? mayProject(ctx, p, change ? 'update:desc' : 'view')
+    : t !== undefined && mayTask(ctx, t, change ? 'update:desc' : 'view');
+  if (!ok && (change || !assignedJob(ctx, top))) throw forbidden();
+  return l;
 }
 
 const spec: ListSpec<LabelRec> = {
@@ -186,15 +223,14 @@ export function registerLabels(emu: Emulator): void {
     .add('GET', '/api/labels', (ctx) => {
       const state = ctx.emu.state;
       const q = ctx.query;
-      let items = [...state.labels.values()].filter((l) => labelVisible(ctx, l));
+      let items = [...state.labels.values()].filter(labelsListed(ctx));
       if (q.get('parent_id') === null && q.get('parent') === null)
         items = items.filter((l) => l.parent_id === null);
       const taskId = q.get('task_id');
       const jobId = q.get('job_id');
       const projectId = q.get('project_id');
       if (jobId !== null) {
-        const j = state.jobs.get(Number(jobId));
-        if (!j || !canSeeJob(ctx, j)) throw notFound();
+        const j = getJob(ctx, Number(jobId));
         const ids = new Set(taskLabels(ctx, j.task_id, true).map((l) => l.id));
         items = items.filter((l) => ids.has(l.id));
       }
@@ -211,14 +247,11 @@ export function registerLabels(emu: Emulator): void {
       list(ctx, items, spec, (l) => s.label(l));
     })
     .add('GET', '/api/labels/:id', (ctx) => {
-      const l = ctx.emu.state.labels.get(ctx.param('id'));
-      if (!l || !labelVisible(ctx, l)) throw notFound();
+      const l = getLabel(ctx, false);
       ctx.json(200, new Serializer(ctx).label(l));
     })
     .add('PATCH', '/api/labels/:id', async (ctx) => {
-      const l = ctx.emu.state.labels.get(ctx.param('id'));
-      if (!l || !labelVisible(ctx, l)) throw notFound();
-      requireLabelEditor(ctx, l);
+      const l = getLabel(ctx, true);
       const body = asObject(await ctx.readJson());
       const top = l.parent_id === null ? l : ctx.emu.state.labels.get(l.parent_id)!;
       applyLabels(
@@ -230,19 +263,8 @@ export function registerLabels(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).label(l));
     })
     .add('DELETE', '/api/labels/:id', (ctx) => {
-      const l = ctx.emu.state.labels.get(ctx.param('id'));
-      if (!l || !labelVisible(ctx, l)) throw notFound();
-      requireLabelEditor(ctx, l);
+      const l = getLabel(ctx, true);
       deleteLabel(ctx, l.id);
       ctx.empty(204);
     });
-}
-
-function requireLabelEditor(ctx: Ctx, l: LabelRec): void {
-  const state = ctx.emu.state;
-  const top = l.parent_id === null ? l : state.labels.get(l.parent_id);
-  const p = top?.project_id != null ? state.projects.get(top.project_id) : undefined;
-  const t = top?.task_id != null ? state.tasks.get(top.task_id) : undefined;
-  if (p) requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
-  else if (t) requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
 }

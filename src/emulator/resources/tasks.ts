@@ -1,11 +1,13 @@
-import { canSeeTask, getProject, getTask, requireEditor } from '../access';
+import { getProject, getTask, requireCreate, requireTask, tasksListed } from '../access';
+import { fieldScopes } from '../iam';
+import type { TaskScope } from '../iam';
 import { asObject, optArray, optInt, optString, reqString } from '../body';
 import type { Ctx } from '../context';
 import { sendPreview } from '../data/frames';
 import { badRequest, detail } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
-import type { JobRec, TaskRec } from '../model';
+import type { JobRec, JsonObject, ProjectRec, TaskRec } from '../model';
 import { now } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
@@ -74,7 +76,6 @@ export function createTask(ctx: Ctx, raw: unknown): TaskRec {
   if (projectId !== null) {
     const p = state.projects.get(projectId);
     if (!p) throw badRequest({ project_id: `Invalid pk "${projectId}" - object does not exist.` });
-    getProject(ctx, projectId);
     if (ctx.org.kind === 'all') orgId = p.org_id;
     if (p.org_id !== orgId)
       throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
@@ -139,17 +140,38 @@ export function deleteJobRecords(ctx: Ctx, j: JobRec): void {
   state.jobs.delete(j.id);
 }
 
+/** The project a create request names, for `create@project` (an unknown id is the serializer's 400). */
+function projectOf(ctx: Ctx, body: unknown): ProjectRec | undefined {
+  const o = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as JsonObject) : {};
+  const id = o.project_id ?? o.project;
+  return typeof id === 'number' ? ctx.emu.state.projects.get(id) : undefined;
+}
+
+/** CVAT checks one scope per changed field of a task (TaskPermission.get_scopes). */
+const FIELD_SCOPES: Record<string, TaskScope> = {
+  owner_id: 'update:owner',
+  assignee_id: 'update:assignee',
+  project_id: 'update:project',
+  name: 'update:desc',
+  labels: 'update:desc',
+  bug_tracker: 'update:desc',
+  subset: 'update:desc',
+  organization: 'update:organization',
+  source_storage: 'update:associated_storage',
+  target_storage: 'update:associated_storage',
+};
+
 export function registerTasks(emu: Emulator): void {
   emu.router
     .add('GET', '/api/tasks', (ctx) => {
-      const items = [...ctx.emu.state.tasks.values()].filter(
-        (t) => canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id),
-      );
+      const items = [...ctx.emu.state.tasks.values()].filter(tasksListed(ctx));
       const s = new Serializer(ctx);
       list(ctx, items, taskSpec(ctx), (t) => s.task(t));
     })
     .add('POST', '/api/tasks', async (ctx) => {
-      const t = createTask(ctx, await ctx.readJson());
+      const body = await ctx.readJson();
+      requireCreate(ctx, projectOf(ctx, body));
+      const t = createTask(ctx, body);
       ctx.json(201, new Serializer(ctx).task(t));
     })
     .add('GET', '/api/tasks/:id', (ctx) => {
@@ -157,8 +179,8 @@ export function registerTasks(emu: Emulator): void {
     })
     .add('PATCH', '/api/tasks/:id', async (ctx) => {
       const t = getTask(ctx, ctx.param('id'));
-      requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
       const o = asObject(await ctx.readJson());
+      requireTask(ctx, t, fieldScopes(o, FIELD_SCOPES));
       if (o.name !== undefined) t.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) t.bug_tracker = optString(o, 'bug_tracker') ?? '';
       if (o.subset !== undefined) t.subset = optString(o, 'subset') ?? '';
@@ -172,7 +194,7 @@ export function registerTasks(emu: Emulator): void {
       const projectId = optInt(o, 'project_id');
       if (projectId !== undefined && projectId !== t.project_id) {
         if (projectId !== null) {
-          const p = getProject(ctx, projectId);
+          const p = getProject(ctx, projectId, 'update:desc');
           if (p.org_id !== t.org_id)
             throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
           for (const l of [...ctx.emu.state.labels.values()]) if (l.task_id === t.id) deleteLabel(ctx, l.id);
@@ -193,8 +215,7 @@ export function registerTasks(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).task(t));
     })
     .add('DELETE', '/api/tasks/:id', (ctx) => {
-      const t = getTask(ctx, ctx.param('id'));
-      requireEditor(ctx, t.org_id, [t.owner_id]);
+      const t = getTask(ctx, ctx.param('id'), 'delete');
       deleteTask(ctx, t);
       ctx.empty(204);
     })

@@ -1,0 +1,185 @@
+import { png } from '../emulator/helpers';
+import { ids, orgWithMember } from './support/orgs';
+import { cvatCase, useTarget } from './support/target';
+import type { Session } from './support/target';
+
+/** Permissions (#15, divergence 1): CVAT's `.rego` rules, checked with a second, non-admin user. */
+describe('conformance: permissions (IAM)', () => {
+  const target = useTarget();
+  const labels = [{ name: 'car' }];
+  const image = (): Array<[string, Buffer]> => [['a.png', png(8, 8)]];
+
+  /** The second user, or undefined on a live server that has none (the case then ends early). */
+  function other(): Session | undefined {
+    const s = target().other(1);
+    if (!s && target().kind === 'emulator') throw new Error('the emulator always has user2');
+    return s;
+  }
+
+  async function userId(s: Session): Promise<number> {
+    return ((await s.get('/api/users/self')).body as { id: number }).id;
+  }
+
+  cvatCase(
+    'a worker lists only the tasks and jobs they own or are assigned to (task, project or job)',
+    'cvat/apps/engine/rules/tasks.rego, jobs.rego: filter (organization, worker)',
+    async () => {
+      const worker = other();
+      if (!worker) return;
+      const admin = target().admin;
+      const { slug } = await orgWithMember(target(), worker, 'worker');
+      const me = await userId(worker);
+      const org = { org: slug };
+      const hidden = await admin.taskWithImages({ name: 'hidden', labels }, image(), {}, org);
+      const assigned = await admin.taskWithImages(
+        { name: 'assigned', labels, assignee_id: me },
+        image(),
+        {},
+        org,
+      );
+      const project = await admin.post(
+        '/api/projects',
+        { name: target().name('p'), labels, assignee_id: me },
+        org,
+      );
+      expect(project.status).toBe(201);
+      const inProject = await admin.taskWithImages(
+        { name: 'in-project', project_id: (project.body as { id: number }).id },
+        image(),
+        {},
+        org,
+      );
+      const byJob = await admin.taskWithImages({ name: 'by-job', labels }, image(), {}, org);
+      const jobs = await admin.get('/api/jobs', { ...org, query: { task_id: byJob.id as number } });
+      const jobId = ids(jobs.body)[0]!;
+      expect((await admin.patch(`/api/jobs/${jobId}`, { assignee: me }, org)).status).toBe(200);
+
+      const tasks = ids((await worker.get('/api/tasks', { ...org, query: { page_size: 100 } })).body);
+      expect(tasks).toEqual(expect.arrayContaining([assigned.id, inProject.id]));
+      expect(tasks).not.toContain(hidden.id);
+      // A job's assignee sees the job, not its task (tasks.rego has no job-assignee rule).
+      expect(tasks).not.toContain(byJob.id);
+      const listedJobs = ids((await worker.get('/api/jobs', { ...org, query: { page_size: 100 } })).body);
+      expect(listedJobs).toContain(jobId);
+      const hiddenJobs = ids(
+        (await admin.get('/api/jobs', { ...org, query: { task_id: hidden.id as number } })).body,
+      );
+      for (const j of hiddenJobs) expect(listedJobs).not.toContain(j);
+      expect((await worker.get(`/api/jobs/${jobId}`)).status).toBe(200);
+      expect((await worker.get(`/api/tasks/${byJob.id as number}`)).status).toBe(403);
+    },
+    120_000,
+  );
+
+  cvatCase(
+    'creating a task or a project in an organization needs the supervisor role or above',
+    'cvat/apps/engine/rules/tasks.rego, projects.rego: create (organizations.SUPERVISOR)',
+    async () => {
+      const member = other();
+      if (!member) return;
+      const admin = target().admin;
+      const { slug, membershipId } = await orgWithMember(target(), member, 'worker');
+      const org = { org: slug };
+      expect((await member.post('/api/tasks', { name: target().name('t'), labels }, org)).status).toBe(403);
+      expect((await member.post('/api/projects', { name: target().name('p') }, org)).status).toBe(403);
+      expect(
+        (await admin.patch(`/api/memberships/${membershipId}`, { role: 'supervisor' }, org)).status,
+      ).toBe(200);
+      const created = await member.post('/api/tasks', { name: target().name('t'), labels }, org);
+      expect(created.status).toBe(201);
+      expect((await member.post('/api/projects', { name: target().name('p') }, org)).status).toBe(201);
+    },
+  );
+
+  cvatCase(
+    "editing another user's task needs the maintainer role or above",
+    'cvat/apps/engine/rules/tasks.rego: update:desc, delete (organizations.MAINTAINER)',
+    async () => {
+      const member = other();
+      if (!member) return;
+      const admin = target().admin;
+      const { slug, membershipId } = await orgWithMember(target(), member, 'supervisor');
+      const org = { org: slug };
+      const task = await admin.post('/api/tasks', { name: target().name('t'), labels }, org);
+      const id = (task.body as { id: number }).id;
+      // A supervisor who is neither owner nor assignee may not even see it.
+      expect((await member.get(`/api/tasks/${id}`, org)).status).toBe(403);
+      expect((await member.patch(`/api/tasks/${id}`, { name: target().name('renamed') }, org)).status).toBe(
+        403,
+      );
+      // Its assignee may edit the description but not delete it or hand it over.
+      const me = await userId(member);
+      expect((await admin.patch(`/api/tasks/${id}`, { assignee_id: me }, org)).status).toBe(200);
+      expect(
+        (await member.patch(`/api/tasks/${id}`, { name: target().name('by-assignee') }, org)).status,
+      ).toBe(200);
+      expect((await member.patch(`/api/tasks/${id}`, { assignee_id: null }, org)).status).toBe(403);
+      expect((await member.delete(`/api/tasks/${id}`, org)).status).toBe(403);
+      expect(
+        (await admin.patch(`/api/memberships/${membershipId}`, { role: 'maintainer' }, org)).status,
+      ).toBe(200);
+      expect((await member.patch(`/api/tasks/${id}`, { owner_id: me }, org)).status).toBe(200);
+    },
+  );
+
+  cvatCase(
+    'an object that exists but may not be seen answers 403; a missing one 404',
+    'cvat/apps/iam/permissions.py: PolicyEnforcer (object found, then OPA denies) — test_tasks.py::TestGetTasks',
+    async () => {
+      const user = other();
+      if (!user) return;
+      const admin = target().admin;
+      const task = await admin.post('/api/tasks', { name: target().name('private'), labels });
+      const id = (task.body as { id: number }).id;
+      const denied = await user.get(`/api/tasks/${id}`);
+      expect(denied.status).toBe(403);
+      expect(denied.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+      expect((await user.get(`/api/tasks/${id}/annotations`)).status).toBe(403);
+      expect((await user.delete(`/api/tasks/${id}`)).status).toBe(403);
+      const project = await admin.post('/api/projects', { name: target().name('private') });
+      expect((await user.get(`/api/projects/${(project.body as { id: number }).id}`)).status).toBe(403);
+      expect((await user.get('/api/tasks/2147483000')).status).toBe(404);
+    },
+  );
+
+  cvatCase(
+    'sandbox: a user sees only their own or assigned objects; a superuser sees all',
+    'cvat/apps/engine/rules/tasks.rego: filter (utils.is_sandbox, utils.is_admin)',
+    async () => {
+      const user = other();
+      if (!user) return;
+      const admin = target().admin;
+      const mine = await user.post('/api/tasks', { name: target().name('mine'), labels });
+      expect(mine.status).toBe(201);
+      const theirs = await admin.post('/api/tasks', { name: target().name('theirs'), labels });
+      const listed = ids((await user.get('/api/tasks', { query: { page_size: 100 } })).body);
+      expect(listed).toContain((mine.body as { id: number }).id);
+      expect(listed).not.toContain((theirs.body as { id: number }).id);
+      const self = (await admin.get('/api/users/self')).body as { is_superuser: boolean };
+      if (!self.is_superuser) return; // the superuser half needs a superuser
+      const all = ids(
+        (await admin.get('/api/tasks', { query: { search: target().prefix + 'mine', page_size: 100 } })).body,
+      );
+      expect(all).toContain((mine.body as { id: number }).id);
+    },
+  );
+
+  cvatCase(
+    "a job's assignee may change its state but not its stage",
+    'cvat/apps/engine/rules/jobs.rego: update:state (is_job_staff) vs update:stage (is_task_staff)',
+    async () => {
+      const user = other();
+      if (!user) return;
+      const admin = target().admin;
+      const task = await admin.taskWithImages({ name: 'jobs', labels }, image());
+      const jobId = ids((await admin.get('/api/jobs', { query: { task_id: task.id as number } })).body)[0]!;
+      expect((await user.get(`/api/jobs/${jobId}`)).status).toBe(403);
+      expect((await admin.patch(`/api/jobs/${jobId}`, { assignee: await userId(user) })).status).toBe(200);
+      expect((await user.get(`/api/jobs/${jobId}`)).status).toBe(200);
+      expect((await user.patch(`/api/jobs/${jobId}`, { state: 'in progress' })).status).toBe(200);
+      expect((await user.patch(`/api/jobs/${jobId}`, { stage: 'validation' })).status).toBe(403);
+      expect((await user.patch(`/api/jobs/${jobId}`, { assignee: null })).status).toBe(403);
+    },
+    120_000,
+  );
+});
