@@ -153,12 +153,14 @@ export class Serializer {
       mode: 'annotation',
       media_type: 'image',
       bug_tracker: t && t.bug_tracker !== '' ? t.bug_tracker : null,
+      // JobWriteSerializer.update: annotation stage → annotation; accepted and completed →
+      // completed; anything else (validation, or acceptance not completed) → validation.
       status:
-        j.stage === 'acceptance' && j.state === 'completed'
-          ? 'completed'
-          : j.stage === 'validation'
-            ? 'validation'
-            : 'annotation',
+        j.stage === 'annotation'
+          ? 'annotation'
+          : j.stage === 'acceptance' && j.state === 'completed'
+            ? 'completed'
+            : 'validation',
       stage: j.stage,
       state: j.state,
       frame_count: j.frames ? j.frames.length : j.stop_frame - j.start_frame + 1,
