@@ -182,4 +182,41 @@ describe('conformance: permissions (IAM)', () => {
     },
     120_000,
   );
+
+  cvatCase(
+    'memberships: workers change no role, maintainers change workers but not maintainers, members may leave',
+    'cvat/apps/organizations/rules/memberships.rego: change:role, delete',
+    async () => {
+      const first = target().other(1);
+      const second = target().other(2);
+      if (!first || !second) return;
+      const admin = target().admin;
+      const { slug, orgId, membershipId: firstId } = await orgWithMember(target(), first, 'worker');
+      const org = { org: slug };
+      const secondSelf = (await second.get('/api/users/self')).body as { email: string };
+      const inv = await admin.post('/api/invitations', { role: 'worker', email: secondSelf.email }, org);
+      await second.post(`/api/invitations/${(inv.body as { key: string }).key}/accept`);
+      const members = await admin.get('/api/memberships', { ...org, query: { user: second.username } });
+      const secondId = (members.body as { results: Array<{ id: number }> }).results[0]!.id;
+
+      expect((await first.patch(`/api/memberships/${secondId}`, { role: 'supervisor' }, org)).status).toBe(
+        403,
+      );
+      expect((await admin.patch(`/api/memberships/${firstId}`, { role: 'maintainer' }, org)).status).toBe(
+        200,
+      );
+      expect((await first.patch(`/api/memberships/${secondId}`, { role: 'supervisor' }, org)).status).toBe(
+        200,
+      );
+      expect((await admin.patch(`/api/memberships/${secondId}`, { role: 'maintainer' }, org)).status).toBe(
+        200,
+      );
+      expect((await first.patch(`/api/memberships/${secondId}`, { role: 'worker' }, org)).status).toBe(403);
+      expect((await first.delete(`/api/memberships/${secondId}`, org)).status).toBe(403);
+      // A member may leave.
+      expect((await second.delete(`/api/memberships/${secondId}`, org)).status).toBe(204);
+      // Now outside the organization: it exists, but may not be seen.
+      expect((await second.get(`/api/organizations/${orgId}`)).status).toBe(403);
+    },
+  );
 });

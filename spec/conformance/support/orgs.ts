@@ -5,13 +5,13 @@ type Role = 'worker' | 'supervisor' | 'maintainer';
 
 /**
  * An organization owned by `target().admin` (created as any user may, removed at the end) with
- * `member` invited in `role` and the invitation accepted. Returns the slug and the membership id.
+ * `member` invited in `role` and the invitation accepted. Returns its slug and id, and the membership id.
  */
 export async function orgWithMember(
   target: Target,
   member: Session,
   role: Role,
-): Promise<{ slug: string; membershipId: number }> {
+): Promise<{ slug: string; orgId: number; membershipId: number }> {
   const admin = target.admin;
   // Slugs are short (16 characters) and cannot carry the run's prefix; the name does.
   const slug = `rx${randomBytes(6).toString('hex')}`;
@@ -27,7 +27,7 @@ export async function orgWithMember(
   const members = await admin.get('/api/memberships', { org: slug, query: { user: member.username } });
   const m = (members.body as { results: Array<{ id: number }> }).results[0];
   if (!m) throw new Error('membership not found');
-  return { slug, membershipId: m.id };
+  return { slug, orgId: (org.body as { id: number }).id, membershipId: m.id };
 }
 
 /** Results of a list reply. */

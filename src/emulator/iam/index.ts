@@ -10,3 +10,4 @@ export type { ProjectScope } from './projects';
 export { taskListed, taskRule } from './tasks';
 export type { TaskFacts, TaskScope } from './tasks';
 export { fieldScopes } from './fields';
+export { mayChangeMembership, mayViewMembership, membershipListed } from './memberships';
