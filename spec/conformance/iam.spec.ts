@@ -219,4 +219,37 @@ describe('conformance: permissions (IAM)', () => {
       expect((await second.get(`/api/organizations/${orgId}`)).status).toBe(403);
     },
   );
+
+  cvatCase(
+    "issues: seen and changed by the job's staff and the issue's owner or assignee, deleted by task staff or the owner",
+    'cvat/apps/engine/rules/issues.rego: create@job, view, update, delete',
+    async () => {
+      const user = other();
+      if (!user) return;
+      const admin = target().admin;
+      const me = await userId(user);
+      const task = await admin.taskWithImages({ name: 'issues', labels }, image());
+      const jobs = await admin.get('/api/jobs', { query: { task_id: task.id as number } });
+      const jobId = ids(jobs.body)[0]!;
+      const issueOf = (s: Session) =>
+        s.post('/api/issues', { job: jobId, frame: 0, position: [1, 1, 2, 2], message: 'look' });
+      const issue = await issueOf(admin);
+      expect(issue.status).toBe(201);
+      const issueId = (issue.body as { id: number }).id;
+      target().track(`/api/issues/${issueId}`, admin);
+      expect((await user.get(`/api/issues/${issueId}`)).status).toBe(403);
+      expect((await issueOf(user)).status).toBe(403);
+      // The issue's assignee may see and change it, not delete it.
+      expect((await admin.patch(`/api/issues/${issueId}`, { assignee: me })).status).toBe(200);
+      expect((await user.get(`/api/issues/${issueId}`)).status).toBe(200);
+      expect((await user.patch(`/api/issues/${issueId}`, { resolved: true })).status).toBe(200);
+      expect((await user.delete(`/api/issues/${issueId}`)).status).toBe(403);
+      // The job's assignee may open issues, and delete their own.
+      expect((await admin.patch(`/api/jobs/${jobId}`, { assignee: me })).status).toBe(200);
+      const own = await issueOf(user);
+      expect(own.status).toBe(201);
+      expect((await user.delete(`/api/issues/${(own.body as { id: number }).id}`)).status).toBe(204);
+    },
+    120_000,
+  );
 });

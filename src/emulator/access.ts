@@ -1,7 +1,8 @@
 import type { Ctx } from './context';
 import { badRequest, forbidden, notFound } from './errors';
 import { actorIn, allows, jobRule, listFilter, mayCreate, projectRule, taskRule } from './iam';
-import type { JobFacts, JobScope, ProjectScope, TaskFacts, TaskScope } from './iam';
+import type { IssueFacts, IssueScope, JobFacts, JobScope, ProjectScope, TaskFacts, TaskScope } from './iam';
+import { commentChangeRule, issueCreateRule, issueListed, issueRule } from './iam';
 import { jobListed, projectListed, taskListed } from './iam';
 import type { IssueRec, JobRec, ProjectRec, TaskRec } from './model';
 
@@ -98,23 +99,39 @@ export function jobsListed(ctx: Ctx): (j: JobRec) => boolean {
   };
 }
 
-export function getIssue(ctx: Ctx, id: number): IssueRec {
+function issueFacts(ctx: Ctx, i: IssueRec): (IssueFacts & { task: TaskRec }) | undefined {
+  const j = ctx.emu.state.jobs.get(i.job_id);
+  return j ? { ...jobFacts(ctx, j), issue: i } : undefined;
+}
+
+/** An issue: 404 when missing, 403 unless issues.rego allows the scope. */
+export function getIssue(ctx: Ctx, id: number, scope: IssueScope = 'view'): IssueRec {
   const i = ctx.emu.state.issues.get(id);
-  if (!i) throw notFound();
-  getJob(ctx, i.job_id);
+  const f = i && issueFacts(ctx, i);
+  if (!i || !f) throw notFound();
+  if (!allows(actorIn(ctx, f.task.org_id), issueRule(scope, f))) throw forbidden();
   return i;
 }
 
-/**
- * Issues and comments: their owner, the staff of the job and organization maintainers may change
- * them (a simplification of issues.rego and comments.rego).
- */
-export function requireIssueEditor(ctx: Ctx, issue: IssueRec, ownerId: number | null): void {
-  const user = ctx.requireUser();
-  if (user.is_superuser || ownerId === user.id) return;
-  const j = ctx.emu.state.jobs.get(issue.job_id);
-  if (j && mayJob(ctx, j, 'update:stage')) return;
-  throw forbidden();
+/** POST /api/issues: the job's staff, or maintainers (`create@job`). */
+export function requireIssueCreate(ctx: Ctx, j: JobRec): void {
+  const f = jobFacts(ctx, j);
+  if (!allows(actorIn(ctx, f.task.org_id), issueCreateRule(f))) throw forbidden();
+}
+
+/** Issues listed: the policy's filter, then the request's organization. */
+export function issuesListed(ctx: Ctx): (i: IssueRec) => boolean {
+  const f = listFilter<IssueFacts>(ctx, issueListed);
+  return (i) => {
+    const facts = issueFacts(ctx, i);
+    return facts !== undefined && f(facts) && ctx.emu.orgs.inContext(ctx, facts.task.org_id);
+  };
+}
+
+/** A comment may be changed or removed by its owner, or maintainers of the organization. */
+export function requireCommentEditor(ctx: Ctx, issue: IssueRec, ownerId: number | null): void {
+  const f = issueFacts(ctx, issue);
+  if (!f || !allows(actorIn(ctx, f.task.org_id), commentChangeRule(ownerId))) throw forbidden();
 }
 
 /** POST /api/jobs: the task must exist (400), be visible, and the user may create its jobs (403). */

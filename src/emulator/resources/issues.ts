@@ -1,4 +1,4 @@
-import { getIssue, getJob, jobsListed, requireIssueEditor } from '../access';
+import { getIssue, getJob, issuesListed, requireCommentEditor, requireIssueCreate } from '../access';
 import { asObject, optArray, optBool, optInt, optString, reqInt, reqString } from '../body';
 import type { Ctx } from '../context';
 import { badRequest, notFound } from '../errors';
@@ -61,25 +61,18 @@ export function registerIssues(emu: Emulator): void {
     simple: ['issue_id', 'job_id', 'frame_id', 'owner'],
     search: ['owner'],
   });
-  /** Issues listed: those of the jobs the user lists (issues.rego's filter, simplified). */
-  const inScope = (ctx: Ctx, jobId: number): boolean => {
-    const j = ctx.emu.state.jobs.get(jobId);
-    return j !== undefined && jobsListed(ctx)(j);
-  };
 
   emu.router
     .add('GET', '/api/issues', (ctx) => {
       const s = new Serializer(ctx);
-      list(
-        ctx,
-        [...ctx.emu.state.issues.values()].filter((i) => inScope(ctx, i.job_id)),
-        issueSpec(ctx),
-        (i) => s.issue(i),
+      list(ctx, [...ctx.emu.state.issues.values()].filter(issuesListed(ctx)), issueSpec(ctx), (i) =>
+        s.issue(i),
       );
     })
     .add('POST', '/api/issues', async (ctx) => {
       const o = asObject(await ctx.readJson());
       const job = getJob(ctx, reqInt(o, 'job'));
+      requireIssueCreate(ctx, job);
       const frame = reqInt(o, 'frame');
       if (frame < job.start_frame || frame > job.stop_frame)
         throw badRequest({
@@ -110,7 +103,7 @@ export function registerIssues(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).issue(getIssue(ctx, ctx.param('id'))));
     })
     .add('PATCH', '/api/issues/:id', async (ctx) => {
-      const issue = getIssue(ctx, ctx.param('id'));
+      const issue = getIssue(ctx, ctx.param('id'), 'update');
       const o = asObject(await ctx.readJson());
       const assignee = optInt(o, 'assignee');
       if (assignee !== undefined) {
@@ -124,8 +117,7 @@ export function registerIssues(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).issue(issue));
     })
     .add('DELETE', '/api/issues/:id', (ctx) => {
-      const issue = getIssue(ctx, ctx.param('id'));
-      requireIssueEditor(ctx, issue, issue.owner_id);
+      const issue = getIssue(ctx, ctx.param('id'), 'delete');
       for (const c of [...ctx.emu.state.comments.values()])
         if (c.issue_id === issue.id) ctx.emu.state.comments.delete(c.id);
       ctx.emu.state.issues.delete(issue.id);
@@ -133,9 +125,10 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('GET', '/api/comments', (ctx) => {
       const s = new Serializer(ctx);
+      const listed = issuesListed(ctx);
       const items = [...ctx.emu.state.comments.values()].filter((c) => {
         const i = ctx.emu.state.issues.get(c.issue_id);
-        return i !== undefined && inScope(ctx, i.job_id);
+        return i !== undefined && listed(i);
       });
       list(ctx, items, commentSpec(ctx), (c) => s.comment(c));
     })
@@ -150,7 +143,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('PATCH', '/api/comments/:id', async (ctx) => {
       const c = getComment(ctx);
-      requireIssueEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
+      requireCommentEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
       const o = asObject(await ctx.readJson());
       c.message = optString(o, 'message') ?? c.message;
       c.updated_date = now();
@@ -158,7 +151,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('DELETE', '/api/comments/:id', (ctx) => {
       const c = getComment(ctx);
-      requireIssueEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
+      requireCommentEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
       ctx.emu.state.comments.delete(c.id);
       ctx.empty(204);
     });
