@@ -252,4 +252,27 @@ describe('conformance: permissions (IAM)', () => {
     },
     120_000,
   );
+
+  cvatCase(
+    "labels: a job's assignee gets them through job_id, not in the plain list",
+    'cvat/apps/engine/views.py: LabelViewSet.get_queryset; cvat/apps/engine/rules/labels.rego: filter',
+    async () => {
+      const user = other();
+      if (!user) return;
+      const admin = target().admin;
+      const task = await admin.taskWithImages({ name: 'labels', labels }, image());
+      const jobId = ids((await admin.get('/api/jobs', { query: { task_id: task.id as number } })).body)[0]!;
+      expect((await user.get('/api/labels', { query: { job_id: jobId } })).status).toBe(403);
+      expect((await admin.patch(`/api/jobs/${jobId}`, { assignee: await userId(user) })).status).toBe(200);
+      const viaJob = await user.get('/api/labels', { query: { job_id: jobId } });
+      expect(viaJob.status).toBe(200);
+      expect(ids(viaJob.body)).toHaveLength(1);
+      const plain = ids((await user.get('/api/labels', { query: { page_size: 100 } })).body);
+      expect(plain).not.toContain(ids(viaJob.body)[0]);
+      const both = await admin.get('/api/labels', { query: { job_id: jobId, task_id: task.id as number } });
+      expect(both.status).toBe(400);
+      expect(both.body).toEqual(['job_id, task_id and project_id parameters cannot be used together']);
+    },
+    120_000,
+  );
 });

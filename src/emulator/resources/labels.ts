@@ -1,4 +1,4 @@
-import { getJob, mayProject, mayTask, projectsListed, tasksListed } from '../access';
+import { getJob, getProject, getTask, mayProject, mayTask, projectsListed, tasksListed } from '../access';
 import { asObject, optArray, optBool, optEnum, optInt, optString } from '../body';
 import type { Ctx } from '../context';
 import { badRequest, forbidden, notFound } from '../errors';
@@ -155,22 +155,7 @@ export function labelTaskId(ctx: Ctx, l: LabelRec): number | null {
   return top?.task_id ?? null;
 }
 
-/** Whether the user is the assignee of a job of this task, or of a task of this project. */
-function assignedJob(ctx: Ctx, where: { task_id: number | null; project_id: number | null }): boolean {
-  const state = ctx.emu.state;
-  const me = ctx.requireUser().id;
-  for (const j of state.jobs.values()) {
-    if (j.assignee_id !== me) continue;
-    if (j.task_id === where.task_id) return true;
-    if (where.project_id !== null && state.tasks.get(j.task_id)?.project_id === where.project_id) return true;
-  }
-  return false;
-}
-
-/**
- * Labels listed: those of the projects and tasks the user lists, and of the tasks where they are
- * assigned a job (labels.rego's filter includes job assignees: annotators need the labels).
- */
+/** Labels listed: those of the projects and tasks the user lists (labels.rego's filter). */
 function labelsListed(ctx: Ctx): (l: LabelRec) => boolean {
   const state = ctx.emu.state;
   const project = projectsListed(ctx);
@@ -180,12 +165,10 @@ function labelsListed(ctx: Ctx): (l: LabelRec) => boolean {
     if (!top) return false;
     if (top.project_id !== null) {
       const p = state.projects.get(top.project_id);
-      return (
-        p !== undefined && (project(p) || (ctx.emu.orgs.inContext(ctx, p.org_id) && assignedJob(ctx, top)))
-      );
+      return p !== undefined && project(p);
     }
     const t = top.task_id === null ? undefined : state.tasks.get(top.task_id);
-    return t !== undefined && (task(t) || (ctx.emu.orgs.inContext(ctx, t.org_id) && assignedJob(ctx, top)));
+    return t !== undefined && task(t);
   };
 }
 
@@ -200,7 +183,7 @@ function getLabel(ctx: Ctx, change: boolean): LabelRec {
   const ok = p
     ? mayProject(ctx, p, change ? 'update:desc' : 'view')
     : t !== undefined && mayTask(ctx, t, change ? 'update:desc' : 'view');
-  if (!ok && (change || !assignedJob(ctx, top))) throw forbidden();
+  if (!ok) throw forbidden();
   return l;
 }
 
@@ -223,26 +206,31 @@ export function registerLabels(emu: Emulator): void {
     .add('GET', '/api/labels', (ctx) => {
       const state = ctx.emu.state;
       const q = ctx.query;
-      let items = [...state.labels.values()].filter(labelsListed(ctx));
-      if (q.get('parent_id') === null && q.get('parent') === null)
-        items = items.filter((l) => l.parent_id === null);
       const taskId = q.get('task_id');
       const jobId = q.get('job_id');
       const projectId = q.get('project_id');
-      if (jobId !== null) {
-        const j = getJob(ctx, Number(jobId));
-        const ids = new Set(taskLabels(ctx, j.task_id, true).map((l) => l.id));
-        items = items.filter((l) => ids.has(l.id));
+      const owners = [taskId, jobId, projectId].filter((v) => v !== null);
+      if (owners.length > 1)
+        throw badRequest('job_id, task_id and project_id parameters cannot be used together');
+      let items: LabelRec[];
+      if (owners.length === 1) {
+        // views.py LabelViewSet: the permission is checked on that job, task or project, whose
+        // labels are then listed (so a job's assignee gets the labels of its task).
+        let own: LabelRec[];
+        if (jobId !== null) own = taskLabels(ctx, getJob(ctx, Number(jobId)).task_id, true);
+        else if (taskId !== null) own = taskLabels(ctx, getTask(ctx, Number(taskId)).id, true);
+        else {
+          const p = getProject(ctx, Number(projectId));
+          own = [...state.labels.values()].filter(
+            (l) => (l.parent_id === null ? l : state.labels.get(l.parent_id))?.project_id === p.id,
+          );
+        }
+        items = own;
+      } else {
+        items = [...state.labels.values()].filter(labelsListed(ctx));
       }
-      if (taskId !== null) {
-        const ids = new Set(taskLabels(ctx, Number(taskId), true).map((l) => l.id));
-        items = items.filter((l) => ids.has(l.id));
-      }
-      if (projectId !== null) {
-        items = items.filter(
-          (l) => (l.parent_id === null ? l : state.labels.get(l.parent_id))?.project_id === Number(projectId),
-        );
-      }
+      if (q.get('parent_id') === null && q.get('parent') === null)
+        items = items.filter((l) => l.parent_id === null);
       const s = new Serializer(ctx);
       list(ctx, items, spec, (l) => s.label(l));
     })
