@@ -1,4 +1,4 @@
-/** CVAT's permission rules (the `.rego` files of cvat/apps/*\/rules), one module per resource. */
+/** CVAT's permission rules (the `.rego` files under cvat/apps/<app>/rules), one module per resource. */
 export { actorIn, allows, hasRole } from './actor';
 export type { Actor, Rule } from './actor';
 export { mayCreate } from './creation';

@@ -194,7 +194,7 @@ export function registerTasks(emu: Emulator): void {
       const projectId = optInt(o, 'project_id');
       if (projectId !== undefined && projectId !== t.project_id) {
         if (projectId !== null) {
-          const p = getProject(ctx, projectId, 'update:desc');
+          const p = getProject(ctx, projectId);
           if (p.org_id !== t.org_id)
             throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
           for (const l of [...ctx.emu.state.labels.values()]) if (l.task_id === t.id) deleteLabel(ctx, l.id);
