@@ -222,7 +222,7 @@ describe('conformance: permissions (IAM)', () => {
 
   cvatCase(
     "issues: seen and changed by the job's staff and the issue's owner or assignee, deleted by task staff or the owner",
-    'cvat/apps/engine/rules/issues.rego: create@job, view, update, delete',
+    'cvat/apps/engine/rules/issues.rego: create@job, view, update, delete; comments.rego: create@issue, update',
     async () => {
       const user = other();
       if (!user) return;
@@ -244,6 +244,12 @@ describe('conformance: permissions (IAM)', () => {
       expect((await user.get(`/api/issues/${issueId}`)).status).toBe(200);
       expect((await user.patch(`/api/issues/${issueId}`, { resolved: true })).status).toBe(200);
       expect((await user.delete(`/api/issues/${issueId}`)).status).toBe(403);
+      // Comments: the issue's staff may comment and edit any comment of the issue.
+      const comment = await admin.post('/api/comments', { issue: issueId, message: 'by admin' });
+      expect(comment.status).toBe(201);
+      const commentId = (comment.body as { id: number }).id;
+      expect((await user.patch(`/api/comments/${commentId}`, { message: 'edited' })).status).toBe(200);
+      expect((await user.post('/api/comments', { issue: issueId, message: 'reply' })).status).toBe(201);
       // The job's assignee may open issues, and delete their own.
       expect((await admin.patch(`/api/jobs/${jobId}`, { assignee: me })).status).toBe(200);
       const own = await issueOf(user);

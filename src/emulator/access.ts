@@ -2,9 +2,9 @@ import type { Ctx } from './context';
 import { badRequest, forbidden, notFound } from './errors';
 import { actorIn, allows, jobRule, listFilter, mayCreate, projectRule, taskRule } from './iam';
 import type { IssueFacts, IssueScope, JobFacts, JobScope, ProjectScope, TaskFacts, TaskScope } from './iam';
-import { commentChangeRule, issueCreateRule, issueListed, issueRule } from './iam';
+import { commentRule, issueCreateRule, isIssueStaff, issueListed, issueRule } from './iam';
 import { jobListed, projectListed, taskListed } from './iam';
-import type { IssueRec, JobRec, ProjectRec, TaskRec } from './model';
+import type { CommentRec, IssueRec, JobRec, ProjectRec, TaskRec } from './model';
 
 /**
  * Object lookups with CVAT's permission checks: a missing object answers 404, an object the user
@@ -128,10 +128,31 @@ export function issuesListed(ctx: Ctx): (i: IssueRec) => boolean {
   };
 }
 
-/** A comment may be changed or removed by its owner, or maintainers of the organization. */
-export function requireCommentEditor(ctx: Ctx, issue: IssueRec, ownerId: number | null): void {
-  const f = issueFacts(ctx, issue);
-  if (!f || !allows(actorIn(ctx, f.task.org_id), commentChangeRule(ownerId))) throw forbidden();
+/** A comment: 404 when missing, 403 unless its owner, the issue's staff or a maintainer asks. */
+export function getComment(ctx: Ctx, id: number): CommentRec {
+  const c = ctx.emu.state.comments.get(id);
+  const i = c && ctx.emu.state.issues.get(c.issue_id);
+  const f = i && issueFacts(ctx, i);
+  if (!c || !f) throw notFound();
+  if (!allows(actorIn(ctx, f.task.org_id), commentRule(f, c.owner_id))) throw forbidden();
+  return c;
+}
+
+/** Comments listed: their own, and those of the issues the user is staff of (comments.rego). */
+export function commentsListed(ctx: Ctx): (c: CommentRec) => boolean {
+  const f = listFilter<IssueFacts & { ownerId: number | null }>(
+    ctx,
+    (a, x) => isIssueStaff(a, x) || x.ownerId === a.user.id,
+  );
+  return (c) => {
+    const i = ctx.emu.state.issues.get(c.issue_id);
+    const facts = i && issueFacts(ctx, i);
+    return (
+      facts !== undefined &&
+      f({ ...facts, ownerId: c.owner_id }) &&
+      ctx.emu.orgs.inContext(ctx, facts.task.org_id)
+    );
+  };
 }
 
 /** POST /api/jobs: the task must exist (400), be visible, and the user may create its jobs (403). */

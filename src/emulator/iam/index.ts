@@ -11,5 +11,5 @@ export { taskListed, taskRule } from './tasks';
 export type { TaskFacts, TaskScope } from './tasks';
 export { fieldScopes } from './fields';
 export { mayChangeMembership, mayViewMembership, membershipListed } from './memberships';
-export { commentChangeRule, issueCreateRule, issueListed, issueRule } from './issues';
+export { commentRule, issueCreateRule, isIssueStaff, issueListed, issueRule } from './issues';
 export type { IssueFacts, IssueScope } from './issues';

@@ -33,9 +33,13 @@ export function issueCreateRule(f: JobFacts): Rule {
 export const issueListed = isIssueStaff;
 
 /**
- * Comments (comments.rego, simplified): seen by whoever sees the issue; changed or removed by
- * their owner or organization maintainers.
+ * comments.rego: view, update and delete by the comment's owner or the issue's staff, or
+ * maintainers; `create@issue` as the issue's `view`.
  */
-export function commentChangeRule(ownerId: number | null): Rule {
-  return { staff: (a) => isOneOf(a, ownerId), staffRole: 'worker', anyRole: 'maintainer' };
+export function commentRule(f: IssueFacts, ownerId: number | null): Rule {
+  return {
+    staff: (a) => isIssueStaff(a, f) || isOneOf(a, ownerId),
+    staffRole: 'worker',
+    anyRole: 'maintainer',
+  };
 }

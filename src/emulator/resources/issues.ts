@@ -1,7 +1,7 @@
-import { getIssue, getJob, issuesListed, requireCommentEditor, requireIssueCreate } from '../access';
+import { commentsListed, getComment, getIssue, getJob, issuesListed, requireIssueCreate } from '../access';
 import { asObject, optArray, optBool, optInt, optString, reqInt, reqString } from '../body';
 import type { Ctx } from '../context';
-import { badRequest, notFound } from '../errors';
+import { badRequest } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
 import type { CommentRec, IssueRec } from '../model';
@@ -125,11 +125,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('GET', '/api/comments', (ctx) => {
       const s = new Serializer(ctx);
-      const listed = issuesListed(ctx);
-      const items = [...ctx.emu.state.comments.values()].filter((c) => {
-        const i = ctx.emu.state.issues.get(c.issue_id);
-        return i !== undefined && listed(i);
-      });
+      const items = [...ctx.emu.state.comments.values()].filter(commentsListed(ctx));
       list(ctx, items, commentSpec(ctx), (c) => s.comment(c));
     })
     .add('POST', '/api/comments', async (ctx) => {
@@ -139,27 +135,18 @@ export function registerIssues(emu: Emulator): void {
       ctx.json(201, new Serializer(ctx).comment(c));
     })
     .add('GET', '/api/comments/:id', (ctx) => {
-      ctx.json(200, new Serializer(ctx).comment(getComment(ctx)));
+      ctx.json(200, new Serializer(ctx).comment(getComment(ctx, ctx.param('id'))));
     })
     .add('PATCH', '/api/comments/:id', async (ctx) => {
-      const c = getComment(ctx);
-      requireCommentEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
+      const c = getComment(ctx, ctx.param('id'));
       const o = asObject(await ctx.readJson());
       c.message = optString(o, 'message') ?? c.message;
       c.updated_date = now();
       ctx.json(200, new Serializer(ctx).comment(c));
     })
     .add('DELETE', '/api/comments/:id', (ctx) => {
-      const c = getComment(ctx);
-      requireCommentEditor(ctx, ctx.emu.state.issues.get(c.issue_id)!, c.owner_id);
+      const c = getComment(ctx, ctx.param('id'));
       ctx.emu.state.comments.delete(c.id);
       ctx.empty(204);
     });
-}
-
-function getComment(ctx: Ctx): CommentRec {
-  const c = ctx.emu.state.comments.get(ctx.param('id'));
-  if (!c) throw notFound();
-  getIssue(ctx, c.issue_id);
-  return c;
 }
