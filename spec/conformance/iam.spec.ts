@@ -22,7 +22,7 @@ describe('conformance: permissions (IAM)', () => {
 
   cvatCase(
     'a worker lists only the tasks and jobs they own or are assigned to (task, project or job)',
-    'cvat/apps/engine/rules/tasks.rego, jobs.rego: filter (organization, worker)',
+    'cvat/apps/engine/rules/tasks.rego, jobs.rego: filter (organization, worker); serializers.py JobReadSerializer.get_task_name',
     async () => {
       const worker = other();
       if (!worker) return;
@@ -65,7 +65,10 @@ describe('conformance: permissions (IAM)', () => {
         (await admin.get('/api/jobs', { ...org, query: { task_id: hidden.id as number } })).body,
       );
       for (const j of hiddenJobs) expect(listedJobs).not.toContain(j);
-      expect((await worker.get(`/api/jobs/${jobId}`)).status).toBe(200);
+      const job = await worker.get(`/api/jobs/${jobId}`);
+      expect(job.status).toBe(200);
+      // ...and the job does not show the name of a task they may not see (JobReadSerializer).
+      expect(job.body).toMatchObject({ task_id: byJob.id, task_name: null });
       expect((await worker.get(`/api/tasks/${byJob.id as number}`)).status).toBe(403);
     },
     120_000,
