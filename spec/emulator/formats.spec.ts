@@ -197,7 +197,7 @@ describe('dataset formats on the emulator', () => {
   });
 
   // DatasetExporter.validate_request answers with CVAT's own message, as a JSON list.
-  it('an unknown export format is a 400 with CVAT\'s message', async () => {
+  it("an unknown export format is a 400 with CVAT's message", async () => {
     const r = await api.post(
       `/api/tasks/${String(task.id)}/dataset/export?format=${encodeURIComponent('YOLO 9.9')}`,
     );

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { getJob, getProject, getTask, requireEditor } from '../access';
+import { getJob, getProject, getTask, requireCreate } from '../access';
 import type { Ctx } from '../context';
 import { sendFile } from '../data/frames';
 import type { UploadedFile } from '../data/uploads';
@@ -53,6 +53,7 @@ function bool(v: string | null, fallback: boolean): boolean {
 function target(
   ctx: Ctx,
   resource: Resource,
+  access: 'export' | 'import' = 'export',
 ): {
   id: number;
   orgId: number | null;
@@ -63,14 +64,14 @@ function target(
 } {
   const id = ctx.param('id');
   if (resource === 'projects') {
-    const p = getProject(ctx, id);
+    const p = getProject(ctx, id, access === 'export' ? 'export:dataset' : 'import:dataset');
     return { id, orgId: p.org_id, projectId: id, taskId: null, jobId: null, name: p.name };
   }
   if (resource === 'tasks') {
-    const t = getTask(ctx, id);
+    const t = getTask(ctx, id, access === 'export' ? 'export:dataset' : 'import:annotations');
     return { id, orgId: t.org_id, projectId: t.project_id, taskId: id, jobId: null, name: t.name };
   }
-  const j = getJob(ctx, id);
+  const j = getJob(ctx, id, access === 'export' ? 'export:dataset' : 'import:annotations');
   const t = ctx.emu.state.tasks.get(j.task_id)!;
   return { id, orgId: t.org_id, projectId: t.project_id, taskId: t.id, jobId: id, name: `job_${id}` };
 }
@@ -280,7 +281,7 @@ function importAnnotations(
   files: UploadedFile[],
   params: JsonObject,
 ): RequestRec {
-  const t = target(ctx, resource);
+  const t = target(ctx, resource, 'import');
   const rawFormat = typeof params.format === 'string' ? params.format : null;
   const format = rawFormat;
   checkImportFormat(format);
@@ -333,9 +334,8 @@ export function registerTransfers(emu: Emulator): void {
     emu.router
       .add('POST', `/api/${resource}/:id/annotations`, async (ctx) => {
         checkLocation(ctx);
-        const t = target(ctx, resource);
+        const t = target(ctx, resource, 'import');
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
-        requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
         // task.py ensure_task_is_initialized
         if (!task.data) throw badRequest('This task data has not been initialized yet');
         await ctx.emu.uploads.post(ctx, {
@@ -344,11 +344,11 @@ export function registerTransfers(emu: Emulator): void {
         });
       })
       .add('HEAD', `/api/${resource}/:id/annotations/:file`, (ctx) => {
-        target(ctx, resource);
+        target(ctx, resource, 'import');
         ctx.emu.uploads.tusHead(ctx, key(ctx));
       })
       .add('PATCH', `/api/${resource}/:id/annotations/:file`, async (ctx) => {
-        target(ctx, resource);
+        target(ctx, resource, 'import');
         await ctx.emu.uploads.tusPatch(ctx, key(ctx));
       });
   }
@@ -357,19 +357,18 @@ export function registerTransfers(emu: Emulator): void {
   emu.router
     .add('POST', '/api/projects/:id/dataset', async (ctx) => {
       checkLocation(ctx);
-      const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+      const p = getProject(ctx, ctx.param('id'), 'import:dataset');
       await ctx.emu.uploads.post(ctx, {
         key: datasetKey(ctx),
         finish: (c, files, params) => importProjectDataset(c, p.id, files, params),
       });
     })
     .add('HEAD', '/api/projects/:id/dataset/:file', (ctx) => {
-      getProject(ctx, ctx.param('id'));
+      getProject(ctx, ctx.param('id'), 'import:dataset');
       ctx.emu.uploads.tusHead(ctx, datasetKey(ctx));
     })
     .add('PATCH', '/api/projects/:id/dataset/:file', async (ctx) => {
-      getProject(ctx, ctx.param('id'));
+      getProject(ctx, ctx.param('id'), 'import:dataset');
       await ctx.emu.uploads.tusPatch(ctx, datasetKey(ctx));
     });
   // Backup restores: the uploaded file gets a server-chosen name, echoed in Upload-Filename.
@@ -378,6 +377,7 @@ export function registerTransfers(emu: Emulator): void {
     emu.router
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
         if (ctx.query.has('rq_id')) throw goneForStatus('import');
+        requireCreate(ctx);
         checkLocation(ctx);
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
