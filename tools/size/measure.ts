@@ -66,7 +66,7 @@ export async function measureBundle(root: string, options: MeasureOptions = {}):
     metafile: true,
     logLevel: 'silent',
     // The app imports the package by name; this is the file its "exports" map gives browsers.
-    alias: { 'cvat-rx': dist },
+    alias: { 'cvat-rx/auto-annotation': path.join(root, 'dist/auto-annotation.js'), 'cvat-rx': dist },
   });
   const code = result.outputFiles[0]?.text ?? '';
   const output = Object.values(result.metafile.outputs)[0];
