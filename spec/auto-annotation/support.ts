@@ -103,3 +103,17 @@ export function makeTask(client: CvatClient, count: number, chunkSize = 10, name
     }),
   );
 }
+
+/** Resolves when `predicate` holds for the value of `probe`, asking again after each answer. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  predicate: (value: T) => boolean,
+  tries = 500,
+): Promise<T> {
+  let value = await probe();
+  for (let i = 0; i < tries && !predicate(value); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    value = await probe();
+  }
+  return value;
+}

@@ -86,7 +86,7 @@ function normalize(
   return o;
 }
 
-function assignIds(ctx: Ctx, kind: Kind, o: JsonObject, force: boolean): void {
+export function assignIds(ctx: Ctx, kind: Kind, o: JsonObject, force: boolean): void {
   const state = ctx.emu.state;
   if (force || typeof o.id !== 'number') o.id = state.nextId(`annotation:${kind}`);
   if (Array.isArray(o.shapes))
