@@ -9,7 +9,8 @@ import { requestDecoded, requestVoid } from '../entities/resource';
 import { UsageError } from '../errors';
 import { pollUntilDone } from '../lifecycle/waiter';
 import type { PollOutcome } from '../lifecycle/waiter';
-import { FunctionCall, LabelMappingEntryRequest } from '../models';
+import type { LabelMappingEntryRequest } from '../models';
+import { FunctionCall } from '../models';
 import type { TransferEvent } from '../transfer/progress';
 
 /**
