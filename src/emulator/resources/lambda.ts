@@ -232,8 +232,27 @@ async function callFunction(ctx: Ctx): Promise<void> {
     throw badRequest(`The frame number should be in the [0, ${frames.length - 1}] range`);
   const threshold = thresholdOf(body);
   if (found.kind === 'lambda') {
+    // As CVAT answers a detector call: label and attribute names of the task, not ids.
     const detections = await runDetector(found.fn, frames[frame]!, threshold);
-    ctx.json(200, toShapes(ctx, task, frame, detections, labelMapping(body)));
+    const labels = taskLabels(ctx, task.id);
+    const named = toShapes(ctx, task, frame, detections, labelMapping(body)).map((shape) => {
+      const label = labels.find((l) => l.id === shape['label_id']);
+      const attributes = Array.isArray(shape['attributes']) ? shape['attributes'] : [];
+      return {
+        label: label?.name ?? '',
+        type: shape['type'],
+        points: shape['points'],
+        ...(shape['score'] === undefined ? {} : { confidence: shape['score'] }),
+        attributes: attributes.map((a) => {
+          const value = asObject(a);
+          return {
+            name: label?.attributes.find((s) => s.id === value['spec_id'])?.name ?? '',
+            value: value['value'] ?? '',
+          };
+        }),
+      };
+    });
+    ctx.json(200, named);
     return;
   }
   // A native function: the interactive request waits in the agent queue until an agent answers.
