@@ -91,12 +91,18 @@ export async function startFixture(): Promise<Fixture> {
 }
 
 /** A task with `count` painted frames (chunks of `chunkSize`). */
-export function makeTask(client: CvatClient, count: number, chunkSize = 10, name = 'aa'): Promise<Task> {
+export function makeTask(
+  client: CvatClient,
+  count: number,
+  chunkSize = 10,
+  name = 'aa',
+  prefix = 'frame',
+): Promise<Task> {
   return lastValueFrom(
     client.tasks.createFromData({
       spec: { name, labels: TASK_LABELS },
       resources: Array.from({ length: count }, (_, n) => ({
-        name: `frame_${String(n).padStart(3, '0')}.png`,
+        name: `${prefix}_${String(n).padStart(3, '0')}.png`,
         data: paintFrame(boxesOf(n)),
       })),
       dataParams: { image_quality: 90, chunk_size: chunkSize },
