@@ -121,7 +121,8 @@ describe('annotateTask', () => {
 
   it('replaces existing annotations with clearExisting', async () => {
     const fn = createColourBlobDetector();
-    await lastValueFrom(annotateTask(fx.client, task.id, fn));
+    const events = await lastValueFrom(task.autoAnnotate(fn).pipe(toArray()));
+    expect(events.at(-1)).toMatchObject({ type: 'result', value: { taskId: task.id, frames: 100 } });
     await lastValueFrom(annotateTask(fx.client, task.id, fn, { clearExisting: true, concurrency: 4 }));
     const saved = await firstValueFrom(task.getAnnotations());
     expect(saved.shapes).toHaveLength(Array.from({ length: 100 }, (_, n) => boxesOf(n)).flat().length);

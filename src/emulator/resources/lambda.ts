@@ -377,6 +377,8 @@ async function createRequest(ctx: Ctx): Promise<void> {
     );
     job = {
       ...base,
+      // One id for both views of the request: the lambda request and the agent's assignment.
+      id: ar.id,
       status: 'queued',
       progress: 0,
       started: null,
