@@ -23,3 +23,12 @@ export { annotateTask, detectFrame, detectTask, uploadDetections } from './drive
 export { browserImageDecoder } from './decode';
 export { sniffMediaType } from './frames';
 export { Slots } from './slots';
+export type { AgentEvent, ServeAgentOptions } from './agent';
+export { BadRequestError, serveAgent } from './agent';
+export type { ArParams, NativeFunction, RequestCategory } from './functions-api';
+export {
+  createNativeFunction,
+  deleteNativeFunction,
+  nativeFunctionBody,
+  retrieveNativeFunction,
+} from './functions-api';
