@@ -37,45 +37,36 @@ export function paintFrame(boxes: readonly PaintedBox[]): Buffer {
   });
 }
 
+/** A `size` select attribute (values in the given order: the driver compares them as sets). */
+const sizeAttribute = (values: string[]) => ({
+  name: 'size',
+  mutable: false,
+  input_type: 'select' as const,
+  values,
+  default_value: 'small',
+});
+
 export const TASK_LABELS = [
-  {
-    name: 'car',
-    type: 'any' as const,
-    attributes: [
-      {
-        name: 'size',
-        mutable: false,
-        input_type: 'select' as const,
-        values: ['small', 'large'],
-        default_value: 'small',
-      },
-    ],
-  },
-  {
-    name: 'person',
-    attributes: [
-      {
-        name: 'size',
-        mutable: false,
-        input_type: 'select' as const,
-        values: ['large', 'small'],
-        default_value: 'small',
-      },
-    ],
-  },
-  {
-    name: 'tree',
-    attributes: [
-      {
-        name: 'size',
-        mutable: false,
-        input_type: 'select' as const,
-        values: ['small', 'large'],
-        default_value: 'small',
-      },
-    ],
-  },
+  { name: 'car', type: 'any' as const, attributes: [sizeAttribute(['small', 'large'])] },
+  { name: 'person', attributes: [sizeAttribute(['large', 'small'])] },
+  { name: 'tree', attributes: [sizeAttribute(['small', 'large'])] },
 ];
+
+/**
+ * A function module in plain CommonJS: a box on every frame, but frames named block_* never finish
+ * until the run is cancelled.
+ */
+export const BLOCKING_MODULE = `
+exports.spec = { labels: [{ id: 0, name: 'car' }] };
+exports.detect = function (context, image) {
+  if (image.name.startsWith('block')) {
+    return new Promise(function (resolve) {
+      context.signal.addEventListener('abort', function () { resolve([]); });
+    });
+  }
+  return [{ type: 'rectangle', label_id: 0, frame: 0, points: [0, 0, 4, 4] }];
+};
+`;
 
 export interface Fixture {
   readonly emulator: RunningEmulator;

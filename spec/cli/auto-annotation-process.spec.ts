@@ -4,25 +4,20 @@ import { join, resolve } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { STOPPED_MESSAGE } from '../../src/auto-annotation/agent';
 import { functionsOf } from '../../src/emulator/resources/functions';
-import { boxesOf, eventually, makeTask, startFixture, type Fixture } from '../auto-annotation/support';
+import {
+  BLOCKING_MODULE,
+  boxesOf,
+  eventually,
+  makeTask,
+  startFixture,
+  type Fixture,
+} from '../auto-annotation/support';
 import { BIN, REPO, cleanEnv, hasBuiltCli, spawnProcess } from './integration-helpers';
 
 // The built command line in its own process: a TypeScript function file (loaded through tsx),
 // and an agent stopped by a real SIGINT.
 if (!hasBuiltCli)
   console.warn('spec/cli/auto-annotation-process: dist/cli.js is missing; run `npm run build`');
-
-const BLOCKING_MODULE = `
-exports.spec = { labels: [{ id: 0, name: 'car' }] };
-exports.detect = function (context, image) {
-  if (image.name.startsWith('block')) {
-    return new Promise(function (resolve) {
-      context.signal.addEventListener('abort', function () { resolve([]); });
-    });
-  }
-  return [{ type: 'rectangle', label_id: 0, frame: 0, points: [0, 0, 4, 4] }];
-};
-`;
 
 (hasBuiltCli ? describe : describe.skip)('the cvat-rx process: auto-annotation', () => {
   let fx: Fixture;

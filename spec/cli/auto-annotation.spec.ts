@@ -7,22 +7,16 @@ import { STOPPED_MESSAGE } from '../../src/auto-annotation/agent';
 import { clientBackendFactory } from '../../src/cli/client-backend';
 import { runCli, type CliSignal } from '../../src/cli/main';
 import { functionsOf } from '../../src/emulator/resources/functions';
-import { boxesOf, eventually, makeTask, startFixture, type Fixture } from '../auto-annotation/support';
+import {
+  BLOCKING_MODULE,
+  boxesOf,
+  eventually,
+  makeTask,
+  startFixture,
+  type Fixture,
+} from '../auto-annotation/support';
 
 const EXAMPLE = resolve(__dirname, '../../examples/functions/colour-blobs.ts');
-
-/** A function module in plain CommonJS: boxes on every frame, but frames named block_* never finish until stopped. */
-const BLOCKING_MODULE = `
-exports.spec = { labels: [{ id: 0, name: 'car' }] };
-exports.detect = function (context, image) {
-  if (image.name.startsWith('block')) {
-    return new Promise(function (resolve) {
-      context.signal.addEventListener('abort', function () { resolve([]); });
-    });
-  }
-  return [{ type: 'rectangle', label_id: 0, frame: 0, points: [0, 0, 4, 4] }];
-};
-`;
 
 interface CliRun {
   readonly done: Promise<number>;

@@ -7,6 +7,7 @@ import { badRequest, detail, notFound } from '../errors';
 import type { Json, JsonObject, TaskRec } from '../model';
 import { now } from '../model';
 import type { Emulator } from '../server';
+import { LABEL_TYPES } from './labels';
 
 /**
  * CVAT's native functions (CVAT Online/Enterprise; not in the open-source 2.73.1 schema), as
@@ -128,19 +129,6 @@ export function functionsOf(emu: Emulator): FunctionsStore {
   return store;
 }
 
-const LABEL_TYPES = [
-  'any',
-  'cuboid',
-  'ellipse',
-  'mask',
-  'points',
-  'polygon',
-  'polyline',
-  'rectangle',
-  'skeleton',
-  'tag',
-];
-
 /** A function the user may see and use: their own, or any for an admin. */
 export function getFunction(ctx: Ctx, id: number): NativeFunctionRec {
   const user = ctx.requireUser();
@@ -172,7 +160,7 @@ function parseLabels(raw: Json[] | undefined): JsonObject[] {
     if (names.has(name)) throw badRequest({ labels_v2: `[${i}] name: label names must be unique` });
     names.add(name);
     const type = optString(label, 'type') ?? 'any';
-    if (!LABEL_TYPES.includes(type))
+    if (!(LABEL_TYPES as readonly string[]).includes(type))
       throw badRequest({ labels_v2: `[${i}] type: "${type}" is not a valid choice.` });
     return {
       name,

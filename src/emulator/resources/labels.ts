@@ -8,7 +8,7 @@ import type { AttributeRec, Json, LabelRec } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 
-const LABEL_TYPES = [
+export const LABEL_TYPES = [
   'any',
   'cuboid',
   'ellipse',

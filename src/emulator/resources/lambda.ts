@@ -358,47 +358,35 @@ async function createRequest(ctx: Ctx): Promise<void> {
   if (!task.data) throw badRequest('The task has no data.');
   labelMapping(body);
   const threshold = thresholdOf(body) ?? null;
-  const base = {
-    id: randomUUID(),
+  const cleanup = optBool(body, 'cleanup') ?? false;
+  const ar =
+    found.kind === 'native'
+      ? functionsOf(ctx.emu).enqueue(
+          found.fn,
+          user.id,
+          arParams('annotate_task', task.id, body),
+          'batch',
+          cleanup,
+        )
+      : undefined;
+  const job: LambdaJob = {
+    // One id for both views of a native function's request: the lambda request and the agent's assignment.
+    id: ar?.id ?? randomUUID(),
     functionId,
     taskId: task.id,
     ownerId: user.id,
     threshold,
     enqueued: now(),
+    status: 'queued',
+    progress: 0,
+    started: null,
+    ended: null,
+    excInfo: null,
+    cancelled: false,
+    ...(ar ? { ar } : {}),
   };
-  let job: LambdaJob;
-  if (found.kind === 'native') {
-    const ar = functionsOf(ctx.emu).enqueue(
-      found.fn,
-      user.id,
-      arParams('annotate_task', task.id, body),
-      'batch',
-      optBool(body, 'cleanup') ?? false,
-    );
-    job = {
-      ...base,
-      // One id for both views of the request: the lambda request and the agent's assignment.
-      id: ar.id,
-      status: 'queued',
-      progress: 0,
-      started: null,
-      ended: null,
-      excInfo: null,
-      cancelled: false,
-      ar,
-    };
-  } else {
-    job = {
-      ...base,
-      status: 'queued',
-      progress: 0,
-      started: null,
-      ended: null,
-      excInfo: null,
-      cancelled: false,
-    };
+  if (found.kind === 'lambda')
     void runJob(ctx, job, found.fn, task, body).catch((error: unknown) => ctx.emu.reportError(error));
-  }
   jobsOf(ctx.emu).set(job.id, job);
   ctx.json(200, jobJson(job));
 }
