@@ -6,6 +6,7 @@ import { STOPPED_MESSAGE, serveAgent, type AgentEvent } from '../../src/auto-ann
 import { createNativeFunction, deleteNativeFunction } from '../../src/auto-annotation/functions-api';
 import { functionsOf } from '../../src/emulator/resources/functions';
 import { createColourBlobDetector } from '../../examples/functions/colour-blobs';
+import { makeNodeClient } from '../../src/node';
 import { boxesOf, eventually, makeTask, startFixture, type Fixture } from './support';
 
 /** A function that never finishes a frame until the run is cancelled. */
@@ -157,5 +158,46 @@ describe('serveAgent (native functions)', () => {
       'completed',
       'idle',
     ]);
+  });
+
+  it('renews its lease while a request runs', async () => {
+    let updates = 0;
+    let renewed: () => void = () => undefined;
+    const renewal = new Promise<void>((resolve) => (renewed = resolve));
+    const counting = await lastValueFrom(
+      makeNodeClient({
+        host: fx.emulator.url,
+        config: {
+          transport: {
+            interceptors: [
+              (req, next) => {
+                if (req.url.endsWith('/update') && (updates += 1) >= 2) renewed();
+                return next(req);
+              },
+            ],
+          },
+        },
+      }).login({ username: 'admin', password: 'admin' }),
+    );
+    // Each frame waits for the second update: the one sent by the lease timer, not at the start.
+    const patient: DetectionFunction = {
+      spec: { labels: [labelSpec('car', 0)] },
+      detect: async () => {
+        await renewal;
+        return [rectangle(0, [0, 0, 1, 1])];
+      },
+    };
+    const remote = await firstValueFrom(createNativeFunction(counting.context, 'patient', patient.spec));
+    await firstValueFrom(
+      counting.lambda.runOnTask(`pk:${remote.id}`, task.id, {
+        observe: 'events',
+        cancelOnUnsubscribe: false,
+      }),
+    );
+    const events = await lastValueFrom(
+      serveAgent(counting, remote.id, patient, { burst: true, leaseRenewalMs: 20 }).pipe(toArray()),
+    );
+    expect(updates).toBeGreaterThanOrEqual(2);
+    expect(events.find((e) => e.type === 'completed')).toMatchObject({ shapes: 12 });
   });
 });
