@@ -5,6 +5,7 @@ import type { Observable } from 'rxjs';
 import type { ClientContext } from '../entities/context';
 import { requestDecoded, requestVoid } from '../entities/resource';
 import { Integer } from '../models/scalars';
+import { BadFunctionError } from './function';
 import type { PatchedLabeledDataRequest } from '../models';
 import type { DetectionFunctionSpec } from './spec';
 
@@ -78,17 +79,23 @@ export type RequestCategory = 'interactive' | 'batch';
 
 export const queueUrl = (functionId: number): string => `/api/functions/queues/function:${functionId}`;
 
-/** The native function record to create for a detection function's spec (as cvat-cli does). */
+/** The native function record to create for a detection function's spec (as cvat-cli does: no skeletons). */
 export function nativeFunctionBody(name: string, spec: DetectionFunctionSpec): Record<string, unknown> {
   return {
     provider: 'native',
     name,
     kind: 'detector',
-    labels_v2: spec.labels.map((label) => ({
-      name: label.name,
-      // Only when set, to stay compatible with servers that predate label types.
-      ...(label.type !== undefined && label.type !== 'any' ? { type: label.type } : {}),
-    })),
+    labels_v2: spec.labels.map((label) => {
+      if ((label.sublabels ?? []).length > 0)
+        throw new BadFunctionError(
+          `Function label "${label.name}" has sublabels; native functions do not support them yet`,
+        );
+      return {
+        name: label.name,
+        // Only when set, to stay compatible with servers that predate label types.
+        ...(label.type !== undefined && label.type !== 'any' ? { type: label.type } : {}),
+      };
+    }),
   };
 }
 
