@@ -1,4 +1,3 @@
-import { defer, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { RequestStatus } from '../lifecycle';
 import type { PatchedTaskWriteRequest, TaskRead } from '../models';
@@ -14,6 +13,7 @@ import type { JobListQuery, LabelListQuery } from './query';
 import { taskStatus } from './status';
 import { taskTransfers } from './operations/bindings';
 import type { TaskTransfers } from './operations/bindings';
+import { annotateTask } from '../auto-annotation/driver';
 import type { AnnotateTaskOptions, AnnotateTaskResult } from '../auto-annotation/driver';
 import type { DetectionFunction } from '../auto-annotation/function';
 import type { TransferEvent } from '../transfer/progress';
@@ -61,10 +61,7 @@ export function makeTask(ctx: ClientContext, model: TaskRead): Task {
     status$: taskStatus(ctx, id),
     jobs: (query: JobListQuery = {}) => listJobs(ctx, query, { task_id: id }),
     labels: (query: LabelListQuery = {}) => listLabels(ctx, query, { task_id: id }),
-    // Loaded on first use: apps that never auto-annotate (and split their bundles) do not carry the driver.
     autoAnnotate: (fn: DetectionFunction, options?: AnnotateTaskOptions) =>
-      defer(() => import('../auto-annotation/driver')).pipe(
-        switchMap((driver) => driver.annotateTask({ context: ctx }, id, fn, options)),
-      ),
+      annotateTask({ context: ctx }, id, fn, options),
   });
 }
