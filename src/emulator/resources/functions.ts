@@ -7,7 +7,7 @@ import { badRequest, detail, notFound } from '../errors';
 import type { Json, JsonObject, TaskRec } from '../model';
 import { now } from '../model';
 import type { Emulator } from '../server';
-import { LABEL_TYPES } from './labels';
+import { LABEL_TYPES } from './label-validation';
 
 /**
  * CVAT's native functions (CVAT Online/Enterprise; not in the open-source 2.73.1 schema), as
