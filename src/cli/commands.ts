@@ -402,6 +402,7 @@ const PROJECT_ONLY: CommandSpec[] = [
 const ORDER = [
   'ls',
   'create',
+  'create-native',
   'delete',
   'frames',
   'export-dataset',
@@ -409,7 +410,6 @@ const ORDER = [
   'backup',
   'create-from-backup',
   'auto-annotate',
-  'create-native',
   'run-agent',
 ];
 
