@@ -46,7 +46,7 @@ function checkScope(scope: Scope, kind: Kind, o: JsonObject, labels: Set<number>
   });
 }
 
-function assignIds(ctx: Ctx, kind: Kind, o: JsonObject, force: boolean): void {
+export function assignIds(ctx: Ctx, kind: Kind, o: JsonObject, force: boolean): void {
   const state = ctx.emu.state;
   if (force || typeof o.id !== 'number') o.id = state.nextId(`annotation:${kind}`);
   if (Array.isArray(o.shapes))
