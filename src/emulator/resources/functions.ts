@@ -268,7 +268,7 @@ async function complete(ctx: Ctx): Promise<void> {
   const annotations = asObject(body['annotations'] ?? null, 'annotations');
   const task = ctx.emu.state.tasks.get(ar.params.task);
   if (!task) throw badRequest({ annotations: 'The task of this request no longer exists.' });
-  const data = parseData(ctx, { task }, annotations);
+  const data = parseData(ctx, { task }, annotations, 'create');
   if (ar.params.type === 'annotate_task') applyToTask(ctx, task, data, ar.cleanup);
   else ar.result = { shapes: data.shapes, tags: data.tags };
   functionsOf(ctx.emu).end(ar, 'finished');
