@@ -33,6 +33,8 @@ import type {
   UsersRepository,
   WebhooksRepository,
 } from './repositories';
+import { lambdaRepository } from './repositories/lambda';
+import type { LambdaRepository } from './repositories/lambda';
 import { Configuration } from './transport/configuration';
 import { Transport } from './transport/transport';
 
@@ -74,6 +76,8 @@ export class CvatClient implements Repositories {
   readonly accessTokens: AccessTokensRepository;
   readonly guides: GuidesRepository;
   readonly server: ServerRepository;
+  /** CVAT's serverless functions (`/api/lambda`): list, call on a frame, run on a task, cancel. */
+  readonly lambda: LambdaRepository;
   /** What entities made by this client carry (for extensions such as uploads and downloads). */
   readonly context: ClientContext;
 
@@ -111,6 +115,7 @@ export class CvatClient implements Repositories {
     this.accessTokens = repositories.accessTokens;
     this.guides = repositories.guides;
     this.server = repositories.server;
+    this.lambda = lambdaRepository(this.context);
     Object.freeze(this);
   }
 

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { AutoAnnotationBackend } from './backend-functions';
 
 /**
  * The narrow interface between the `cvat-rx` command line and the library. One method per
@@ -208,6 +209,8 @@ export interface CliBackend {
   qualityReport?(args: QualityReportArgs): Observable<TransferEvent<QualityReportResult>>;
   consensusMerge?(args: ConsensusMergeArgs): Observable<TransferEvent<void>>;
   listStorage?(args: StorageListArgs): Observable<StorageEntry>;
+  /** `task auto-annotate` and `function …` (absent in backends without them). */
+  readonly autoAnnotation?: AutoAnnotationBackend;
 }
 
 export type Credentials =

@@ -10,6 +10,7 @@ import type {
   PollOptions,
 } from './backend';
 import { deleteEach, summary } from './backend-common';
+import { autoAnnotationBackend } from './backend-functions';
 import { downloadFrames } from './backend-frames';
 import { consensusMerge, listStorage, qualityReport } from './backend-parity';
 import { createProject, importProjectDataset } from './backend-projects';
@@ -55,6 +56,7 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
     qualityReport: (args) => withClient((c) => qualityReport(c, args), args),
     consensusMerge: (args) => withClient((c) => consensusMerge(c, args), args),
     listStorage: (args) => withClient((c) => listStorage(c, args)),
+    autoAnnotation: autoAnnotationBackend(withClient),
   };
 }
 

@@ -14,6 +14,7 @@ import type { ArgReader } from './args';
 import type { Env } from './credentials';
 import type { GlobalOptions } from './parse';
 import { type OptionSpec, type PositionalSpec } from './args';
+import { AUTO_ANNOTATION_COMMANDS } from './commands-auto-annotation';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
 import { results } from './results';
@@ -36,18 +37,23 @@ export interface CommandContext {
   readonly readSecret?: (prompt: string) => Observable<string>;
   /** The global options of the command line. */
   readonly globals?: GlobalOptions;
+  /** Emits on the first Ctrl-C for commands that stop on their own (`stopsOnInterrupt`). */
+  readonly interrupted?: Observable<unknown>;
 }
 
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config';
+  readonly resource:
+    'task' | 'project' | 'function' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config';
   /** Runs without a server or credentials (profile and config commands). */
   readonly local?: boolean;
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
   readonly options: readonly OptionSpec[];
+  /** The first Ctrl-C asks the command to stop (`interrupted`) instead of unsubscribing it. */
+  readonly stopsOnInterrupt?: boolean;
   /** Validates everything it can (throwing UsageError) before any credential is asked for. */
   prepare(args: ArgReader, positional: (name: string) => string[]): CommandRun;
 }
@@ -410,20 +416,26 @@ const PROJECT_ONLY: CommandSpec[] = [
 const ORDER = [
   'ls',
   'create',
+  'create-native',
   'delete',
   'frames',
   'export-dataset',
   'import-dataset',
   'backup',
   'create-from-backup',
+  'auto-annotate',
+  'run-agent',
 ];
 
 const RESOURCE_ORDER: readonly CommandSpec['resource'][] = [
   'task',
   'project',
+  'function',
   'quality',
   'consensus',
   'storage',
+  'profile',
+  'config',
 ];
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -433,6 +445,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...PROJECT_ONLY,
   ...PARITY_COMMANDS,
   ...PROFILE_COMMANDS,
+  ...AUTO_ANNOTATION_COMMANDS,
 ].sort(
   (a, b) =>
     RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||

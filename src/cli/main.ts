@@ -1,4 +1,4 @@
-import { defer, of, switchMap, tap, type Observable, type Subscription } from 'rxjs';
+import { Subject, defer, of, switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
 import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
@@ -9,6 +9,7 @@ import { exposureWarning } from './emulator-args';
 import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
 import type { CliInput } from './prompt';
 import { SecretScrubber } from './secrets';
+import { redactUrl } from '../transport/redact';
 import { VERSION } from './version';
 
 export type CliSignal = 'SIGINT' | 'SIGTERM';
@@ -94,6 +95,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
 
   let progress: ProgressSink = nullProgress;
   let work: Observable<unknown>;
+  // For commands that stop on their own (run-agent): the first Ctrl-C is a request to stop.
+  const interrupt$ = new Subject<CliSignal>();
+  let interrupted: CliSignal | undefined;
   if (parsed.kind === 'emulator') {
     const warning = exposureWarning(parsed.emulator);
     work = options.backendFactory.startEmulator(parsed.emulator).pipe(
@@ -111,6 +115,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     const local = {
       env,
       readSecret: (prompt: string) => promptHidden(options.stdin, scrubbedStderr, prompt),
+      interrupted: interrupt$,
     };
     work = connection$(globals, env).pipe(
       switchMap((connection) => {
@@ -141,7 +146,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         return credentials$.pipe(
           switchMap((credentials) => {
             debugLine?.(
-              `${parsed.spec.resource} ${parsed.spec.action} on ${host} as ${describeCredentials(credentials)}` +
+              `${parsed.spec.resource} ${parsed.spec.action} on ${redactUrl(host)} as ${describeCredentials(credentials)}` +
                 (connection.profile === undefined ? '' : ` (profile "${connection.profile}")`) +
                 (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
                 (globals.insecure ? ', TLS verification off' : ''),
@@ -161,6 +166,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
   }
 
   const isEmulator = parsed.kind === 'emulator';
+  const stopsOnInterrupt = parsed.kind === 'command' && parsed.spec.stopsOnInterrupt === true;
   const signals = options.signals ?? processSignals;
   return new Promise<number>((resolve) => {
     let settled = false;
@@ -175,6 +181,12 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     };
     const stopListening = signals((signal) => {
       if (settled) return;
+      if (stopsOnInterrupt && interrupted === undefined) {
+        interrupted = signal;
+        err('cvat-rx: stopping (interrupt again to abort)');
+        interrupt$.next(signal);
+        return;
+      }
       // Unsubscribing is the cancellation: requests abort and temporary files are removed below us.
       running.subscription?.unsubscribe();
       progress.stop();
@@ -191,7 +203,14 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         progress.stop();
         finish(report(error));
       },
-      complete: () => finish(ExitCode.ok),
+      complete: () =>
+        finish(
+          interrupted === undefined
+            ? ExitCode.ok
+            : interrupted === 'SIGINT'
+              ? ExitCode.interrupted
+              : ExitCode.terminated,
+        ),
     });
   });
 }

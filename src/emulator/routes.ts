@@ -10,19 +10,20 @@ import { registerData } from './resources/data';
 import { registerIssues } from './resources/issues';
 import { registerJobs } from './resources/jobs';
 import { registerLabels } from './resources/labels';
+import { registerLegacy } from './resources/legacy';
 import { registerOrganizations } from './resources/organizations';
 import { registerProjects } from './resources/projects';
 import { registerServer } from './resources/server';
 import { registerTasks } from './resources/tasks';
 import { registerUsers } from './resources/users';
+import { registerFunctions } from './resources/functions';
+import { registerLambda } from './resources/lambda';
 import { registerTransfers } from './resources/transfers';
 import type { Emulator } from './server';
 
 /** CVAT API areas the emulator knows about but does not implement: they answer 501, never a wrong shape. */
 const NOT_IMPLEMENTED = [
   ['/api/cloudstorages/:id/actions', 'cloud storage actions'],
-  ['/api/lambda', 'serverless functions (lambda)'],
-  ['/api/functions', 'functions'],
   ['/api/analytics', 'analytics'],
   ['/api/assets', 'guide assets'],
   ['/api/events', 'events'],
@@ -53,6 +54,9 @@ export function registerRoutes(emu: Emulator): void {
   registerGuides(emu);
   registerCloudStorages(emu);
   registerConsensus(emu);
+  registerLegacy(emu);
+  registerFunctions(emu);
+  registerLambda(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {
     const handler = (): never => {
       throw notImplemented(what);

@@ -4,6 +4,7 @@ import type { Ctx } from '../context';
 import { badRequest } from '../errors';
 import type { JsonObject } from '../model';
 import type { UploadedFile } from '../data/uploads';
+import { ownedVisible } from '../parity-access';
 import { checkedJoin } from './paths';
 import { cloudStore } from './store';
 
@@ -33,7 +34,7 @@ export function cloudSource(ctx: Ctx): UploadedFile | undefined {
   if (!filename) throw badRequest('The filename was not specified');
   const store = cloudStore(ctx.emu);
   const storage = Number.isInteger(id) ? store.storages.get(id) : undefined;
-  if (!storage || !ctx.emu.orgs.canSee(ctx.requireUser(), storage.org_id, [storage.owner_id]))
+  if (!storage || !ownedVisible(ctx, storage.org_id, storage.owner_id))
     throw badRequest({ cloud_storage_id: `Invalid pk "${rawId}" - object does not exist.` });
   const bucket = checkedJoin(store.root, storage.resource);
   const path = checkedJoin(bucket, filename);

@@ -11,7 +11,7 @@ import { list } from '../listing';
 import type { ListSpec } from '../listing';
 import type { JsonObject } from '../model';
 import { now } from '../model';
-import { requireEditor } from '../access';
+import { ownedVisible, requireOwnerOrOrgAdmin } from '../parity-access';
 import { Serializer } from '../serialize';
 import type { Emulator } from '../server';
 
@@ -46,8 +46,7 @@ const DEFAULT_PAGE_SIZE = 500;
 const MAX_PAGE_SIZE = 10_000;
 
 function visible(ctx: Ctx, s: CloudStorageRec): boolean {
-  const user = ctx.requireUser();
-  return ctx.emu.orgs.canSee(user, s.org_id, [s.owner_id]);
+  return ownedVisible(ctx, s.org_id, s.owner_id);
 }
 
 function getStorage(ctx: Ctx, store: CloudStore, id: number): CloudStorageRec {
@@ -183,7 +182,7 @@ async function create(ctx: Ctx, store: CloudStore): Promise<void> {
 }
 
 async function update(ctx: Ctx, store: CloudStore, s: CloudStorageRec): Promise<void> {
-  requireEditor(ctx, s.org_id, [s.owner_id]);
+  requireOwnerOrOrgAdmin(ctx, s.org_id, s.owner_id);
   const o = asObject(await ctx.readJson());
   for (const k of ['provider_type', 'resource'] as const) {
     if (o[k] !== undefined && o[k] !== s[k])
@@ -324,7 +323,7 @@ export function registerCloudStorages(emu: Emulator): void {
     )
     .add('DELETE', '/api/cloudstorages/:id', (ctx) => {
       const s = getStorage(ctx, store(), ctx.param('id'));
-      requireEditor(ctx, s.org_id, [s.owner_id]);
+      requireOwnerOrOrgAdmin(ctx, s.org_id, s.owner_id);
       store().storages.delete(s.id);
       ctx.empty(204);
     })

@@ -1,4 +1,5 @@
-import { canSeeTask, getJob, getTask, requireEditor } from '../access';
+import { getJob, getTask } from '../access';
+import { canSeeTask, requireTaskEditor } from '../parity-access';
 import { asObject, optInt } from '../body';
 import { replaceAnnotations } from '../annotations';
 import type { Ctx } from '../context';
@@ -123,7 +124,7 @@ async function createMerge(ctx: Ctx, store: QualityStore): Promise<void> {
     throw badRequest({ non_field_errors: 'Exactly one of task_id or job_id must be specified' });
   const job = jobId === null ? undefined : getJob(ctx, jobId);
   const task = getTask(ctx, taskId ?? job!.task_id);
-  requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+  requireTaskEditor(ctx, task);
   if (task.consensus_replicas === 0) throw badRequest('Consensus is not enabled in this task');
   if (job && job.type !== 'annotation')
     throw badRequest('Consensus merging is only available for annotation jobs');
@@ -171,7 +172,7 @@ export function registerConsensus(emu: Emulator): void {
     .add('PATCH', '/api/consensus/settings/:id', async (ctx) => {
       const s = getSettings(ctx, store);
       const task = getTask(ctx, s.task_id);
-      requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+      requireTaskEditor(ctx, task);
       const o = asObject(await ctx.readJson());
       const v = o.iou_threshold;
       if (v !== undefined) {

@@ -1,4 +1,5 @@
-import { getProject, getTask, requireEditor } from '../access';
+import { getProject, getTask } from '../access';
+import { requireProjectEditor, requireTaskEditor } from '../parity-access';
 import { asObject, optInt, optString } from '../body';
 import type { Ctx } from '../context';
 import { badRequest, notFound } from '../errors';
@@ -49,11 +50,11 @@ export function guideIdOf(
 function ownerOf(ctx: Ctx, g: Pick<GuideRec, 'task_id' | 'project_id'>, edit: boolean): void {
   if (g.task_id !== null) {
     const t = getTask(ctx, g.task_id);
-    if (edit) requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
+    if (edit) requireTaskEditor(ctx, t);
     return;
   }
   const p = getProject(ctx, g.project_id ?? -1);
-  if (edit) requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+  if (edit) requireProjectEditor(ctx, p);
 }
 
 function getGuide(ctx: Ctx, edit: boolean): GuideRec {

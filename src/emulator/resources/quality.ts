@@ -1,4 +1,5 @@
-import { canSeeProject, canSeeTask, getJob, getProject, getTask, requireEditor } from '../access';
+import { getJob, getProject, getTask } from '../access';
+import { canSeeProject, canSeeTask, requireProjectEditor, requireTaskEditor } from '../parity-access';
 import { asObject, optBool, optEnum, optInt, optString } from '../body';
 import type { Ctx } from '../context';
 import { badRequest, HttpError, notFound, notImplemented } from '../errors';
@@ -33,12 +34,10 @@ function parentVisible(ctx: Ctx, ids: { task_id: number | null; project_id: numb
 /** Changing settings needs the rights to change their task or project. */
 function requireParentEditor(ctx: Ctx, ids: { task_id: number | null; project_id: number | null }): void {
   if (ids.task_id !== null) {
-    const t = getTask(ctx, ids.task_id);
-    requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
+    requireTaskEditor(ctx, getTask(ctx, ids.task_id));
     return;
   }
-  const p = getProject(ctx, ids.project_id ?? -1);
-  requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+  requireProjectEditor(ctx, getProject(ctx, ids.project_id ?? -1));
 }
 
 function requirementWire(r: RequirementRec, store: QualityStore, full: boolean): JsonObject {

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { getProject, requireEditor } from '../access';
+import { getProject } from '../access';
+import { canSeeProject, requireOwnerOrOrgAdmin, requireProjectEditor } from '../parity-access';
 import { asObject, optArray, optBool, optEnum, optInt, optString } from '../body';
 import type { Ctx } from '../context';
 import { badRequest, detail, notFound } from '../errors';
@@ -105,12 +106,11 @@ function webhookStore(state: State): WebhookStore {
 }
 
 function canSee(ctx: Ctx, w: WebhookRec): boolean {
-  const user = ctx.requireUser();
   if (w.project_id !== null) {
     const p = ctx.emu.state.projects.get(w.project_id);
-    if (!p) return false;
-    return ctx.emu.orgs.canSee(user, p.org_id, [w.owner_id, p.owner_id]);
+    return p !== undefined && canSeeProject(ctx, p);
   }
+  const user = ctx.requireUser();
   if (user.is_superuser) return true;
   const role = w.org_id === null ? undefined : ctx.emu.state.membershipOf(user.id, w.org_id)?.role;
   return w.owner_id === user.id || role === 'owner' || role === 'maintainer';
@@ -216,7 +216,7 @@ async function write(
       if (projectId === null)
         throw badRequest({ project_id: 'This field is required for project webhooks.' });
       const p = getProject(ctx, projectId);
-      requireEditor(ctx, p.org_id, [p.owner_id]);
+      requireProjectEditor(ctx, p);
       orgId = p.org_id;
     } else {
       if (projectId !== null) throw badRequest({ project_id: 'Organization webhooks have no project.' });
@@ -226,7 +226,7 @@ async function write(
         throw detail(403, 'You do not have permission to perform this action.');
     }
   } else {
-    requireEditor(ctx, existing.org_id, [existing.owner_id]);
+    requireOwnerOrOrgAdmin(ctx, existing.org_id, existing.owner_id);
   }
   const checkedEvents = events === undefined ? undefined : checkEvents(type, events);
   const t = now();
@@ -373,7 +373,7 @@ export function registerWebhooks(emu: Emulator): void {
     .add('PATCH', '/api/webhooks/:id', (ctx) => write(ctx, store(ctx), getWebhook(ctx, store(ctx)), true))
     .add('DELETE', '/api/webhooks/:id', (ctx) => {
       const w = getWebhook(ctx, store(ctx));
-      requireEditor(ctx, w.org_id, [w.owner_id]);
+      requireOwnerOrOrgAdmin(ctx, w.org_id, w.owner_id);
       store(ctx).webhooks.delete(w.id);
       for (const d of [...store(ctx).deliveries.values()])
         if (d.webhook_id === w.id) store(ctx).deliveries.delete(d.id);

@@ -58,6 +58,11 @@ export interface TransferPlatform {
    * this platform cannot convert between the two.
    */
   convertImage?(data: Uint8Array, extension: string): Uint8Array | undefined;
+  /** Decodes an encoded image (PNG, JPEG, …) to RGBA pixels (auto-annotation's default decoder). */
+  decodeImage?(
+    data: Uint8Array,
+    mediaType: string,
+  ): Promise<{ readonly width: number; readonly height: number; readonly data: Uint8Array }>;
 }
 
 /** A ClientContext that may carry a platform (the browser platform when it does not). */
