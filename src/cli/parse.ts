@@ -10,6 +10,7 @@ import {
 import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
+import { didYouMean } from './suggest';
 
 export interface GlobalOptions {
   readonly serverHost: string;
@@ -57,13 +58,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const wantsHelp = normalized.some((a) => a === '--help' || a === '-h');
 
   if (resource === undefined) {
-    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, 'cvat-rx');
+    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, '');
     if (values['version'] === true) return { kind: 'version' };
     if (wantsHelp) return { kind: 'help', text: mainHelp() };
-    throw new UsageError('cvat-rx: missing command (task, project or emulator)');
+    throw new UsageError(`missing command (choose from ${RESOURCES.join(', ')})`);
   }
   if (!RESOURCES.includes(resource)) {
-    throw new UsageError(`cvat-rx: unknown command "${resource}" (choose from ${RESOURCES.join(', ')})`);
+    throw new UsageError(
+      `unknown command "${resource}"${didYouMean(resource, RESOURCES)} (choose from ${RESOURCES.join(', ')})`,
+    );
   }
 
   if (resource === 'emulator') {
@@ -83,7 +86,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   const spec = findCommand(resource, action);
   if (spec === undefined) {
-    throw new UsageError(`${resource}: unknown action "${action}" (choose from ${actions.join(', ')})`);
+    throw new UsageError(
+      `${resource}: unknown action "${action}"${didYouMean(action, actions)} (choose from ${actions.join(', ')})`,
+    );
   }
   if (wantsHelp) return { kind: 'help', text: commandHelp(spec) };
 
