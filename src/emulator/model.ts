@@ -50,6 +50,19 @@ export interface InvitationRec {
   membership_id: number;
 }
 
+/**
+ * A cloud storage, backed by a local folder (the emulator reaches no cloud). Only what exports to
+ * a cloud storage need: the folder its files go to, and who may use it.
+ */
+export interface CloudStorageRec {
+  id: number;
+  display_name: string;
+  owner_id: number | null;
+  org_id: number | null;
+  /** The local folder that stands for the bucket. */
+  directory: string;
+}
+
 export interface StorageRec {
   id: number;
   location: 'local' | 'cloud_storage';

@@ -1,6 +1,7 @@
 import type {
   AccessTokenRec,
   AnnotationsRec,
+  CloudStorageRec,
   CommentRec,
   InvitationRec,
   IssueRec,
@@ -28,6 +29,7 @@ export class State {
   readonly comments = new Map<number, CommentRec>();
   readonly requests = new Map<string, RequestRec>();
   readonly accessTokens = new Map<number, AccessTokenRec>();
+  readonly cloudStorages = new Map<number, CloudStorageRec>();
   /** Legacy `Token` keys (one per user, as DRF's authtoken). */
   readonly tokenKeys = new Map<string, number>();
   readonly sessions = new Map<string, { userId: number; csrf: string }>();

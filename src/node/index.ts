@@ -4,4 +4,4 @@ export type { DownloadToFileOptions, DownloadedFile } from './download-to-file';
 export { downloadToFile } from './download-to-file';
 export { uploadFiles } from './upload';
 export { nodePlatform } from './platform';
-export { makeNodeClient, toFile } from './client';
+export { connectNode, connectNode as connect, makeNodeClient, toFile } from './client';

@@ -30,14 +30,14 @@ import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
 import { redactUrl } from './redact';
 import { decodeBody, isOk } from './response';
-import type { NodeModules } from './runtime';
+import type { NodeBuiltins } from './runtime';
 import { Watchdog, type TimeoutPhase } from './timeouts';
 import type { ApiResponse, Handler, ResponseHeaders, TransportEvent, TransportRequest } from './types';
 import { buildUrl } from './url';
 
 export interface AxiosBackendOptions {
   /** Node modules for the Node path; absent = the browser path. */
-  readonly node?: NodeModules;
+  readonly node?: NodeBuiltins;
 }
 
 interface Attempt {
@@ -202,7 +202,7 @@ function totalOf(headers: ResponseHeaders, encoded: boolean): number | undefined
 
 function sendNode(
   instance: AxiosInstance,
-  node: NodeModules,
+  node: NodeBuiltins,
   agent: HttpsAgent | undefined,
   attempt: Attempt,
 ) {

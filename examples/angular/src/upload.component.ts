@@ -4,7 +4,7 @@ import { DecimalPipe } from '@angular/common';
 import type { Subscription } from 'rxjs';
 import { CvatError } from 'cvat-rx';
 import type { ProgressView, Task } from 'cvat-rx';
-import { CvatService } from './cvat.service';
+import { CvatService } from 'cvat-rx/angular';
 
 /** Creates a task from the chosen files, with a progress bar that follows the upload and processing. */
 @Component({

@@ -10,8 +10,13 @@ export function storage(ctx: Ctx, raw: Json | undefined, field: string): Storage
   const o = asObject(raw, field);
   const location = optEnum(o, 'location', ['local', 'cloud_storage'] as const) ?? 'local';
   const cloud = optInt(o, 'cloud_storage_id') ?? null;
-  if (location === 'cloud_storage')
-    throw badRequest({ [field]: 'Cloud storages are not supported by the CVAT emulator.' });
+  if (location === 'cloud_storage') {
+    // Stricter than a plain id: the cloud storage must exist (the emulator's are local folders).
+    if (cloud === null || !ctx.emu.state.cloudStorages.has(cloud))
+      throw badRequest({
+        [field]: 'Cloud storage was selected but cloud_storage_id names no cloud storage.',
+      });
+  }
   return { id: ctx.emu.state.nextId('storage'), location, cloud_storage_id: cloud };
 }
 

@@ -1,7 +1,13 @@
 /** Long operations over a ClientContext: task data, imports, restores, exports, backups, frames. */
 export type { ObserveOptions, Observed } from './observe';
 export { observeAs } from './observe';
-export type { OperationsContext, SavedFile, TransferPlatform, UploadInput } from './platform';
+export type {
+  OperationsContext,
+  SaveDestination,
+  SavedFile,
+  TransferPlatform,
+  UploadInput,
+} from './platform';
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
 export { TaskCreationError } from './errors';
@@ -24,8 +30,9 @@ export {
 export type { ImportAnnotationsOptions, ImportOptions } from './imports';
 export { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
 export type {
+  BackupOptions,
   CloudExport,
-  CloudExportOptions,
+  CloudStorageTarget,
   DownloadOptions,
   DownloadSink,
   ExportDatasetOptions,
