@@ -1,3 +1,4 @@
+import type { CancelCleanup } from '../entities/operations';
 import type { Observable } from 'rxjs';
 
 /**
@@ -182,6 +183,11 @@ export interface ConnectionOptions {
   readonly verifySsl: boolean;
   /** Present with `--debug`: a sink for request-level debug lines (already redacted by the CLI). */
   readonly debug?: (line: string) => void;
+  /**
+   * Told when Ctrl-C cancels a command after it created something on the server (a task) and
+   * the backend removes it; the CLI waits for the removal and says how it went before exiting.
+   */
+  readonly onCancelCleanup?: (cleanup: CancelCleanup) => void;
 }
 
 export interface EmulatorArgs {

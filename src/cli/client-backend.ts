@@ -35,7 +35,7 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
     client$.pipe(switchMap((client) => run(withPolling(client, poll))));
   return {
     listTasks: () => withClient((c) => c.tasks.list().pipe(map(summary))),
-    createTask: (args) => withClient((c) => createTask(c, args), args),
+    createTask: (args) => withClient((c) => createTask(c, args, options.onCancelCleanup), args),
     deleteTasks: (ids) => withClient((c) => deleteEach(ids, (some) => c.tasks.removeByIds(some))),
     downloadFrames: (args) => withClient((c) => downloadFrames(c, args)),
     exportTaskDataset: (args) => withClient((c) => exportResourceDataset(c, 'tasks', args), args),

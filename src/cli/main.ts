@@ -1,3 +1,4 @@
+import type { CancelCleanup } from '../entities/operations';
 import { switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
@@ -91,6 +92,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
 
   let progress: ProgressSink = nullProgress;
   let work: Observable<unknown>;
+  // Removals the library started because Ctrl-C cancelled a command half-way (a created task).
+  const cleanups: CancelCleanup[] = [];
   if (parsed.kind === 'emulator') {
     work = options.backendFactory.startEmulator({ port: parsed.port }).pipe(
       tap((status) => {
@@ -124,6 +127,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
           organization: globals.org,
           verifySsl: !globals.insecure,
           debug: debugLine,
+          onCancelCleanup: (cleanup) => cleanups.push(cleanup),
         });
         return run({ backend, out, info: err, progress: ctxProgress });
       }),
@@ -143,8 +147,16 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       progress.stop();
       resolve(code);
     };
+    let cleaningUp = false;
     const stopListening = signals((signal) => {
       if (settled) return;
+      const code = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+      if (cleaningUp) {
+        // A second Ctrl-C while the half-made object is being removed: stop waiting.
+        err('cvat-rx: interrupted');
+        finish(code);
+        return;
+      }
       // Unsubscribing is the cancellation: requests abort and temporary files are removed below us.
       running.subscription?.unsubscribe();
       progress.stop();
@@ -153,8 +165,24 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         finish(ExitCode.ok);
         return;
       }
-      err('cvat-rx: interrupted');
-      finish(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
+      const pending = cleanups.splice(0);
+      if (pending.length === 0) {
+        err('cvat-rx: interrupted');
+        finish(code);
+        return;
+      }
+      cleaningUp = true;
+      for (const cleanup of pending) err(`cvat-rx: removing ${cleanup.what}, created before the interrupt`);
+      void Promise.all(
+        pending.map(async (cleanup) => {
+          const removed = await cleanup.removed;
+          err(removed ? `cvat-rx: removed ${cleanup.what}` : `cvat-rx: could not remove ${cleanup.what}`);
+        }),
+      ).then(() => {
+        if (settled) return;
+        err('cvat-rx: interrupted');
+        finish(code);
+      });
     });
     running.subscription = work.subscribe({
       error: (error: unknown) => {

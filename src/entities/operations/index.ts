@@ -11,6 +11,7 @@ export type {
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
 export { TaskCreationError } from './errors';
+export type { CancelCleanup, CancelCleanupOptions } from './cancel-cleanup';
 export type {
   CreateFromDataOptions,
   CreateTaskFromDataParams,
