@@ -150,7 +150,16 @@ export interface RestoreArgs extends PollOptions {
   readonly filename: string;
 }
 
+/** One line of `server check`. */
+export interface ServerCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
 export interface CliBackend {
+  /** `server check`: read-only checks of the server, one per line (see src/cli/server-check.ts). */
+  checkServer(args: { readonly origin?: string }): Observable<ServerCheck>;
   listTasks(): Observable<TaskSummary>;
   createTask(args: CreateTaskArgs): Observable<TransferEvent<Created>>;
   deleteTasks(ids: readonly number[]): Observable<DeleteOutcome>;

@@ -13,6 +13,7 @@ import type {
 } from './backend';
 import type { ArgReader } from './args';
 import { type OptionSpec, type PositionalSpec } from './args';
+import { UsageError } from '../errors';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
 
@@ -29,7 +30,7 @@ export interface CommandContext {
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project';
+  readonly resource: 'task' | 'project' | 'server';
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
@@ -405,16 +406,42 @@ const ORDER = [
   'create-from-backup',
 ];
 
+/** `server check [--origin URL]`: one line per check on stdout; exit 1 when one fails. */
+const SERVER_CHECK: CommandSpec = {
+  resource: 'server',
+  action: 'check',
+  summary: 'read-only checks: will cvat-rx work with this server (and a browser app at --origin)?',
+  positionals: [],
+  options: [value('origin', "a browser app's origin, to check CORS for uploads", { metavar: 'URL' })],
+  prepare: (args) => {
+    const origin = args.string('origin');
+    if (origin !== undefined && !/^https?:\/\/[^/]+$/.test(origin))
+      throw new UsageError(`--origin: expected an origin such as https://app.example.com, got "${origin}"`);
+    return (ctx) =>
+      ctx.backend.checkServer(origin === undefined ? {} : { origin }).pipe(
+        tap((line) => ctx.out(`${line.ok ? 'ok  ' : 'FAIL'}  ${line.name.padEnd(14)} ${line.detail}`)),
+        toArray(),
+        tap((lines) => {
+          const failed = lines.filter((line) => !line.ok).length;
+          if (failed > 0) throw new ServerCheckFailed(`${failed} of ${lines.length} checks failed`);
+        }),
+      );
+  },
+};
+
+/** Some `server check` line failed; the lines say which. */
+class ServerCheckFailed extends Error {
+  override readonly name = 'ServerCheckFailed';
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
-  ...commonCommands('task'),
-  ...TASK_ONLY,
-  ...commonCommands('project'),
-  ...PROJECT_ONLY,
-].sort(
-  (a, b) =>
-    (a.resource === b.resource ? 0 : a.resource === 'task' ? -1 : 1) ||
-    ORDER.indexOf(a.action) - ORDER.indexOf(b.action),
-);
+  ...[...commonCommands('task'), ...TASK_ONLY, ...commonCommands('project'), ...PROJECT_ONLY].sort(
+    (a, b) =>
+      (a.resource === b.resource ? 0 : a.resource === 'task' ? -1 : 1) ||
+      ORDER.indexOf(a.action) - ORDER.indexOf(b.action),
+  ),
+  SERVER_CHECK,
+];
 
 export function findCommand(resource: string, action: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.resource === resource && c.action === action);

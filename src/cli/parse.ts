@@ -38,7 +38,7 @@ const ALL_OPTIONS: readonly OptionSpec[] = [
   ...COMMANDS.flatMap((c) => c.options),
 ];
 
-const RESOURCES = ['task', 'project', 'emulator'];
+const RESOURCES = ['task', 'project', 'server', 'emulator'];
 
 function readGlobals(args: ArgReader): GlobalOptions {
   return {
