@@ -2,7 +2,6 @@ import { catchError, concat, defer, map, of, switchMap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { CvatClient } from '../client';
 import { checkServerVersion } from '../client/version';
-import { isApiError } from '../errors';
 import type { ServerCheck } from './backend';
 
 /** The headers a browser page sends when it uploads task data (CVAT's upload protocol and TUS). */
