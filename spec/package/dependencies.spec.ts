@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import semver from 'semver';
 
 /**
  * What a user's `npm install cvat-rx` brings, read from package-lock.json: the production tree
@@ -9,6 +10,7 @@ const root = path.resolve(__dirname, '../..');
 
 interface LockedPackage {
   readonly version?: string;
+  readonly engines?: Readonly<Record<string, string>> | readonly string[];
   readonly dev?: boolean;
   readonly hasInstallScript?: boolean;
   readonly dependencies?: Record<string, string>;
@@ -66,5 +68,26 @@ describe('the production dependency tree (package-lock.json)', () => {
   it('does not include io-ts-reporters or its telemetry package', () => {
     const names = [...tree.keys()];
     expect(names.filter((key) => /io-ts-reporters|@scarf\//.test(key))).toEqual([]);
+  });
+});
+
+describe('engines (npm ci warns EBADENGINE for a package that refuses the running Node)', () => {
+  const declared = (lock.packages['']?.engines as Readonly<Record<string, string>> | undefined)?.['node'];
+
+  it('the package declares the Node versions it supports', () => {
+    expect(declared).toBeDefined();
+    expect(semver.satisfies(process.versions.node, declared ?? '')).toBe(true);
+  });
+
+  it('every locked package, dev dependencies included, accepts every Node version the package declares', () => {
+    const refusing: string[] = [];
+    for (const [key, entry] of Object.entries(lock.packages)) {
+      const engines = entry.engines;
+      const node =
+        engines && !Array.isArray(engines) ? (engines as Record<string, string>)['node'] : undefined;
+      if (key === '' || node === undefined) continue;
+      if (!semver.subset(declared ?? '', node)) refusing.push(`${key} wants node ${node}`);
+    }
+    expect(refusing).toEqual([]);
   });
 });
