@@ -39,6 +39,8 @@ export type {
   CallOptions,
   CallResult,
   OperationSpec,
+  ParameterLocation,
+  ParameterSpec,
 } from './api/runtime';
 
 // The transport.

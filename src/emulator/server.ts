@@ -50,12 +50,17 @@ export interface RunningEmulator {
 }
 
 export class Emulator {
+  /** Everything the emulator remembers, for tests that arrange or inspect it (no stable API). @internal */
   readonly state: State;
+  /** @internal */
   readonly orgs: Orgs;
+  /** @internal */
   readonly router = new Router();
+  /** @internal */
   readonly faults: Faults;
   readonly processingDelayMs: number;
   readonly shareDir: string | undefined;
+  /** @internal */
   readonly uploads: Uploads;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -151,6 +156,7 @@ export class Emulator {
     }
   }
 
+  /** @internal */
   fail(ctx: Ctx, e: unknown): void {
     if (e instanceof HttpError) {
       if (!ctx.res.headersSent) ctx.json(e.status, e.body, e.headers);
