@@ -163,14 +163,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
   describe('in TypeScript', () => {
     const consumer = [
       "import { makeClient, CvatError, UsageError, toProgressView } from 'cvat-rx';",
-      "import type { CvatClient, Task, TransferView } from 'cvat-rx';",
+      "import type { CvatClient, Task, TransferEvent } from 'cvat-rx';",
       "import { TaskRead } from 'cvat-rx/models';",
       "import { startEmulator } from 'cvat-rx/emulator';",
       "import type { Observable } from 'rxjs';",
       '',
       "const client: CvatClient = makeClient({ host: 'http://localhost:8080' });",
       'export const tasks: Observable<Task> = client.tasks.list();',
-      'export const upload: Observable<TransferView<Task>> = client.tasks',
+      'export const upload: Observable<TransferEvent<Task>> = client.tasks',
       "  .createFromData({ spec: { name: 'x', labels: [] }, resources: [] }, { observe: 'events' })",
       '  .pipe(toProgressView());',
       'export const decoded = TaskRead.is({});',
@@ -252,11 +252,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
   describe('in a browser project: lib es2022 + dom, no @types/node, skipLibCheck false', () => {
     const browser = [
       "import { makeClient, toProgressView, isApiError } from 'cvat-rx';",
-      "import type { CvatClient, Task, TransferView } from 'cvat-rx';",
+      "import type { CvatClient, Task, TransferEvent } from 'cvat-rx';",
       "import type { Observable } from 'rxjs';",
       '',
       "const client: CvatClient = makeClient({ host: 'https://cvat.example.com' });",
-      'export function upload(files: readonly File[]): Observable<TransferView<Task>> {',
+      'export function upload(files: readonly File[]): Observable<TransferEvent<Task>> {',
       '  return client.tasks',
       "    .createFromData({ spec: { name: 'x', labels: [{ name: 'car' }] }, resources: files }, { observe: 'events' })",
       '    .pipe(toProgressView());',

@@ -12,7 +12,7 @@ import type { CvatClient } from '../client';
 import type { Task } from '../entities';
 import type { RequestStatus } from '../lifecycle';
 import { toProgressView } from '../transfer/progress';
-import type { TransferView } from '../transfer/progress';
+import type { TransferEvent } from '../transfer/progress';
 
 /** Where the CVAT server is (the app's origin must be allowed by the server's CORS settings). */
 export interface CvatConfig {
@@ -68,7 +68,7 @@ export class CvatService {
     name: string,
     labels: readonly string[],
     files: readonly File[],
-  ): Observable<TransferView<Task>> {
+  ): Observable<TransferEvent<Task>> {
     return this.withClient((client) =>
       client.tasks.createFromData(
         { spec: { name, labels: labels.map((label) => ({ name: label })) }, resources: files },
