@@ -37,7 +37,7 @@ describe('emulator: fault injection and CORS', () => {
   let api: Api;
 
   beforeEach(async () => {
-    ({ emu, api } = await withEmulator());
+    ({ emu, api } = await withEmulator({ allowedOrigins: ['http://ui.example'] }));
   });
   afterEach(() => emu.close());
 

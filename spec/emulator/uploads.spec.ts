@@ -20,7 +20,7 @@ describe('emulator: task data uploads', () => {
   });
   afterAll(() => rmSync(share, { recursive: true, force: true }));
   beforeEach(async () => {
-    ({ emu, api } = await withEmulator({ shareDir: share }));
+    ({ emu, api } = await withEmulator({ shareDir: share, allowedOrigins: ['http://proxy.example:9999'] }));
   });
   afterEach(() => emu.close());
 

@@ -201,6 +201,13 @@ export interface ConnectionOptions {
 
 export interface EmulatorArgs {
   readonly port?: number;
+  readonly host?: string;
+  readonly shareDir?: string;
+  /** The admin user; admin/admin when absent. */
+  readonly user?: { readonly username: string; readonly password: string };
+  readonly processingDelayMs?: number;
+  readonly allowedOrigins?: readonly string[];
+  readonly allowedHosts?: readonly string[];
 }
 
 /** Emitted once the emulator listens; `message` is extra help printed on stderr. */

@@ -1,6 +1,6 @@
 import { Observable, defer, map, switchMap } from 'rxjs';
 import { CvatClient } from '../client';
-import { startEmulator, type RunningEmulator } from '../emulator';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator';
 import type {
   CliBackend,
   CliBackendFactory,
@@ -75,12 +75,27 @@ function reportEmulatorError(error: unknown): void {
  * default user is admin/admin.
  */
 export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
+  const user = args.user ?? { username: 'admin', password: 'admin' };
+  const options: EmulatorOptions = {
+    port: args.port ?? 0,
+    host: args.host ?? '127.0.0.1',
+    processingDelayMs: args.processingDelayMs ?? 200,
+    users: [{ ...user, is_superuser: true, email: `${user.username}@localhost` }],
+    onError: reportEmulatorError,
+    ...(args.shareDir === undefined ? {} : { shareDir: args.shareDir }),
+    ...(args.allowedOrigins === undefined ? {} : { allowedOrigins: [...args.allowedOrigins] }),
+    ...(args.allowedHosts === undefined ? {} : { allowedHosts: [...args.allowedHosts] }),
+  };
+  const login =
+    args.user === undefined
+      ? `Log in as admin/admin, e.g. cvat-rx --server-host URL --auth admin:admin task ls`
+      : `Log in as ${user.username} with the password given to --user`;
   return defer(
     () =>
       new Observable<EmulatorStatus>((subscriber) => {
         let running: RunningEmulator | undefined;
         let stopped = false;
-        startEmulator({ port: args.port ?? 0, processingDelayMs: 200, onError: reportEmulatorError }).then(
+        startEmulator(options).then(
           (emulator) => {
             running = emulator;
             if (stopped) {
@@ -89,7 +104,7 @@ export function runEmulator(args: EmulatorArgs): Observable<EmulatorStatus> {
             }
             subscriber.next({
               url: emulator.url,
-              message: `Log in as admin/admin, e.g. cvat-rx --server-host ${emulator.url} --auth admin:admin task ls`,
+              message: login.replace('URL', emulator.url),
             });
           },
           (error: unknown) => subscriber.error(error),

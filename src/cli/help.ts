@@ -37,7 +37,7 @@ export function mainHelp(): string {
   const commands = COMMANDS.map((c) => `  ${`${c.resource} ${c.action}`.padEnd(28)}${c.summary}`);
   return [
     'Usage: cvat-rx [global options] <task|project> <action> [arguments] [options]',
-    '       cvat-rx emulator [--port N]',
+    '       cvat-rx emulator [--port N] [--host ADDR] [--share-dir DIR] [--user NAME:PASS] ...',
     '',
     'A command line for CVAT, modelled on cvat-cli.',
     '',
@@ -81,7 +81,8 @@ export function commandHelp(spec: CommandSpec): string {
 
 export function emulatorHelp(): string {
   return [
-    'Usage: cvat-rx emulator [--port N]',
+    'Usage: cvat-rx emulator [--port N] [--host ADDR] [--share-dir DIR] [--user NAME:PASS]',
+    '                        [--processing-delay-ms MS] [--allow-origin ORIGINS] [--allow-host NAMES]',
     '',
     'Runs the embedded CVAT-compatible emulator in the foreground until Ctrl-C.',
     '',

@@ -4,6 +4,7 @@ import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
 import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
 import { parseCommandLine, passwordsInArgv, serverUrl, type ParsedCommandLine } from './parse';
+import { exposureWarning } from './emulator-args';
 import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
 import type { CliInput } from './prompt';
 import { SecretScrubber } from './secrets';
@@ -95,9 +96,11 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
   // Removals the library started because Ctrl-C cancelled a command half-way (a created task).
   const cleanups: CancelCleanup[] = [];
   if (parsed.kind === 'emulator') {
-    work = options.backendFactory.startEmulator({ port: parsed.port }).pipe(
+    const warning = exposureWarning(parsed.emulator);
+    work = options.backendFactory.startEmulator(parsed.emulator).pipe(
       tap((status) => {
         out(status.url);
+        if (warning) err(warning);
         if (status.message) err(status.message);
         err('Emulator running; press Ctrl-C to stop.');
       }),

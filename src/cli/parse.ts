@@ -7,6 +7,8 @@ import {
   scanPositionals,
   type OptionSpec,
 } from './args';
+import type { EmulatorArgs } from './backend';
+import { readEmulatorArgs } from './emulator-args';
 import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
@@ -24,7 +26,7 @@ export interface GlobalOptions {
 export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version' }
-  | { readonly kind: 'emulator'; readonly globals: GlobalOptions; readonly port: number | undefined }
+  | { readonly kind: 'emulator'; readonly globals: GlobalOptions; readonly emulator: EmulatorArgs }
   | {
       readonly kind: 'command';
       readonly globals: GlobalOptions;
@@ -76,7 +78,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     const args = new ArgReader(values, positionals, where);
     if (values['version'] === true) return { kind: 'version' };
     bindPositionals(positionals.slice(1), [], where);
-    return { kind: 'emulator', globals: readGlobals(args), port: args.int('port', { min: 0 }) };
+    return { kind: 'emulator', globals: readGlobals(args), emulator: readEmulatorArgs(args) };
   }
 
   const actions = COMMANDS.filter((c) => c.resource === resource).map((c) => c.action);
@@ -119,8 +121,9 @@ export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPor
 export function passwordsInArgv(argv: readonly string[]): string[] {
   const found: string[] = [];
   argv.forEach((arg, i) => {
-    const value =
-      arg === '--auth' ? argv[i + 1] : arg.startsWith('--auth=') ? arg.slice('--auth='.length) : undefined;
+    // `--auth USER:PASS` of commands and `--user NAME:PASS` of the emulator.
+    const flag = ['--auth', '--user'].find((f) => arg === f || arg.startsWith(`${f}=`));
+    const value = flag === undefined ? undefined : arg === flag ? argv[i + 1] : arg.slice(flag.length + 1);
     if (value === undefined) return;
     const colon = value.indexOf(':');
     if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));

@@ -95,7 +95,7 @@ export class Ctx {
   send(status: number, body: Buffer | string | null, headers: Record<string, string | number> = {}): void {
     const res = this.res;
     if (res.headersSent) return;
-    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, headerValue(v));
     if (body === null) {
       res.statusCode = status;
       if (!res.hasHeader('Content-Length') && status !== 204 && status !== 304)
@@ -117,4 +117,13 @@ export class Ctx {
 export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A header value as Django's ResponseHeaders writes it: Latin-1 text as is, anything else as one
+ * RFC 2047 encoded word (`=?utf-8?b?…?=`), so a name like 写真.png reaches the client intact.
+ */
+export function headerValue(value: string | number): string | number {
+  if (typeof value === 'number' || !/[\u0100-\uffff]/.test(value)) return value;
+  return `=?utf-8?b?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }

@@ -1,4 +1,5 @@
 import type { Ctx } from './context';
+import { badRequest, detail } from './errors';
 
 const ALLOWED_HEADERS = [
   'accept',
@@ -35,14 +36,70 @@ const EXPOSED_HEADERS = [
   'Content-Disposition',
 ];
 
-/** CORS as CVAT's django-cors-headers configuration: any origin, with credentials. */
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** The host name of a `Host` header or URL host, lowercased, without its port. */
+export function hostName(hostport: string): string {
+  const h = hostport.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1 || h.length);
+  const colon = h.indexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
+}
+
+const isIpLiteral = (name: string): boolean => /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.startsWith('[');
+
+/**
+ * A `Host` the emulator answers to: loopback names, IP literals (DNS rebinding needs a name), the
+ * name it was bound to and the configured `allowedHosts`. Anything else is a rebinding attempt.
+ */
+export function hostAllowed(ctx: Ctx): boolean {
+  const raw = ctx.header('host');
+  if (raw === undefined) return true;
+  const name = hostName(raw);
+  if (name === '' || LOOPBACK_NAMES.has(name) || isIpLiteral(name)) return true;
+  const bound = ctx.emu.options.host?.toLowerCase();
+  if (bound !== undefined && name === bound) return true;
+  return (ctx.emu.options.allowedHosts ?? []).some((h) => h.toLowerCase() === name);
+}
+
+/**
+ * An `Origin` whose pages may call the emulator with credentials: the emulator's own origin (the
+ * request's Host), pages on loopback names (any port) and the configured `allowedOrigins`. Any
+ * other web page is refused, so it cannot log in as the default user.
+ */
+export function originAllowed(ctx: Ctx, origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (LOOPBACK_NAMES.has(url.hostname)) return true;
+  const host = ctx.header('host');
+  if (host !== undefined && url.host === host.trim().toLowerCase()) return true;
+  return (ctx.emu.options.allowedOrigins ?? []).some(
+    (o) => o.replace(/\/+$/, '').toLowerCase() === url.origin,
+  );
+}
+
+/** CORS as CVAT's django-cors-headers configuration, with credentials, for allowed origins only. */
 export function applyCors(ctx: Ctx): void {
   const origin = ctx.header('origin');
   if (!origin) return;
+  ctx.res.setHeader('Vary', 'Origin');
+  if (!originAllowed(ctx, origin)) throw detail(403, 'Origin not allowed.');
   ctx.res.setHeader('Access-Control-Allow-Origin', origin);
   ctx.res.setHeader('Access-Control-Allow-Credentials', 'true');
   ctx.res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
-  ctx.res.setHeader('Vary', 'Origin');
+}
+
+/** Django's answer to a Host outside ALLOWED_HOSTS. */
+export function checkHost(ctx: Ctx): void {
+  if (!hostAllowed(ctx))
+    throw badRequest(
+      `Invalid HTTP_HOST header: ${JSON.stringify(ctx.header('host') ?? '')}. The emulator answers to localhost, IP addresses, its bound host and allowedHosts.`,
+    );
 }
 
 export function preflight(ctx: Ctx): void {

@@ -1,4 +1,5 @@
 import type { Ctx } from './context';
+import { detail } from './errors';
 
 export type Handler = (ctx: Ctx) => Promise<void> | void;
 
@@ -50,6 +51,11 @@ export class Router {
     return this;
   }
 
+  /** Every registered method and pattern (fuzz tests walk them). */
+  list(): Array<{ method: string; pattern: string }> {
+    return this.routes.map((r) => ({ method: r.method, pattern: r.pattern }));
+  }
+
   match(method: string, path: string): Match {
     const allowed: string[] = [];
     for (const r of this.routes) {
@@ -57,11 +63,20 @@ export class Router {
       if (!m) continue;
       if (r.method === method || (method === 'HEAD' && r.method === 'GET')) {
         const params: Record<string, string> = {};
-        r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1] ?? '')));
+        r.names.forEach((n, i) => (params[n] = decodeSegment(m[i + 1] ?? '')));
         return { kind: 'found', handler: r.handler, params, options: r.options, pattern: r.pattern };
       }
       allowed.push(r.method);
     }
     return allowed.length ? { kind: 'method_not_allowed', allowed } : { kind: 'not_found' };
+  }
+}
+
+/** A percent-encoded path segment; a malformed escape is the client's error (400), not a fault. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw detail(400, 'Malformed percent-encoding in the request path.');
   }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { authenticate } from './auth';
 import { Ctx } from './context';
-import { applyCors, preflight } from './cors';
+import { applyCors, checkHost, preflight } from './cors';
 import { detail, HttpError } from './errors';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
@@ -35,6 +35,13 @@ export interface EmulatorOptions {
   shareDir?: string;
   /** Delay before a queued server-side request starts, and the pace of its progress. */
   processingDelayMs?: number;
+  /**
+   * Web origins (e.g. `https://app.example.com`) whose pages may call the emulator with
+   * credentials, besides pages on localhost/127.0.0.1/[::1] and the emulator's own origin.
+   */
+  allowedOrigins?: string[];
+  /** Host names accepted in `Host` besides loopback names, IP addresses and `host` (DNS rebinding). */
+  allowedHosts?: string[];
   faults?: FaultRule[];
   /** Called for unexpected handler errors (default: console.error). */
   onError?: (error: unknown) => void;
@@ -128,6 +135,7 @@ export class Emulator {
       return;
     }
     try {
+      checkHost(ctx);
       applyCors(ctx);
       if (ctx.method === 'OPTIONS') return preflight(ctx);
       const proceed = await this.faults.apply(ctx);
@@ -158,6 +166,11 @@ export class Emulator {
 
   /** @internal */
   fail(ctx: Ctx, e: unknown): void {
+    if (clientWentAway(e)) {
+      // A cancelled upload or a closed tab: nobody is left to answer, and nothing is wrong here.
+      ctx.res.destroy();
+      return;
+    }
     if (e instanceof HttpError) {
       if (!ctx.res.headersSent) ctx.json(e.status, e.body, e.headers);
       else ctx.res.destroy();
@@ -177,6 +190,14 @@ export class Emulator {
     this.timers.clear();
     rmSync(this.state.tempDir, { recursive: true, force: true });
   }
+}
+
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** The error of a request body or response whose client disconnected (aborted, reset, closed). */
+export function clientWentAway(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
+  return typeof code === 'string' && CLIENT_GONE.has(code);
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {

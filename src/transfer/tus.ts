@@ -25,6 +25,7 @@ import {
 } from './http';
 import type { TransferTransport } from './http';
 import type { ProgressEvent, TransferEvent } from './progress';
+import { decodeEncodedWords } from './encoded-words';
 import { openRange } from './source';
 import type { UploadSource } from './source';
 
@@ -159,7 +160,7 @@ export function tusUpload(
           if (!location) throw protocolError(response, 'the TUS create response has no Location header');
           return {
             location: onConfiguredOrigin(location, host, createUrl),
-            filename: header(response.headers, 'upload-filename') ?? source.name,
+            filename: storedName(header(response.headers, 'upload-filename')) ?? source.name,
           };
         }),
       );
@@ -295,4 +296,9 @@ function base64(text: string): string {
   let binary = '';
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+/** `Upload-Filename` as the server stored it (Django MIME-encodes non-Latin-1 names). */
+function storedName(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : decodeEncodedWords(value);
 }

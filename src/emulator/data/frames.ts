@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { asObject, optArray } from '../body';
 import type { Ctx } from '../context';
+import { headerValue } from '../context';
 import { badRequest, detail } from '../errors';
 import type { FrameRec, JobRec, TaskRec } from '../model';
 import { now } from '../model';
@@ -21,7 +22,7 @@ export function sendFile(
     ctx.res.statusCode = 200;
     ctx.res.setHeader('Content-Type', mime);
     ctx.res.setHeader('Content-Length', size);
-    for (const [k, v] of Object.entries(extra)) ctx.res.setHeader(k, v);
+    for (const [k, v] of Object.entries(extra)) ctx.res.setHeader(k, headerValue(v));
     if (ctx.method === 'HEAD') {
       ctx.res.end();
       return resolve();

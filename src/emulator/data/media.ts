@@ -9,6 +9,16 @@ export interface ImageInfo {
 
 /** Reads an image's size from its header (PNG, JPEG, GIF, BMP, WebP, TIFF); null when not an image. */
 export function imageInfo(buf: Buffer): ImageInfo | null {
+  try {
+    return headerInfo(buf);
+  } catch (e) {
+    // A truncated or lying header reads past the end: that is "not an image", not a fault.
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+function headerInfo(buf: Buffer): ImageInfo | null {
   if (
     buf.length >= 24 &&
     buf.readUInt32BE(0) === 0x89504e47 &&

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { IncomingMessage } from 'node:http';
-import { badRequest } from '../errors';
+import { badRequest, detail } from '../errors';
+import type { HttpError } from '../errors';
 
 export interface MultipartResult {
   fields: Array<[string, string]>;
@@ -16,15 +16,49 @@ export function boundaryOf(contentType: string | undefined): string | null {
   return m ? (m[1] ?? m[2] ?? '').trim() : null;
 }
 
+export interface MultipartLimits {
+  /** Most parts (files and fields) in one body. */
+  maxParts: number;
+  /** Most bytes of one non-file field (held in memory). */
+  maxFieldBytes: number;
+  /** Most bytes of all non-file fields together. */
+  maxFieldsBytes: number;
+  /** Most bytes of the whole body, files included. */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_MULTIPART_LIMITS: MultipartLimits = {
+  maxParts: 10_000,
+  maxFieldBytes: 16 * 1024 * 1024,
+  maxFieldsBytes: 32 * 1024 * 1024,
+  maxBodyBytes: 26843545600,
+};
+
+/** Counts the bytes the parser copies or searches: a test can check the work is linear in the body. */
+export interface ParseMeter {
+  work: number;
+}
+
+/** Transport padding (spaces, tabs) allowed after a delimiter before its CRLF (RFC 2046). */
+const MAX_PADDING = 1024;
+const MAX_PART_HEADERS = 64 * 1024;
+
+const tooLarge = (what: string): HttpError => detail(413, `Request body is too large: ${what}.`);
+
 /**
  * Streams a multipart/form-data body: file parts are written to disk chunk by chunk as they
  * arrive (never buffered whole), other fields are collected as strings.
  * `placeFile` says where a file part goes (or throws a 400).
+ * Linear in the body: the held-back buffer is bounded in every state (a delimiter tail, part
+ * headers up to 64 KiB, padding up to 1 KiB), so no byte is copied or searched more than a
+ * bounded number of times. Limits answer 413.
  */
 export async function parseMultipart(
-  req: IncomingMessage,
+  req: AsyncIterable<Buffer>,
   boundary: string,
   placeFile: (field: string, filename: string) => string,
+  limits: MultipartLimits = DEFAULT_MULTIPART_LIMITS,
+  meter: ParseMeter = { work: 0 },
 ): Promise<MultipartResult> {
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   const result: MultipartResult = { fields: [], files: [] };
@@ -36,7 +70,15 @@ export async function parseMultipart(
   let value: Buffer[] = [];
   let fileError: Error | undefined;
   let valueSize = 0;
+  let fieldsSize = 0;
+  let parts = 0;
+  let bodySize = 0;
 
+  const find = (needle: Buffer | string, limit = buf.length): number => {
+    meter.work += Math.min(limit, buf.length);
+    const i = buf.subarray(0, limit).indexOf(needle);
+    return i;
+  };
   const emit = async (data: Buffer): Promise<void> => {
     if (data.length === 0) return;
     if (file) {
@@ -44,7 +86,12 @@ export async function parseMultipart(
       if (!file.stream.write(data)) await once(file.stream, 'drain');
     } else {
       valueSize += data.length;
-      if (valueSize > 16 * 1024 * 1024) throw badRequest({ [field]: 'Form field is too large.' });
+      fieldsSize += data.length;
+      if (valueSize > limits.maxFieldBytes)
+        throw tooLarge(`form field "${field}" is over ${limits.maxFieldBytes} bytes`);
+      if (fieldsSize > limits.maxFieldsBytes)
+        throw tooLarge(`form fields are over ${limits.maxFieldsBytes} bytes`);
+      meter.work += data.length;
       value.push(Buffer.from(data));
     }
   };
@@ -64,11 +111,14 @@ export async function parseMultipart(
   };
 
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of req) {
+      bodySize += chunk.length;
+      if (bodySize > limits.maxBodyBytes) throw tooLarge(`over ${limits.maxBodyBytes} bytes`);
+      meter.work += buf.length + chunk.length;
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       for (;;) {
         if (state === 'preamble') {
-          const i = buf.indexOf(delimiter);
+          const i = find(delimiter);
           if (i < 0) {
             buf = buf.subarray(Math.max(0, buf.length - delimiter.length));
             break;
@@ -82,14 +132,25 @@ export async function parseMultipart(
             buf = Buffer.alloc(0);
             break;
           }
-          const nl = buf.indexOf('\r\n');
-          if (nl < 0) break;
+          // Only padding may sit between a delimiter and its CRLF; anything else is malformed.
+          const nl = find('\r\n', MAX_PADDING + 2);
+          const end = nl < 0 ? Math.min(buf.length, MAX_PADDING + 2) : nl;
+          for (let k = 0; k < end; k++)
+            if (buf[k] !== 0x20 && buf[k] !== 0x09 && !(k === end - 1 && buf[k] === 0x0d && nl < 0))
+              throw badRequest('Malformed multipart body: a boundary is not followed by a line break.');
+          if (nl < 0) {
+            if (buf.length > MAX_PADDING + 2)
+              throw badRequest('Malformed multipart body: a boundary is not followed by a line break.');
+            break;
+          }
           buf = buf.subarray(nl + 2);
+          parts += 1;
+          if (parts > limits.maxParts) throw tooLarge(`more than ${limits.maxParts} parts`);
           state = 'headers';
         } else if (state === 'headers') {
-          const end = buf.indexOf(CRLF2);
+          const end = find(CRLF2);
           if (end < 0) {
-            if (buf.length > 64 * 1024) throw badRequest('Multipart part headers are too large.');
+            if (buf.length > MAX_PART_HEADERS) throw badRequest('Multipart part headers are too large.');
             break;
           }
           const headers = buf.toString('utf8', 0, end);
@@ -105,7 +166,7 @@ export async function parseMultipart(
           }
           state = 'body';
         } else if (state === 'body') {
-          const i = buf.indexOf(delimiter);
+          const i = find(delimiter);
           if (i < 0) {
             // Keep a tail that could be the start of a delimiter split across chunks.
             const safe = buf.length - delimiter.length + 1;

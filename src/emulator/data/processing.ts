@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Ctx } from '../context';
 import { badRequest, notImplemented } from '../errors';
 import type { FrameRec, Json, JsonObject, RequestRec, TaskRec } from '../model';
@@ -10,6 +10,7 @@ import type { Progress } from '../requests';
 import { createSegments, makeJob } from '../resources/jobs';
 import type { UploadedFile } from './uploads';
 import { probeFile } from './media';
+import { checkRelativeName, resolveExistingUnder, resolveUnder, UnsafePathError } from '../safe-path';
 import { isZip, readZip } from './zip';
 
 export interface DataParams {
@@ -80,20 +81,27 @@ function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' });
 }
 
+/** The files of a share entry (a file or a folder, walked in name order), every path checked. */
 function listShare(root: string, entry: string): UploadedFile[] {
-  const abs = resolve(root, entry);
-  if (abs !== root && !abs.startsWith(root + sep))
-    throw badRequest({ server_files: `File ${entry} is outside of the share.` });
+  let abs: string;
+  try {
+    abs = resolveExistingUnder(root, entry, { leadingSlash: true, trailingSlash: true });
+  } catch (e) {
+    if (e instanceof UnsafePathError)
+      throw badRequest({ server_files: `File ${entry} is outside of the share.` });
+    throw e;
+  }
   let st;
   try {
     st = statSync(abs);
   } catch {
     throw badRequest({ server_files: `File or directory ${entry} does not exist in the share.` });
   }
-  if (!st.isDirectory()) return [{ name: relative(root, abs).split(sep).join('/'), path: abs }];
+  const name = relative(root, abs).split(sep).join('/');
+  if (!st.isDirectory()) return [{ name, path: abs }];
   return readdirSync(abs)
     .sort()
-    .flatMap((child) => listShare(root, join(relative(root, abs), child)));
+    .flatMap((child) => listShare(root, name === '' ? child : `${name}/${child}`));
 }
 
 async function head(path: string): Promise<Buffer> {
@@ -107,7 +115,11 @@ async function head(path: string): Promise<Buffer> {
   }
 }
 
-/** Images inside uploaded zip archives are extracted next to them, in the archive's order. */
+/**
+ * Images inside uploaded zip archives are extracted next to them, in the archive's order. Every
+ * entry name is checked before anything is written, and the checked name is the frame name (so a
+ * backup of the task cannot carry a hostile name either).
+ */
 async function expandArchives(files: UploadedFile[], dir: string): Promise<UploadedFile[]> {
   const out: UploadedFile[] = [];
   for (const f of files) {
@@ -115,14 +127,17 @@ async function expandArchives(files: UploadedFile[], dir: string): Promise<Uploa
       out.push(f);
       continue;
     }
-    const buf = await readFile(f.path);
+    const entries = readZip(await readFile(f.path));
+    const wanted = entries.filter(
+      (e) => !e.isDirectory && !e.name.startsWith('__MACOSX') && !/(^|\/)manifest\.jsonl$/.test(e.name),
+    );
+    const named = wanted.map((e) => ({ entry: e, name: checkRelativeName(e.name) }));
     const target = join(dir, `${basename(f.path)}.d`);
-    for (const e of readZip(buf)) {
-      if (e.isDirectory || e.name.startsWith('__MACOSX') || /(^|\/)manifest\.jsonl$/.test(e.name)) continue;
-      const path = join(target, e.name.replace(/\.\.+/g, '_'));
-      mkdirSync(join(path, '..'), { recursive: true });
-      writeFileSync(path, e.read());
-      out.push({ name: e.name, path });
+    for (const { entry, name } of named) {
+      const path = resolveUnder(target, name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, entry.read());
+      out.push({ name, path });
     }
   }
   return out;

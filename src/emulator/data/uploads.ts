@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, createWriteStream, mkdirSync, openSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Ctx } from '../context';
 import { badRequest, detail, HttpError } from '../errors';
 import type { Json, JsonObject } from '../model';
 import type { RequestRec } from '../model';
 import { parseJson } from '../body';
 import { boundaryOf, parseMultipart } from './multipart';
+import { resolveUnder } from '../safe-path';
 
 /** A file received by an upload, in arrival order. */
 export interface UploadedFile {
@@ -117,7 +118,7 @@ export class Uploads {
       const boundary = boundaryOf(type);
       if (!boundary) throw badRequest('Multipart form parse error - Invalid boundary in multipart: None');
       const parsed = await parseMultipart(ctx.req, boundary, (_field, filename) => {
-        const path = safePath(session.dir, filename);
+        const path = resolveUnder(session.dir, filename);
         mkdirSync(dirname(path), { recursive: true });
         return path;
       });
@@ -144,7 +145,7 @@ export class Uploads {
     if (!filename) throw badRequest('Upload-Metadata header must contain a filename.');
     const session = this.session(target.key);
     if (target.uniqueNames) filename = `cvat-backup-${randomUUID()}.zip`;
-    const path = safePath(session.dir, filename);
+    const path = resolveUnder(session.dir, filename);
     if ([...session.tus.values()].some((f) => f.name === filename) || session.files.has(filename)) {
       throw new HttpError(409, { detail: 'File with same name already exists' }, TUS_HEADERS);
     }
@@ -223,15 +224,6 @@ function parseMetadata(raw: string): Map<string, string> {
     if (key) out.set(key, value ? Buffer.from(value, 'base64').toString('utf8') : '');
   }
   return out;
-}
-
-/** A file name inside the upload directory; anything escaping it is a 400 as in CVAT. */
-export function safePath(dir: string, name: string): string {
-  const clean = normalize(name.replace(/\\/g, '/'));
-  if (name === '' || isAbsolute(clean) || clean.startsWith('..') || clean.split(sep).includes('..')) {
-    throw badRequest(`File name ${name} is not allowed`);
-  }
-  return join(dir, clean);
 }
 
 /** Form fields to params: `a[0]`, `a[]` and repeated names become lists; JSON-looking values are parsed. */

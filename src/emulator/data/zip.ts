@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { crc32, inflateRawSync } from 'node:zlib';
+import { HttpError } from '../errors';
 
 /** An entry to write: bytes in memory or a file on disk. */
 export type ZipSource = { name: string; data: Buffer } | { name: string; path: string };
@@ -116,11 +117,54 @@ export async function zipToFile(target: string, entries: ZipSource[]): Promise<v
 export interface ZipEntry {
   name: string;
   isDirectory: boolean;
+  /** The size the archive declares (checked against the limits before anything is inflated). */
+  size: number;
+  /** The entry's bytes; throws a ZipError (400) or ZipTooLargeError (413), never a RangeError. */
   read(): Buffer;
 }
 
-/** Reads a zip held in memory (STORE and DEFLATE entries), through its central directory. */
-export function readZip(buf: Buffer): ZipEntry[] {
+/** A malformed or unsupported archive: the client's fault, a 400. */
+export class ZipError extends HttpError {
+  constructor(message: string) {
+    super(400, [`Invalid zip archive: ${message}`]);
+  }
+}
+
+/** An archive that inflates past the limits (a zip bomb, or simply too much): 413. */
+export class ZipTooLargeError extends HttpError {
+  constructor(message: string) {
+    super(413, { detail: `Zip archive too large: ${message}` });
+  }
+}
+
+export interface ZipLimits {
+  /** Most bytes one entry may inflate to. */
+  maxEntryBytes: number;
+  /** Most bytes all entries together may inflate to. */
+  maxTotalBytes: number;
+  maxEntries: number;
+}
+
+export const DEFAULT_ZIP_LIMITS: ZipLimits = {
+  maxEntryBytes: 512 * 1024 * 1024,
+  maxTotalBytes: 4 * 1024 * 1024 * 1024,
+  maxEntries: 100_000,
+};
+
+/**
+ * Reads a zip held in memory (STORE and DEFLATE entries), through its central directory. Every
+ * offset is bounds-checked, the declared sizes are checked against `limits` up front, and an
+ * entry never inflates past its declared size (so a lying header cannot hide a bomb).
+ */
+export function readZip(buf: Buffer, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipEntry[] {
+  const u16 = (at: number): number => {
+    if (at < 0 || at + 2 > buf.length) throw new ZipError('truncated');
+    return buf.readUInt16LE(at);
+  };
+  const u32 = (at: number): number => {
+    if (at < 0 || at + 4 > buf.length) throw new ZipError('truncated');
+    return buf.readUInt32LE(at);
+  };
   let eocd = -1;
   for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 65535); i--) {
     if (buf.readUInt32LE(i) === 0x06054b50) {
@@ -128,34 +172,67 @@ export function readZip(buf: Buffer): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) throw new Error('not a zip archive');
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
+  if (eocd < 0) throw new ZipError('not a zip archive');
+  const count = u16(eocd + 10);
+  if (count > limits.maxEntries) throw new ZipTooLargeError(`more than ${limits.maxEntries} entries`);
+  let p = u32(eocd + 16);
   const entries: ZipEntry[] = [];
+  let total = 0;
   for (let k = 0; k < count; k++) {
-    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error('corrupt zip central directory');
-    const method = buf.readUInt16LE(p + 10);
-    const compressed = buf.readUInt32LE(p + 20);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    const local = buf.readUInt32LE(p + 42);
+    if (u32(p) !== 0x02014b50) throw new ZipError('corrupt central directory');
+    const flags = u16(p + 8);
+    const method = u16(p + 10);
+    const compressed = u32(p + 20);
+    const size = u32(p + 24);
+    const nameLen = u16(p + 28);
+    const extraLen = u16(p + 30);
+    const commentLen = u16(p + 32);
+    const local = u32(p + 42);
+    if (p + 46 + nameLen > buf.length) throw new ZipError('truncated');
     const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
     p += 46 + nameLen + extraLen + commentLen;
-    if (buf.readUInt32LE(local) !== 0x04034b50) throw new Error('corrupt zip local header');
-    const dataStart = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    if (flags & 1) throw new ZipError(`${JSON.stringify(name)} is encrypted`);
+    if (compressed === 0xffffffff || size === 0xffffffff || local === 0xffffffff)
+      throw new ZipError(`${JSON.stringify(name)}: zip64 is not supported`);
+    if (method !== 0 && method !== 8)
+      throw new ZipError(`unsupported compression method ${method} for ${JSON.stringify(name)}`);
+    if (method === 0 && compressed !== size) throw new ZipError(`${JSON.stringify(name)}: sizes disagree`);
+    if (size > limits.maxEntryBytes)
+      throw new ZipTooLargeError(
+        `${JSON.stringify(name)} declares ${size} bytes (limit ${limits.maxEntryBytes})`,
+      );
+    total += size;
+    if (total > limits.maxTotalBytes)
+      throw new ZipTooLargeError(`the entries declare more than ${limits.maxTotalBytes} bytes`);
+    if (u32(local) !== 0x04034b50) throw new ZipError('corrupt local header');
+    const dataStart = local + 30 + u16(local + 26) + u16(local + 28);
+    if (dataStart + compressed > buf.length) throw new ZipError(`${JSON.stringify(name)} is truncated`);
     entries.push({
       name,
       isDirectory: name.endsWith('/'),
+      size,
       read: () => {
         const raw = buf.subarray(dataStart, dataStart + compressed);
-        if (method === 0) return raw;
-        if (method === 8) return inflateRawSync(raw);
-        throw new Error(`unsupported zip compression method ${method} for ${name}`);
+        return method === 0 ? raw : inflateCapped(raw, size, name);
       },
     });
   }
   return entries;
+}
+
+/** Inflates at most `size` bytes: more output than declared is a bomb, less is corruption. */
+function inflateCapped(raw: Buffer, size: number, name: string): Buffer {
+  if (size === 0) return Buffer.alloc(0);
+  let out: Buffer;
+  try {
+    out = inflateRawSync(raw, { maxOutputLength: size });
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ZipTooLargeError(`${JSON.stringify(name)} inflates past its declared ${size} bytes`);
+    throw new ZipError(`${JSON.stringify(name)} does not inflate (${(e as Error).message})`);
+  }
+  if (out.length !== size) throw new ZipError(`${JSON.stringify(name)} inflates to the wrong size`);
+  return out;
 }
 
 export function isZip(head: Buffer): boolean {

@@ -1,8 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Ctx } from '../context';
-import { probeFile } from '../data/media';
+import { imageInfo } from '../data/media';
+import { badRequest, HttpError } from '../errors';
+import { deleteProject } from '../resources/projects';
+import { deleteTask } from '../resources/tasks';
+import { checkRelativeName, resolveUnder } from '../safe-path';
 import type { ZipEntry, ZipSource } from '../data/zip';
 import { readZip, zipToFile } from '../data/zip';
 import type { FrameRec, Json, JobRec, JsonObject, LabelRec, ProjectRec, TaskRec } from '../model';
@@ -181,7 +185,8 @@ function parseJsonEntry(entries: ZipEntry[], name: string): Json {
   if (!e) throw new RequestFailure(`Invalid backup: ${name} is missing.`);
   try {
     return JSON.parse(e.read().toString('utf8')) as Json;
-  } catch {
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
     throw new RequestFailure(`Invalid backup: ${name} is not valid JSON.`);
   }
 }
@@ -210,23 +215,136 @@ function fixSvgs(ctx: Ctx, labels: LabelRec[]): void {
   void ctx;
 }
 
-/** Restores a task from a backup archive (CVAT's layout, including consensus replicas and validation layouts). */
-export async function restoreTask(
-  ctx: Ctx,
-  entries: ZipEntry[],
-  prefix: string,
-  dir: string,
-  projectId: number | null,
-  orgId: number | null,
-): Promise<TaskRec> {
-  const state = ctx.emu.state;
+/** What a task backup holds, checked before anything is written or created. */
+export interface TaskRestorePlan {
+  manifest: JsonObject;
+  annotations: Json[];
+  /** Media in frame order, under names already checked by checkRelativeName. */
+  media: Array<{ name: string; entry: ZipEntry }>;
+}
+
+/** Every entry name of an archive must be a safe relative path, even those never extracted. */
+function checkEntryNames(entries: ZipEntry[]): void {
+  for (const e of entries) checkRelativeName(e.name, { trailingSlash: e.isDirectory });
+}
+
+/**
+ * Reads and checks a task backup (under `prefix` inside a project backup): the manifests parse,
+ * the version is supported and every media name is safe. Throws before anything is written.
+ */
+export function planTaskRestore(entries: ZipEntry[], prefix: string): TaskRestorePlan {
   const manifest = obj(parseJsonEntry(entries, `${prefix}task.json`));
   const annotations = arr(parseJsonEntry(entries, `${prefix}annotations.json`));
   if (manifest.version !== '1.0')
     throw new RequestFailure(`${String(manifest.version)} version is not supported`);
   const data = obj(manifest.data);
+  // Media: data/ minus CVAT's manifest and index, ordered by the manifest when there is one.
+  const dataPrefix = `${prefix}data/`;
+  const byName = new Map<string, ZipEntry>();
+  for (const e of entries) {
+    if (e.isDirectory || !e.name.startsWith(dataPrefix)) continue;
+    const name = e.name.slice(dataPrefix.length);
+    if (/^(manifest\.jsonl|index\.json)$/.test(name)) continue;
+    byName.set(checkRelativeName(name), e);
+  }
+  let names = [...byName.keys()];
+  const manifestEntry = entries.find((e) => e.name === `${dataPrefix}manifest.jsonl`);
+  if (manifestEntry) {
+    const ordered = manifestEntry
+      .read()
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => obj(parseLine(l)))
+      .filter((o) => typeof o.name === 'string')
+      .map((o) => `${String(o.name)}${String(o.extension ?? '')}`);
+    if (ordered.length && ordered.every((n) => byName.has(n))) names = ordered;
+  } else if (data.sorting_method === 'natural') {
+    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  } else if (data.sorting_method !== 'predefined') {
+    names.sort();
+  }
+  return { manifest, annotations, media: names.map((name) => ({ name, entry: byName.get(name)! })) };
+}
+
+function parseLine(line: string): Json {
+  try {
+    return JSON.parse(line) as Json;
+  } catch {
+    throw new RequestFailure('Invalid backup: data/manifest.jsonl is not valid JSON lines.');
+  }
+}
+
+/** Checks a whole backup up front (a 400 before the request is queued, as nothing is written yet). */
+export function planBackup(kind: 'tasks', entries: ZipEntry[]): TaskRestorePlan;
+export function planBackup(kind: 'projects', entries: ZipEntry[]): ProjectRestorePlan;
+export function planBackup(
+  kind: 'tasks' | 'projects',
+  entries: ZipEntry[],
+): TaskRestorePlan | ProjectRestorePlan {
+  try {
+    checkEntryNames(entries);
+    if (kind === 'tasks') return planTaskRestore(entries, '');
+    const manifest = obj(parseJsonEntry(entries, 'project.json'));
+    const prefixes = [
+      ...new Set(
+        entries
+          .map((e) => /^(task_\d+\/)task\.json$/.exec(e.name)?.[1])
+          .filter((p): p is string => p !== undefined),
+      ),
+    ];
+    prefixes.sort((a, b) => Number(a.slice(5, -1)) - Number(b.slice(5, -1)));
+    return { manifest, tasks: prefixes.map((p) => planTaskRestore(entries, p)) };
+  } catch (e) {
+    if (e instanceof RequestFailure) throw badRequest(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Writes a plan's media into a new folder, checking each is an image before it is written. On any
+ * failure the folder is removed: nothing is left behind.
+ */
+function writeMedia(plan: TaskRestorePlan, folder: string): FrameRec[] {
+  const frames: FrameRec[] = [];
+  try {
+    for (const { name, entry } of plan.media) {
+      const bytes = entry.read();
+      const info = imageInfo(bytes);
+      if (!info)
+        throw new RequestFailure(
+          `Unsupported media in backup: "${name}" is not an image the CVAT emulator can read (video tasks are not supported).`,
+        );
+      const path = resolveUnder(folder, name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, bytes);
+      frames.push({ name, width: info.width, height: info.height, path, mime: info.mime });
+    }
+  } catch (e) {
+    rmSync(folder, { recursive: true, force: true });
+    throw e;
+  }
+  return frames;
+}
+
+/**
+ * Restores a task from a checked backup plan (CVAT's layout, including consensus replicas and
+ * validation layouts). A failure part-way removes the task and its files.
+ */
+export function restoreTask(
+  ctx: Ctx,
+  plan: TaskRestorePlan,
+  dir: string,
+  projectId: number | null,
+  orgId: number | null,
+): TaskRec {
+  const state = ctx.emu.state;
+  const { manifest, annotations } = plan;
+  const data = obj(manifest.data);
   const jobs = arr(manifest.jobs).map(obj);
   const id = state.nextId('task');
+  const folder = join(dir, `task-${id}`);
+  const frames = writeMedia(plan, folder);
   const t = now();
   const task: TaskRec = {
     id,
@@ -252,49 +370,32 @@ export async function restoreTask(
     data_rq_id: null,
   };
   state.tasks.set(id, task);
-  if (projectId === null) {
-    applyLabels(ctx, labelsRequest(arr(manifest.labels)), { project_id: null, task_id: id });
-    fixSvgs(ctx, taskLabels(ctx, id, true));
+  try {
+    if (projectId === null) {
+      applyLabels(ctx, labelsRequest(arr(manifest.labels)), { project_id: null, task_id: id });
+      fixSvgs(ctx, taskLabels(ctx, id, true));
+    }
+    fillTask(ctx, task, frames, data, jobs, annotations, t);
+  } catch (e) {
+    deleteTask(ctx, task);
+    rmSync(folder, { recursive: true, force: true });
+    throw e;
   }
+  return task;
+}
 
-  // Media: data/ minus CVAT's manifest and index, ordered by the manifest when there is one.
-  const dataPrefix = `${prefix}data/`;
-  const media = entries.filter(
-    (e) =>
-      !e.isDirectory &&
-      e.name.startsWith(dataPrefix) &&
-      !/^(manifest\.jsonl|index\.json)$/.test(e.name.slice(dataPrefix.length)),
-  );
-  let names = media.map((e) => e.name.slice(dataPrefix.length));
-  const manifestEntry = entries.find((e) => e.name === `${dataPrefix}manifest.jsonl`);
-  if (manifestEntry) {
-    const ordered = manifestEntry
-      .read()
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => obj(JSON.parse(l) as Json))
-      .filter((o) => typeof o.name === 'string')
-      .map((o) => `${String(o.name)}${String(o.extension ?? '')}`);
-    if (ordered.length && ordered.every((n) => names.includes(n))) names = ordered;
-  } else if (data.sorting_method === 'natural') {
-    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  } else if (data.sorting_method !== 'predefined') {
-    names.sort();
-  }
-  const frames: FrameRec[] = [];
-  for (const name of names) {
-    const e = media.find((x) => x.name === dataPrefix + name)!;
-    const path = join(dir, `task-${id}`, name);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, e.read());
-    const info = await probeFile(path);
-    if (!info)
-      throw new RequestFailure(
-        `Unsupported media in backup: "${name}" is not an image the CVAT emulator can read (video tasks are not supported).`,
-      );
-    frames.push({ name, width: info.width, height: info.height, path, mime: info.mime });
-  }
+/** Labels, data, jobs and annotations of a restored task. */
+function fillTask(
+  ctx: Ctx,
+  task: TaskRec,
+  frames: FrameRec[],
+  data: JsonObject,
+  jobs: JsonObject[],
+  annotations: Json[],
+  t: string,
+): void {
+  const state = ctx.emu.state;
+  const id = task.id;
   if (frames.length) {
     task.data = {
       id: state.nextId('data'),
@@ -310,7 +411,6 @@ export async function restoreTask(
       chunks_updated_date: t,
     };
   }
-
   // Jobs as listed; consensus replicas hang off the annotation job with the same range.
   const frameOf = (name: Json): number => frames.findIndex((f) => f.name === String(name));
   const layout = obj(data.validation_layout);
@@ -388,17 +488,22 @@ export async function restoreTask(
     merged.tracks.push(...arr(e.tracks).map((x) => toIds(obj(x))));
   });
   if (task.data) replaceAnnotations(ctx, { task }, merged);
-  return task;
 }
 
-export async function restoreProject(
+export interface ProjectRestorePlan {
+  manifest: JsonObject;
+  tasks: TaskRestorePlan[];
+}
+
+/** Restores a project from a checked plan; a failure part-way removes the project and its tasks. */
+export function restoreProject(
   ctx: Ctx,
-  entries: ZipEntry[],
+  plan: ProjectRestorePlan,
   dir: string,
   orgId: number | null,
-): Promise<ProjectRec> {
+): ProjectRec {
   const state = ctx.emu.state;
-  const manifest = obj(parseJsonEntry(entries, 'project.json'));
+  const { manifest } = plan;
   const id = state.nextId('project');
   const t = now();
   const project: ProjectRec = {
@@ -416,30 +521,24 @@ export async function restoreProject(
     target_storage: null,
   };
   state.projects.set(id, project);
-  applyLabels(ctx, labelsRequest(arr(manifest.labels)), { project_id: id, task_id: null });
-  fixSvgs(
-    ctx,
-    [...state.labels.values()].filter(
-      (l) =>
-        l.project_id === id || (l.parent_id !== null && state.labels.get(l.parent_id)?.project_id === id),
-    ),
-  );
-  const prefixes = [
-    ...new Set(
-      entries
-        .map((e) => /^(task_\d+\/)task\.json$/.exec(e.name)?.[1])
-        .filter((p): p is string => p !== undefined),
-    ),
-  ];
-  prefixes.sort((a, b) => Number(a.slice(5, -1)) - Number(b.slice(5, -1)));
-  for (const p of prefixes) await restoreTask(ctx, entries, p, dir, id, orgId);
+  try {
+    applyLabels(ctx, labelsRequest(arr(manifest.labels)), { project_id: id, task_id: null });
+    fixSvgs(
+      ctx,
+      [...state.labels.values()].filter(
+        (l) =>
+          l.project_id === id || (l.parent_id !== null && state.labels.get(l.parent_id)?.project_id === id),
+      ),
+    );
+    for (const task of plan.tasks) restoreTask(ctx, task, dir, id, orgId);
+  } catch (e) {
+    deleteProject(ctx, project);
+    throw e;
+  }
   return project;
 }
 
+/** Reads a backup archive; a malformed or oversized one is a 400 or 413 (ZipError, ZipTooLargeError). */
 export async function readBackup(path: string): Promise<ZipEntry[]> {
-  try {
-    return readZip(await readFile(path));
-  } catch (e) {
-    throw new RequestFailure(`Invalid backup: ${(e as Error).message}`);
-  }
+  return readZip(await readFile(path));
 }

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { badRequest } from '../errors';
+import { resolveExistingUnder, UnsafePathError } from '../safe-path';
 import { FORMATS } from '../formats/registry';
 import type { Emulator } from '../server';
 
@@ -49,10 +50,18 @@ export function registerServer(emu: Emulator): void {
     .add('GET', '/api/server/share', (ctx) => {
       const root = ctx.emu.shareDir;
       if (!root) return ctx.json(200, []);
-      const base = resolve(root);
-      const dir = resolve(base, ctx.query.get('directory')?.replace(/^\/+/, '') ?? '');
-      if (dir !== base && !dir.startsWith(base + sep))
-        throw badRequest({ directory: 'The directory is outside of the share.' });
+      let dir: string;
+      try {
+        dir = resolveExistingUnder(root, ctx.query.get('directory') ?? '', {
+          leadingSlash: true,
+          trailingSlash: true,
+          allowRoot: true,
+        });
+      } catch (e) {
+        if (e instanceof UnsafePathError)
+          throw badRequest({ directory: 'The directory is outside of the share.' });
+        throw e;
+      }
       const search = ctx.query.get('search')?.toLowerCase();
       let names: string[];
       try {
@@ -63,8 +72,9 @@ export function registerServer(emu: Emulator): void {
       const out = names
         .filter((n) => !search || n.toLowerCase().startsWith(search))
         .map((n) => {
-          const st = statSync(join(dir, n));
-          return st.isDirectory()
+          // A dangling link is listed as a file, as it cannot be opened as a folder.
+          const st = statSync(join(dir, n), { throwIfNoEntry: false });
+          return st?.isDirectory()
             ? { name: n, type: 'DIR', mime_type: 'DIR' }
             : { name: n, type: 'REG', mime_type: 'unknown' };
         });

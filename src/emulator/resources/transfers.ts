@@ -5,12 +5,12 @@ import { getJob, getProject, getTask, requireEditor } from '../access';
 import type { Ctx } from '../context';
 import { sendFile } from '../data/frames';
 import type { UploadedFile } from '../data/uploads';
-import { safePath } from '../data/uploads';
 import { dataParams, processData } from '../data/processing';
 import { isZip, readZip } from '../data/zip';
 import { createTask } from './tasks';
 import { badRequest, detail, forbidden, notFound, notImplemented } from '../errors';
 import {
+  planBackup,
   readBackup,
   restoreProject,
   restoreTask,
@@ -23,6 +23,7 @@ import type { CloudStorageRec, JsonObject, RequestRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import { replaceAnnotations } from '../annotations';
 import type { Emulator } from '../server';
+import { checkRelativeName, resolveUnder } from '../safe-path';
 
 type Resource = 'projects' | 'tasks' | 'jobs';
 const TARGET: Record<Resource, string> = { projects: 'project', tasks: 'task', jobs: 'job' };
@@ -139,7 +140,7 @@ function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): 
     ctx.query.get('filename') ||
     `${TARGET[resource]}_${t.name.replace(/[^\w.-]+/g, '_')}_${kind}_${stamp()}${format ? `_${format.replace(/[^\w]+/g, '_')}` : ''}.zip`;
   // A name that would leave the bucket's folder is refused before any work is queued.
-  const cloudKey = location.kind === 'cloud' ? safePath(location.storage.directory, filename) : undefined;
+  const cloudKey = location.kind === 'cloud' ? resolveUnder(location.storage.directory, filename) : undefined;
   const emu = ctx.emu;
   const rq = enqueue(
     ctx,
@@ -249,6 +250,8 @@ function importProjectDataset(
       if (!isZip(buf.subarray(0, 4)))
         throw new RequestFailure('Dataset file should be a zip archive with annotations and images.');
       const entries = readZip(buf);
+      // Every name is checked before the first task is created or the first file written.
+      for (const e of entries) checkRelativeName(e.name, { trailingSlash: e.isDirectory });
       const images = entries.filter(
         (e) =>
           !e.isDirectory && /^images\//.test(e.name) && /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(e.name),
@@ -275,7 +278,7 @@ function importProjectDataset(
             format === 'COCO 1.0'
               ? e.name.slice('images/'.length)
               : e.name.slice('images/'.length).replace(/^[^/]+\//, '');
-          const path = safePath(join(dir, String(task.id)), name);
+          const path = resolveUnder(join(dir, String(task.id)), name);
           mkdirSync(dirname(path), { recursive: true });
           writeFileSync(path, e.read());
           return { name, path };
@@ -413,8 +416,13 @@ export function registerTransfers(emu: Emulator): void {
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           uniqueNames: true,
-          finish: (c, files, params) => {
+          finish: async (c, files, params) => {
             const file = pickFile(files, params);
+            // The whole archive is checked before the request is queued: a bad one is a 400 and
+            // nothing is written or created.
+            const entries = await readBackup(file.path);
+            const plan =
+              resource === 'tasks' ? planBackup('tasks', entries) : planBackup('projects', entries);
             const orgId = c.emu.orgs.createIn(c);
             const id = rqId({
               action: 'import',
@@ -427,12 +435,10 @@ export function registerTransfers(emu: Emulator): void {
               id,
               { type: 'import:backup', target: TARGET[resource], org_id: orgId },
               async (progress) => {
-                const entries = await readBackup(file.path);
                 await progress(0.2, 'Restoring the backup');
                 const dir = join(dirname(file.path), 'restored');
-                if (resource === 'tasks')
-                  return { result_id: (await restoreTask(c, entries, '', dir, null, orgId)).id };
-                return { result_id: (await restoreProject(c, entries, dir, orgId)).id };
+                if ('tasks' in plan) return { result_id: restoreProject(c, plan, dir, orgId).id };
+                return { result_id: restoreTask(c, plan, dir, null, orgId).id };
               },
             );
           },
