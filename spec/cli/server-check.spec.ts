@@ -9,7 +9,9 @@ describe('cvat-rx server check', () => {
     run(['--server-host', emu.url, 'server', 'check', ...argv], { factory: clientBackendFactory, env });
 
   beforeAll(async () => {
-    emu = await startEmulator();
+    // The emulator lets only loopback pages and the origins it is given call it, as a CVAT
+    // server's CORS settings would.
+    emu = await startEmulator({ allowedOrigins: ['https://app.example.com'] });
   });
   afterAll(() => emu.close());
 
@@ -39,6 +41,14 @@ describe('cvat-rx server check', () => {
     expect(result.stdout.text).toContain('a page at https://app.example.com may upload');
     expect(JSON.stringify([...emu.emulator.state.tasks.keys(), ...emu.emulator.state.projects.keys()])).toBe(
       before,
+    );
+  });
+
+  it('an origin the server does not allow fails the cors line and exits 1', async () => {
+    const result = await check(['--origin', 'https://evil.example.org']);
+    expect(result.code).toBe(1);
+    expect(result.stdout.lines.at(-1)).toMatch(
+      /^FAIL {2}cors +a page at https:\/\/evil\.example\.org may not call/,
     );
   });
 
