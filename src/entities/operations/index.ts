@@ -61,7 +61,7 @@ export {
 } from './frames';
 export type { Sample, SamplesOptions } from './samples';
 export { samples } from './samples';
-export type { UnzippedEntry } from './unzip';
+export type { UnzipLimits, UnzippedEntry } from './unzip';
 export { unzip } from './unzip';
 export type {
   DownloadBackupMethod,
