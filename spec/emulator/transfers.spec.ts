@@ -294,7 +294,9 @@ describe('emulator: exports, imports and backups', () => {
     expect((ann.shapes as Obj[])[0]!.attributes).toEqual([
       { spec_id: (newCar.attributes as Obj[])[0]!.id, value: 'blue' },
     ]);
-    const frame = await api.get(`/api/tasks/${String(restored.id)}/data?type=frame&number=1`);
+    const frame = await api.get(
+      `/api/tasks/${String(restored.id)}/data?type=frame&number=1&quality=original`,
+    );
     expect(frame.bytes.equals(images[1]![1])).toBe(true);
   });
 
@@ -443,7 +445,7 @@ describe('emulator: exports, imports and backups', () => {
     const jobs = results(
       (
         await api.get(
-          `/api/jobs?task_id=${String(restored.id)}&sort=id&page_size=all&filter=${encodeURIComponent('{"!=":[{"var":"type"},"x"]}')}`,
+          `/api/jobs?task_id=${String(restored.id)}&sort=id&page_size=all&filter=${encodeURIComponent('{"!":{"==":[{"var":"type"},"x"]}}')}`,
         )
       ).body,
     );
@@ -457,7 +459,7 @@ describe('emulator: exports, imports and backups', () => {
       'ground_truth',
     ]);
     expect(jobs[1]!.parent_job_id).toBe(jobs[0]!.id);
-    expect(jobs[6]).toMatchObject({ start_frame: 1, stop_frame: 3, frame_count: 2 });
+    expect(jobs[6]).toMatchObject({ start_frame: 0, stop_frame: 3, frame_count: 2 });
     const meta = obj((await api.get(`/api/tasks/${String(restored.id)}/data/meta`)).body);
     expect(meta).toMatchObject({ deleted_frames: [2], chunk_size: 2 });
     expect((meta.frames as Obj[]).map((f) => [f.name, f.width])).toEqual([

@@ -14,6 +14,7 @@ import type {
 import type { ArgReader } from './args';
 import { type OptionSpec, type PositionalSpec } from './args';
 import { UsageError } from '../errors';
+import { AUTO_ANNOTATION_COMMANDS } from './commands-auto-annotation';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
 
@@ -25,16 +26,20 @@ export interface CommandContext {
   /** A human note on stderr. */
   readonly info: (line: string) => void;
   readonly progress: ProgressSink;
+  /** Emits on the first Ctrl-C for commands that stop on their own (`stopsOnInterrupt`). */
+  readonly interrupted?: Observable<unknown>;
 }
 
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project' | 'server';
+  readonly resource: 'task' | 'project' | 'function' | 'server';
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
   readonly options: readonly OptionSpec[];
+  /** The first Ctrl-C asks the command to stop (`interrupted`) instead of unsubscribing it. */
+  readonly stopsOnInterrupt?: boolean;
   /** Validates everything it can (throwing UsageError) before any credential is asked for. */
   prepare(args: ArgReader, positional: (name: string) => string[]): CommandRun;
 }
@@ -398,12 +403,15 @@ const PROJECT_ONLY: CommandSpec[] = [
 const ORDER = [
   'ls',
   'create',
+  'create-native',
   'delete',
   'frames',
   'export-dataset',
   'import-dataset',
   'backup',
   'create-from-backup',
+  'auto-annotate',
+  'run-agent',
 ];
 
 /** `server check [--origin URL]`: one line per check on stdout; exit 1 when one fails. */
@@ -434,14 +442,20 @@ class ServerCheckFailed extends Error {
   override readonly name = 'ServerCheckFailed';
 }
 
+const RESOURCE_ORDER = ['task', 'project', 'function', 'server'];
+
 export const COMMANDS: readonly CommandSpec[] = [
-  ...[...commonCommands('task'), ...TASK_ONLY, ...commonCommands('project'), ...PROJECT_ONLY].sort(
-    (a, b) =>
-      (a.resource === b.resource ? 0 : a.resource === 'task' ? -1 : 1) ||
-      ORDER.indexOf(a.action) - ORDER.indexOf(b.action),
-  ),
+  ...commonCommands('task'),
+  ...TASK_ONLY,
+  ...commonCommands('project'),
+  ...PROJECT_ONLY,
+  ...AUTO_ANNOTATION_COMMANDS,
   SERVER_CHECK,
-];
+].sort(
+  (a, b) =>
+    RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||
+    ORDER.indexOf(a.action) - ORDER.indexOf(b.action),
+);
 
 export function findCommand(resource: string, action: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.resource === resource && c.action === action);

@@ -1,5 +1,5 @@
 import type { CancelCleanup } from '../entities/operations';
-import { switchMap, tap, type Observable, type Subscription } from 'rxjs';
+import { Subject, switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
 import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
@@ -8,6 +8,7 @@ import { exposureWarning } from './emulator-args';
 import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
 import type { CliInput } from './prompt';
 import { SecretScrubber } from './secrets';
+import { redactUrl } from '../transport/redact';
 import { VERSION } from './version';
 
 export type CliSignal = 'SIGINT' | 'SIGTERM';
@@ -95,6 +96,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
   let work: Observable<unknown>;
   // Removals the library started because Ctrl-C cancelled a command half-way (a created task).
   const cleanups: CancelCleanup[] = [];
+  // For commands that stop on their own (run-agent): the first Ctrl-C is a request to stop.
+  const interrupt$ = new Subject<CliSignal>();
+  let interrupted: CliSignal | undefined;
   if (parsed.kind === 'emulator') {
     const warning = exposureWarning(parsed.emulator);
     work = options.backendFactory.startEmulator(parsed.emulator).pipe(
@@ -120,7 +124,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     }).pipe(
       switchMap((credentials) => {
         debugLine?.(
-          `${parsed.spec.resource} ${parsed.spec.action} on ${host} as ${describeCredentials(credentials)}` +
+          `${parsed.spec.resource} ${parsed.spec.action} on ${redactUrl(host)} as ${describeCredentials(credentials)}` +
             (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
             (globals.insecure ? ', TLS verification off' : ''),
         );
@@ -132,12 +136,13 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
           debug: debugLine,
           onCancelCleanup: (cleanup) => cleanups.push(cleanup),
         });
-        return run({ backend, out, info: err, progress: ctxProgress });
+        return run({ backend, out, info: err, progress: ctxProgress, interrupted: interrupt$ });
       }),
     );
   }
 
   const isEmulator = parsed.kind === 'emulator';
+  const stopsOnInterrupt = parsed.kind === 'command' && parsed.spec.stopsOnInterrupt === true;
   const signals = options.signals ?? processSignals;
   return new Promise<number>((resolve) => {
     let settled = false;
@@ -158,6 +163,12 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         // A second Ctrl-C while the half-made object is being removed: stop waiting.
         err('cvat-rx: interrupted');
         finish(code);
+        return;
+      }
+      if (stopsOnInterrupt && interrupted === undefined) {
+        interrupted = signal;
+        err('cvat-rx: stopping (interrupt again to abort)');
+        interrupt$.next(signal);
         return;
       }
       // Unsubscribing is the cancellation: requests abort and temporary files are removed below us.
@@ -192,7 +203,14 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         progress.stop();
         finish(report(error));
       },
-      complete: () => finish(ExitCode.ok),
+      complete: () =>
+        finish(
+          interrupted === undefined
+            ? ExitCode.ok
+            : interrupted === 'SIGINT'
+              ? ExitCode.interrupted
+              : ExitCode.terminated,
+        ),
     });
   });
 }

@@ -5,11 +5,14 @@ import { registerData } from './resources/data';
 import { registerIssues } from './resources/issues';
 import { registerJobs } from './resources/jobs';
 import { registerLabels } from './resources/labels';
+import { registerLegacy } from './resources/legacy';
 import { registerOrganizations } from './resources/organizations';
 import { registerProjects } from './resources/projects';
 import { registerServer } from './resources/server';
 import { registerTasks } from './resources/tasks';
 import { registerUsers } from './resources/users';
+import { registerFunctions } from './resources/functions';
+import { registerLambda } from './resources/lambda';
 import { registerTransfers } from './resources/transfers';
 import type { Emulator } from './server';
 
@@ -17,8 +20,6 @@ import type { Emulator } from './server';
 const NOT_IMPLEMENTED = [
   ['/api/cloudstorages', 'cloud storages'],
   ['/api/webhooks', 'webhooks'],
-  ['/api/lambda', 'serverless functions (lambda)'],
-  ['/api/functions', 'functions'],
   ['/api/quality', 'quality control'],
   ['/api/consensus', 'consensus merging'],
   ['/api/analytics', 'analytics'],
@@ -47,6 +48,9 @@ export function registerRoutes(emu: Emulator): void {
   registerLabels(emu);
   registerIssues(emu);
   registerRequests(emu);
+  registerLegacy(emu);
+  registerFunctions(emu);
+  registerLambda(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {
     const handler = (): never => {
       throw notImplemented(what);

@@ -8,6 +8,7 @@ import { authenticate } from './auth';
 import { Ctx } from './context';
 import { applyCors, checkHost, preflight } from './cors';
 import { detail, HttpError } from './errors';
+import { EmptyError, isPlain } from './plain';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
 import { now } from './model';
@@ -16,6 +17,7 @@ import { registerRoutes } from './routes';
 import { Router } from './router';
 import { State } from './state';
 import { Uploads } from './data/uploads';
+import type { EmulatorLambdaFunction } from './resources/lambda';
 
 export interface EmulatorUser {
   username: string;
@@ -25,6 +27,8 @@ export interface EmulatorUser {
   last_name?: string;
   is_superuser?: boolean;
 }
+
+export type { EmulatorLambdaFunction };
 
 export interface EmulatorOptions {
   port?: number;
@@ -45,6 +49,10 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   /** Called for unexpected handler errors (default: console.error). */
   onError?: (error: unknown) => void;
+  /** Serverless (lambda) functions the emulator runs in-process (`/api/lambda/functions`). */
+  lambdaFunctions?: readonly EmulatorLambdaFunction[];
+  /** How long an agent holds a native function's request without an update (default 60 s). */
+  agentLeaseMs?: number;
 }
 
 export interface RunningEmulator {
@@ -172,8 +180,10 @@ export class Emulator {
       return;
     }
     if (e instanceof HttpError) {
-      if (!ctx.res.headersSent) ctx.json(e.status, e.body, e.headers);
-      else ctx.res.destroy();
+      if (ctx.res.headersSent) ctx.res.destroy();
+      else if (e instanceof EmptyError) ctx.empty(e.status, e.headers);
+      else if (isPlain(e)) ctx.send(e.status, e.body, e.headers);
+      else ctx.json(e.status, e.body, e.headers);
       // Unread upload bodies would otherwise keep the socket busy.
       if (!ctx.req.complete) ctx.req.resume();
       return;

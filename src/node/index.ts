@@ -5,3 +5,8 @@ export { downloadToFile } from './download-to-file';
 export { uploadFiles } from './upload';
 export { nodePlatform } from './platform';
 export { connectNode, connectNode as connect, makeNodeClient, toFile } from './client';
+export { fileStore } from './resume-store';
+export type { FunctionParameter, FunctionSource } from './function-module';
+export { loadFunction, parseFunctionParameter, parseFunctionParameters } from './function-module';
+export type { DecodedImage } from './image-decoder';
+export { decodeImage } from './image-decoder';

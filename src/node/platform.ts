@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer, map } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -10,7 +9,9 @@ import type { TransferPlatform, UploadInput } from '../entities/operations/platf
 import { validateSources } from '../transfer/source';
 import { prepareDestination } from './destination';
 import { downloadToFile } from './download-to-file';
+import { decodeImage } from './image-decoder';
 import { toNodeSource } from './sources';
+import { tempPathFor } from './temp-name';
 import type { NodeUploadInput } from './sources';
 
 /** An UploadInput as Node reads it: a stream must be a real Readable. */
@@ -38,7 +39,7 @@ async function writeAtomically(
     throw new UsageError(`Cannot write into "${directory}": not an existing directory`);
   if (!overwrite && existsSync(final))
     throw new UsageError(`"${final}" already exists; pass overwrite: true to replace it`);
-  const temp = join(directory, `.${basename(final)}.${randomUUID()}.part`);
+  const temp = tempPathFor(final);
   try {
     await writeFile(temp, data, { flag: 'wx' });
     if (overwrite) {
@@ -80,4 +81,5 @@ export const nodePlatform: TransferPlatform = {
       map((saved) => ({ ...saved, contentType: undefined })),
     ),
   joinPath: (directory, name) => join(directory, name),
+  decodeImage,
 };

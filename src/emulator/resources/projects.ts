@@ -1,4 +1,6 @@
-import { canSeeProject, getProject, requireEditor } from '../access';
+import { getProject, projectsListed, requireCreate, requireProject } from '../access';
+import { fieldScopes } from '../iam';
+import type { ProjectScope } from '../iam';
 import { asObject, optArray, optInt, optString, reqString } from '../body';
 import type { Ctx } from '../context';
 import { list } from '../listing';
@@ -9,8 +11,10 @@ import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 import { storage, userId } from './common';
 import { applyLabels, deleteLabel } from './labels';
+import { checkLabelsField } from './label-validation';
 import { deleteTask } from './tasks';
-import { sendPreview } from '../data/frames';
+import { sendTaskPreview } from '../data/getter';
+import { plainText } from '../plain';
 
 export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
   const users = ctx.emu.state.users;
@@ -21,18 +25,18 @@ export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
       owner: (p) => (p.owner_id === null ? null : (users.get(p.owner_id)?.username ?? null)),
       assignee: (p) => (p.assignee_id === null ? null : (users.get(p.assignee_id)?.username ?? null)),
       status: (p) => p.status,
-      created_date: (p) => p.created_date,
       updated_date: (p) => p.updated_date,
-      organization: (p) => p.org_id,
     },
+    // ProjectViewSet: search name/owner/assignee; filters add status, id, updated_date.
     simple: ['name', 'owner', 'assignee', 'status'],
-    search: ['name', 'owner', 'assignee', 'status'],
+    search: ['name', 'owner', 'assignee'],
   };
 }
 
 export function createProject(ctx: Ctx, body: Record<string, unknown>): ProjectRec {
   const o = asObject(body);
   const user = ctx.requireUser();
+  checkLabelsField(o, false);
   const id = ctx.emu.state.nextId('project');
   const t = now();
   const p: ProjectRec = {
@@ -66,17 +70,29 @@ export function deleteProject(ctx: Ctx, p: ProjectRec): void {
   state.projects.delete(p.id);
 }
 
+/** CVAT checks one scope per changed field of a project (ProjectPermission.get_scopes). */
+const FIELD_SCOPES: Record<string, ProjectScope> = {
+  owner_id: 'update:owner',
+  assignee_id: 'update:assignee',
+  name: 'update:desc',
+  labels: 'update:desc',
+  bug_tracker: 'update:desc',
+  organization: 'update:organization',
+  source_storage: 'update:associated_storage',
+  target_storage: 'update:associated_storage',
+};
+
 export function registerProjects(emu: Emulator): void {
   emu.router
     .add('GET', '/api/projects', (ctx) => {
-      const items = [...ctx.emu.state.projects.values()].filter(
-        (p) => canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id),
-      );
+      const items = [...ctx.emu.state.projects.values()].filter(projectsListed(ctx));
       const s = new Serializer(ctx);
       list(ctx, items, projectSpec(ctx), (p) => s.project(p));
     })
     .add('POST', '/api/projects', async (ctx) => {
-      const p = createProject(ctx, asObject(await ctx.readJson()));
+      const body = asObject(await ctx.readJson());
+      requireCreate(ctx);
+      const p = createProject(ctx, body);
       ctx.json(201, new Serializer(ctx).project(p));
     })
     .add('GET', '/api/projects/:id', (ctx) => {
@@ -84,8 +100,9 @@ export function registerProjects(emu: Emulator): void {
     })
     .add('PATCH', '/api/projects/:id', async (ctx) => {
       const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
       const o = asObject(await ctx.readJson());
+      requireProject(ctx, p, fieldScopes(o, FIELD_SCOPES));
+      checkLabelsField(o, true);
       if (o.name !== undefined) p.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) p.bug_tracker = optString(o, 'bug_tracker') ?? '';
       const owner = userId(ctx, optInt(o, 'owner_id'), 'owner_id');
@@ -104,16 +121,17 @@ export function registerProjects(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).project(p));
     })
     .add('DELETE', '/api/projects/:id', (ctx) => {
-      const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id]);
+      const p = getProject(ctx, ctx.param('id'), 'delete');
       deleteProject(ctx, p);
       ctx.empty(204);
     })
     .add('GET', '/api/projects/:id/preview', (ctx) => {
       const p = getProject(ctx, ctx.param('id'));
+      // ProjectViewSet.preview: the newest task's preview, with or without data.
       const task = [...ctx.emu.state.tasks.values()]
-        .filter((t) => t.project_id === p.id && t.data)
-        .sort((a, b) => a.id - b.id)[0];
-      return sendPreview(ctx, task ?? null);
+        .filter((t) => t.project_id === p.id)
+        .sort((a, b) => b.id - a.id)[0];
+      if (!task) throw plainText(404, 'Project image preview not found');
+      return sendTaskPreview(ctx, task);
     });
 }

@@ -1,12 +1,13 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { getJob, getProject, getTask, requireEditor } from '../access';
+import { getJob, getProject, getTask, requireCreate } from '../access';
 import type { Ctx } from '../context';
 import { sendFile } from '../data/frames';
 import type { UploadedFile } from '../data/uploads';
 import { dataParams, processData } from '../data/processing';
 import { isZip, readZip } from '../data/zip';
+import type { ZipEntry } from '../data/zip';
 import { createTask } from './tasks';
 import { badRequest, detail, forbidden, notFound, notImplemented } from '../errors';
 import {
@@ -17,11 +18,16 @@ import {
   writeProjectBackup,
   writeTaskBackup,
 } from '../formats/backup';
-import { readAnnotations, taskView, writeDataset } from '../formats/dataset';
+import { archiveMedia, isArchiveFormat, readAnnotations, taskView, writeDataset } from '../formats/dataset';
+import { isImage } from '../formats/items';
+import type { DatasetImage } from '../formats/items';
+import type { Parsed } from '../formats/parsed';
 import { exportFormat, importFormat } from '../formats/registry';
-import type { CloudStorageRec, JsonObject, RequestRec } from '../model';
+import type { CloudStorageRec, JsonObject, RequestRec, TaskRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import { replaceAnnotations } from '../annotations';
+import { pyRepr } from '../jsonlogic';
+import { goneForStatus } from './legacy';
 import type { Emulator } from '../server';
 import { checkRelativeName, resolveUnder } from '../safe-path';
 
@@ -47,6 +53,7 @@ function bool(v: string | null, fallback: boolean): boolean {
 function target(
   ctx: Ctx,
   resource: Resource,
+  access: 'export' | 'import' = 'export',
 ): {
   id: number;
   orgId: number | null;
@@ -57,14 +64,14 @@ function target(
 } {
   const id = ctx.param('id');
   if (resource === 'projects') {
-    const p = getProject(ctx, id);
+    const p = getProject(ctx, id, access === 'export' ? 'export:dataset' : 'import:dataset');
     return { id, orgId: p.org_id, projectId: id, taskId: null, jobId: null, name: p.name };
   }
   if (resource === 'tasks') {
-    const t = getTask(ctx, id);
+    const t = getTask(ctx, id, access === 'export' ? 'export:dataset' : 'import:annotations');
     return { id, orgId: t.org_id, projectId: t.project_id, taskId: id, jobId: null, name: t.name };
   }
-  const j = getJob(ctx, id);
+  const j = getJob(ctx, id, access === 'export' ? 'export:dataset' : 'import:annotations');
   const t = ctx.emu.state.tasks.get(j.task_id)!;
   return { id, orgId: t.org_id, projectId: t.project_id, taskId: t.id, jobId: id, name: `job_${id}` };
 }
@@ -109,7 +116,12 @@ function exportLocation(ctx: Ctx, resource: Resource, t: ReturnType<typeof targe
   if (location === 'local') return { kind: 'local' };
   const storage = storageId === null ? undefined : ctx.emu.state.cloudStorages.get(storageId);
   if (!storage) throw notFound();
-  if (!ctx.emu.orgs.canSee(ctx.requireUser(), storage.org_id, [storage.owner_id])) {
+  const user = ctx.requireUser();
+  const usable =
+    user.is_superuser ||
+    storage.owner_id === user.id ||
+    (storage.org_id !== null && ctx.emu.orgs.memberOrgIds(user).has(storage.org_id));
+  if (!usable) {
     throw forbidden(
       `${isDefault ? 'A cloud storage is selected as the default location. ' : ''}You don't have access to this cloud storage`,
     );
@@ -121,11 +133,11 @@ function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): 
   const t = target(ctx, resource);
   const location = exportLocation(ctx, resource, t);
   const format = kind === 'dataset' ? ctx.query.get('format') : null;
-  if (kind === 'dataset' && !exportFormat(format)) {
-    throw badRequest(
-      `Unknown format specified for the request: ${String(format)}. The CVAT emulator exports "CVAT for images 1.1" and "COCO 1.0".`,
-    );
-  }
+  // DatasetExporter.validate_request / BackupExporter.validate_request
+  if (kind === 'dataset' && !exportFormat(format))
+    throw badRequest('Unknown format specified for the request');
+  if (kind === 'backup' && resource === 'tasks' && !ctx.emu.state.tasks.get(t.id)?.data)
+    throw badRequest('Backup of a task without data is not allowed');
   const saveImages = bool(ctx.query.get('save_images'), false);
   const user = ctx.requireUser();
   const id = rqId({
@@ -213,11 +225,10 @@ function pickFile(files: UploadedFile[], params: JsonObject): UploadedFile {
   return f;
 }
 
-const ALIASES: Record<string, string> = {
-  'CVAT XML 1.1': 'CVAT 1.1',
-  'CVAT for images 1.1': 'CVAT 1.1',
-  'CVAT for video 1.1': 'CVAT 1.1',
-};
+/** DatasetImporter.validate_request: format names are exact, as the server lists them. */
+function checkImportFormat(format: string | null): void {
+  if (!importFormat(format)) throw badRequest(`Unknown input format ${pyRepr(format ?? '')}`);
+}
 
 function importProjectDataset(
   ctx: Ctx,
@@ -226,12 +237,8 @@ function importProjectDataset(
   params: JsonObject,
 ): RequestRec {
   const rawFormat = typeof params.format === 'string' ? params.format : null;
-  const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
-  if (!importFormat(format)) {
-    throw badRequest(
-      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
-    );
-  }
+  const format = rawFormat;
+  checkImportFormat(format);
   const file = pickFile(files, params);
   const project = ctx.emu.state.projects.get(projectId)!;
   const id = rqId({ action: 'import', target: 'project', target_id: projectId, subresource: 'dataset' });
@@ -252,19 +259,11 @@ function importProjectDataset(
       const entries = readZip(buf);
       // Every name is checked before the first task is created or the first file written.
       for (const e of entries) checkRelativeName(e.name, { trailingSlash: e.isDirectory });
-      const images = entries.filter(
-        (e) =>
-          !e.isDirectory && /^images\//.test(e.name) && /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(e.name),
-      );
-      if (!images.length)
-        throw new RequestFailure('Dataset file does not contain any images (expected an images/ folder).');
-      const subsets = new Map<string, typeof images>();
-      for (const e of images) {
-        const rest = e.name.slice('images/'.length);
-        const slash = rest.indexOf('/');
-        const subset = format === 'COCO 1.0' || slash < 0 ? 'default' : rest.slice(0, slash);
-        subsets.set(subset, [...(subsets.get(subset) ?? []), e]);
-      }
+      const subsets = archiveMedia(format!, entries) ?? cvatOrCocoMedia(format!, entries);
+      if (!subsets.size)
+        throw new RequestFailure(
+          `Dataset file does not contain any images (expected the image folders of ${String(format)}).`,
+        );
       const dir = join(dirname(file.path), 'dataset');
       let done = 0;
       for (const [subset, list] of subsets) {
@@ -273,39 +272,64 @@ function importProjectDataset(
           project_id: projectId,
           subset: subset === 'default' ? '' : subset,
         });
-        const sources: UploadedFile[] = list.map((e) => {
-          const name =
-            format === 'COCO 1.0'
-              ? e.name.slice('images/'.length)
-              : e.name.slice('images/'.length).replace(/^[^/]+\//, '');
+        const sources: UploadedFile[] = list.map(({ name, entry }) => {
           const path = resolveUnder(join(dir, String(task.id)), name);
           mkdirSync(dirname(path), { recursive: true });
-          writeFileSync(path, e.read());
+          writeFileSync(path, entry.read());
           return { name, path };
         });
         await processData(
           ctx,
           task,
           sources,
-          dataParams({ sorting_method: 'natural' }),
+          dataParams({ sorting_method: 'natural', image_quality: 70 }),
           dir,
           async () => undefined,
         );
-        const annFile =
-          format === 'COCO 1.0'
-            ? (entries.find((e) => e.name === `annotations/instances_${subset}.json`) ??
-              entries.find((e) => /^annotations\/.*\.json$/.test(e.name)))
-            : entries.find((e) => e.name.endsWith('.xml'));
-        if (annFile) {
-          const path = join(dir, `${task.id}.annotations`);
-          writeFileSync(path, annFile.read());
-          replaceAnnotations(ctx, { task }, await readAnnotations(taskView(ctx, task), format!, path));
-        }
+        const annotations = isArchiveFormat(format!)
+          ? await readAnnotations(taskView(ctx, task), format!, file.path, subset)
+          : await cvatOrCocoAnnotations(ctx, task, format!, entries, subset, dir);
+        if (annotations) replaceAnnotations(ctx, { task }, annotations);
         await progress(++done / subsets.size, 'Importing the dataset');
       }
       return { result_id: projectId };
     },
   );
+}
+
+/** The images of a COCO or CVAT dataset by subset: images/<subset>/<name> (COCO: images/<name>). */
+function cvatOrCocoMedia(format: string, entries: ZipEntry[]): Map<string, DatasetImage[]> {
+  const subsets = new Map<string, DatasetImage[]>();
+  for (const entry of entries) {
+    if (entry.isDirectory || !entry.name.startsWith('images/') || !isImage(entry.name)) continue;
+    const rest = entry.name.slice('images/'.length);
+    const slash = rest.indexOf('/');
+    const byFolder = format !== 'COCO 1.0' && slash >= 0;
+    const subset = byFolder ? rest.slice(0, slash) : 'default';
+    const name = byFolder ? rest.slice(slash + 1) : rest;
+    subsets.set(subset, [...(subsets.get(subset) ?? []), { name, entry }]);
+  }
+  return subsets;
+}
+
+/** The annotations of one subset of a COCO or CVAT dataset, if it has an annotation file. */
+async function cvatOrCocoAnnotations(
+  ctx: Ctx,
+  task: TaskRec,
+  format: string,
+  entries: ZipEntry[],
+  subset: string,
+  dir: string,
+): Promise<Parsed | undefined> {
+  const annFile =
+    format === 'COCO 1.0'
+      ? (entries.find((e) => e.name === `annotations/instances_${subset}.json`) ??
+        entries.find((e) => /^annotations\/.*\.json$/.test(e.name)))
+      : entries.find((e) => e.name.endsWith('.xml'));
+  if (!annFile) return undefined;
+  const path = join(dir, `${task.id}.annotations`);
+  writeFileSync(path, annFile.read());
+  return readAnnotations(taskView(ctx, task), format, path);
 }
 
 function importAnnotations(
@@ -314,13 +338,10 @@ function importAnnotations(
   files: UploadedFile[],
   params: JsonObject,
 ): RequestRec {
-  const t = target(ctx, resource);
+  const t = target(ctx, resource, 'import');
   const rawFormat = typeof params.format === 'string' ? params.format : null;
-  const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
-  if (!importFormat(format))
-    throw badRequest(
-      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
-    );
+  const format = rawFormat;
+  checkImportFormat(format);
   const file = pickFile(files, params);
   const id = rqId({
     action: 'import',
@@ -370,20 +391,21 @@ export function registerTransfers(emu: Emulator): void {
     emu.router
       .add('POST', `/api/${resource}/:id/annotations`, async (ctx) => {
         checkLocation(ctx);
-        const t = target(ctx, resource);
+        const t = target(ctx, resource, 'import');
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
-        requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+        // task.py ensure_task_is_initialized
+        if (!task.data) throw badRequest('This task data has not been initialized yet');
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           finish: (c, files, params) => importAnnotations(c, resource, files, params),
         });
       })
       .add('HEAD', `/api/${resource}/:id/annotations/:file`, (ctx) => {
-        target(ctx, resource);
+        target(ctx, resource, 'import');
         ctx.emu.uploads.tusHead(ctx, key(ctx));
       })
       .add('PATCH', `/api/${resource}/:id/annotations/:file`, async (ctx) => {
-        target(ctx, resource);
+        target(ctx, resource, 'import');
         await ctx.emu.uploads.tusPatch(ctx, key(ctx));
       });
   }
@@ -392,19 +414,18 @@ export function registerTransfers(emu: Emulator): void {
   emu.router
     .add('POST', '/api/projects/:id/dataset', async (ctx) => {
       checkLocation(ctx);
-      const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+      const p = getProject(ctx, ctx.param('id'), 'import:dataset');
       await ctx.emu.uploads.post(ctx, {
         key: datasetKey(ctx),
         finish: (c, files, params) => importProjectDataset(c, p.id, files, params),
       });
     })
     .add('HEAD', '/api/projects/:id/dataset/:file', (ctx) => {
-      getProject(ctx, ctx.param('id'));
+      getProject(ctx, ctx.param('id'), 'import:dataset');
       ctx.emu.uploads.tusHead(ctx, datasetKey(ctx));
     })
     .add('PATCH', '/api/projects/:id/dataset/:file', async (ctx) => {
-      getProject(ctx, ctx.param('id'));
+      getProject(ctx, ctx.param('id'), 'import:dataset');
       await ctx.emu.uploads.tusPatch(ctx, datasetKey(ctx));
     });
   // Backup restores: the uploaded file gets a server-chosen name, echoed in Upload-Filename.
@@ -412,6 +433,8 @@ export function registerTransfers(emu: Emulator): void {
     const key = (ctx: Ctx): string => `${resource}-backup:${ctx.requireUser().id}`;
     emu.router
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
+        if (ctx.query.has('rq_id')) throw goneForStatus('import');
+        requireCreate(ctx);
         checkLocation(ctx);
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
