@@ -21,7 +21,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { jpeg } from '../emulator/helpers';
+import jpegJs from 'jpeg-js';
 
 const root = path.resolve(__dirname, '../..');
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
@@ -63,8 +63,10 @@ const dom = all.filter((s) => s.kind !== 'node');
     emu = await startEmulator({ users: [{ username: 'me', password: 'secret', is_superuser: true }] });
     work = mkdtempSync(path.join(tmpdir(), 'cvat-rx-readme-'));
     mkdirSync(path.join(work, 'images'));
-    writeFileSync(path.join(work, 'images/0001.jpg'), jpeg(16, 16));
-    writeFileSync(path.join(work, 'images/0002.jpg'), jpeg(16, 16));
+    // Real JPEGs (the auto-annotation block decodes them).
+    const image = jpegJs.encode({ width: 16, height: 16, data: Buffer.alloc(16 * 16 * 4, 128) }, 90).data;
+    writeFileSync(path.join(work, 'images/0001.jpg'), image);
+    writeFileSync(path.join(work, 'images/0002.jpg'), image);
     writeFileSync(
       path.join(work, 'package.json'),
       JSON.stringify({ name: 'readme', private: true, type: 'module' }),
