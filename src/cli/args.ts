@@ -99,7 +99,7 @@ export function parseStrict(
     return { values: plain, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${where}: ${firstSentence(message)}`);
+    throw new UsageError(where === '' ? firstSentence(message) : `${where}: ${firstSentence(message)}`);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   exportDataset,
   importAnnotations,
   ResourceType,
+  type CancelCleanup,
   type DataParams,
 } from '../entities/operations';
 import type { CvatClient } from '../client';
@@ -69,9 +70,13 @@ const RESOURCE_TYPES = {
 
 /**
  * `task create`: `tasks.createFromData` — the task, its data (upload, then processing), then the
- * optional annotations; a task left half-made by a failure is removed by the library.
+ * optional annotations; a task left half-made by a failure or by Ctrl-C is removed by the library.
  */
-export function createTask(client: CvatClient, args: CreateTaskArgs): Observable<TransferEvent<Created>> {
+export function createTask(
+  client: CvatClient,
+  args: CreateTaskArgs,
+  onCancelCleanup?: (cleanup: CancelCleanup) => void,
+): Observable<TransferEvent<Created>> {
   return client.tasks
     .createFromData(
       {
@@ -83,7 +88,7 @@ export function createTask(client: CvatClient, args: CreateTaskArgs): Observable
           ? { annotationPath: args.annotations.path, annotationFormat: args.annotations.format }
           : {}),
       },
-      EVENTS,
+      { ...EVENTS, cleanupOnCancel: true, ...(onCancelCleanup ? { onCancelCleanup } : {}) },
     )
     .pipe(resultAs((task) => ({ id: task.id })));
 }

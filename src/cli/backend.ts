@@ -1,3 +1,4 @@
+import type { CancelCleanup } from '../entities/operations';
 import type { Observable } from 'rxjs';
 import type { AutoAnnotationBackend } from './backend-functions';
 
@@ -187,7 +188,16 @@ export interface StorageEntry {
   readonly mimeType: string;
 }
 
+/** One line of `server check`. */
+export interface ServerCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
 export interface CliBackend {
+  /** `server check`: read-only checks of the server, one per line (see src/cli/server-check.ts). */
+  checkServer(args: { readonly origin?: string }): Observable<ServerCheck>;
   listTasks(): Observable<TaskSummary>;
   createTask(args: CreateTaskArgs): Observable<TransferEvent<Created>>;
   deleteTasks(ids: readonly number[]): Observable<DeleteOutcome>;
@@ -227,6 +237,11 @@ export interface ConnectionOptions {
   readonly verifySsl: boolean;
   /** Present with `--debug`: a sink for request-level debug lines (already redacted by the CLI). */
   readonly debug?: (line: string) => void;
+  /**
+   * Told when Ctrl-C cancels a command after it created something on the server (a task) and
+   * the backend removes it; the CLI waits for the removal and says how it went before exiting.
+   */
+  readonly onCancelCleanup?: (cleanup: CancelCleanup) => void;
 }
 
 export interface EmulatorArgs {

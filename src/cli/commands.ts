@@ -14,6 +14,7 @@ import type { ArgReader } from './args';
 import type { Env } from './credentials';
 import type { GlobalOptions } from './parse';
 import { type OptionSpec, type PositionalSpec } from './args';
+import { UsageError } from '../errors';
 import { AUTO_ANNOTATION_COMMANDS } from './commands-auto-annotation';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
@@ -45,7 +46,7 @@ export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
   readonly resource:
-    'task' | 'project' | 'function' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config';
+    'task' | 'project' | 'function' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config' | 'server';
   /** Runs without a server or credentials (profile and config commands). */
   readonly local?: boolean;
   readonly action: string;
@@ -427,6 +428,34 @@ const ORDER = [
   'run-agent',
 ];
 
+/** `server check [--origin URL]`: one line per check on stdout; exit 1 when one fails. */
+const SERVER_CHECK: CommandSpec = {
+  resource: 'server',
+  action: 'check',
+  summary: 'read-only checks: will cvat-rx work with this server (and a browser app at --origin)?',
+  positionals: [],
+  options: [value('origin', "a browser app's origin, to check CORS for uploads", { metavar: 'URL' })],
+  prepare: (args) => {
+    const origin = args.string('origin');
+    if (origin !== undefined && !/^https?:\/\/[^/]+$/.test(origin))
+      throw new UsageError(`--origin: expected an origin such as https://app.example.com, got "${origin}"`);
+    return (ctx) =>
+      ctx.backend.checkServer(origin === undefined ? {} : { origin }).pipe(
+        tap((line) => ctx.out(`${line.ok ? 'ok  ' : 'FAIL'}  ${line.name.padEnd(14)} ${line.detail}`)),
+        toArray(),
+        tap((lines) => {
+          const failed = lines.filter((line) => !line.ok).length;
+          if (failed > 0) throw new ServerCheckFailed(`${failed} of ${lines.length} checks failed`);
+        }),
+      );
+  },
+};
+
+/** Some `server check` line failed; the lines say which. */
+class ServerCheckFailed extends Error {
+  override readonly name = 'ServerCheckFailed';
+}
+
 const RESOURCE_ORDER: readonly CommandSpec['resource'][] = [
   'task',
   'project',
@@ -436,6 +465,7 @@ const RESOURCE_ORDER: readonly CommandSpec['resource'][] = [
   'storage',
   'profile',
   'config',
+  'server',
 ];
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -446,6 +476,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...PARITY_COMMANDS,
   ...PROFILE_COMMANDS,
   ...AUTO_ANNOTATION_COMMANDS,
+  SERVER_CHECK,
 ].sort(
   (a, b) =>
     RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||

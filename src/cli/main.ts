@@ -1,3 +1,4 @@
+import type { CancelCleanup } from '../entities/operations';
 import { Subject, defer, of, switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
@@ -95,6 +96,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
 
   let progress: ProgressSink = nullProgress;
   let work: Observable<unknown>;
+  // Removals the library started because Ctrl-C cancelled a command half-way (a created task).
+  const cleanups: CancelCleanup[] = [];
   // For commands that stop on their own (run-agent): the first Ctrl-C is a request to stop.
   const interrupt$ = new Subject<CliSignal>();
   let interrupted: CliSignal | undefined;
@@ -157,6 +160,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
               organization: globals.org,
               verifySsl: !globals.insecure,
               debug: debugLine,
+              onCancelCleanup: (cleanup) => cleanups.push(cleanup),
             });
             return run({ backend, out, info: err, progress: ctxProgress, ...local, globals });
           }),
@@ -179,8 +183,16 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       progress.stop();
       resolve(code);
     };
+    let cleaningUp = false;
     const stopListening = signals((signal) => {
       if (settled) return;
+      const code = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+      if (cleaningUp) {
+        // A second Ctrl-C while the half-made object is being removed: stop waiting.
+        err('cvat-rx: interrupted');
+        finish(code);
+        return;
+      }
       if (stopsOnInterrupt && interrupted === undefined) {
         interrupted = signal;
         err('cvat-rx: stopping (interrupt again to abort)');
@@ -195,8 +207,24 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         finish(ExitCode.ok);
         return;
       }
-      err('cvat-rx: interrupted');
-      finish(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
+      const pending = cleanups.splice(0);
+      if (pending.length === 0) {
+        err('cvat-rx: interrupted');
+        finish(code);
+        return;
+      }
+      cleaningUp = true;
+      for (const cleanup of pending) err(`cvat-rx: removing ${cleanup.what}, created before the interrupt`);
+      void Promise.all(
+        pending.map(async (cleanup) => {
+          const removed = await cleanup.removed;
+          err(removed ? `cvat-rx: removed ${cleanup.what}` : `cvat-rx: could not remove ${cleanup.what}`);
+        }),
+      ).then(() => {
+        if (settled) return;
+        err('cvat-rx: interrupted');
+        finish(code);
+      });
     });
     running.subscription = work.subscribe({
       error: (error: unknown) => {

@@ -13,6 +13,7 @@ import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './comm
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
 import { expandLegacyCommand } from './legacy';
+import { didYouMean } from './suggest';
 
 export interface GlobalOptions {
   readonly serverHost: string;
@@ -66,13 +67,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const wantsHelp = normalized.some((a) => a === '--help' || a === '-h');
 
   if (resource === undefined) {
-    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, 'cvat-rx');
+    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, '');
     if (values['version'] === true) return { kind: 'version' };
     if (wantsHelp) return { kind: 'help', text: mainHelp() };
-    throw new UsageError('cvat-rx: missing command (task, project, function or emulator)');
+    throw new UsageError(`missing command (choose from ${RESOURCES.join(', ')})`);
   }
   if (!RESOURCES.includes(resource)) {
-    throw new UsageError(`cvat-rx: unknown command "${resource}" (choose from ${RESOURCES.join(', ')})`);
+    throw new UsageError(
+      `unknown command "${resource}"${didYouMean(resource, RESOURCES)} (choose from ${RESOURCES.join(', ')})`,
+    );
   }
 
   if (resource === 'emulator') {
@@ -92,7 +95,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   const spec = findCommand(resource, action);
   if (spec === undefined) {
-    throw new UsageError(`${resource}: unknown action "${action}" (choose from ${actions.join(', ')})`);
+    throw new UsageError(
+      `${resource}: unknown action "${action}"${didYouMean(action, actions)} (choose from ${actions.join(', ')})`,
+    );
   }
   if (wantsHelp) return { kind: 'help', text: commandHelp(spec) };
 

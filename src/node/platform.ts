@@ -7,6 +7,7 @@ import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { TransferPlatform, UploadInput } from '../entities/operations/platform';
 import { validateSources } from '../transfer/source';
+import { prepareDestination } from './destination';
 import { downloadToFile } from './download-to-file';
 import { convertImage } from './image-convert';
 import { decodeImage } from './image-decoder';
@@ -70,9 +71,10 @@ export const nodePlatform: TransferPlatform = {
     defer(async () =>
       validateSources(await Promise.all(inputs.map((input) => toNodeSource(toNodeInput(input))))),
     ),
-  saveToPath: (transport, request, path, options) =>
+  prepareSave: (path, options) => defer(() => prepareDestination(path, options)),
+  saveToPath: (transport, request, destination, options) =>
     downloadToFile(transport, request, {
-      path,
+      ...destination,
       ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
     }),
   writeFile: (path, data, options): Observable<{ path: string; size: number; contentType: undefined }> =>

@@ -5,9 +5,9 @@ import type { Task } from '../task';
 import type { ClientContext } from '../context';
 import { exportCall } from './exports';
 import type {
+  BackupOptions,
   CloudExport,
-  CloudExportOptions,
-  DownloadOptions,
+  CloudStorageTarget,
   DownloadSink,
   ExportDatasetOptions,
   Target,
@@ -32,7 +32,11 @@ import type {
   UploadDataResult,
 } from './task-data';
 
-/** `exportDataset(format, target, options)`: to a path, into a sink, or left in a cloud storage. */
+/**
+ * `exportDataset(format, target, options)`: to a path (a file, or a folder that gets the server's
+ * file name), into a sink, or to a cloud storage (`{ location: 'cloud_storage', cloudStorageId,
+ * filename }`). The target is checked before the server does any work.
+ */
 export interface ExportDatasetMethod {
   <O extends ExportDatasetOptions | undefined = undefined>(
     format: string,
@@ -44,24 +48,27 @@ export interface ExportDatasetMethod {
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  <O extends CloudExportOptions>(
+  <O extends ExportDatasetOptions | undefined = undefined>(
     format: string,
-    filename: string,
-    options: O,
+    target: CloudStorageTarget,
+    options?: O,
   ): Observable<Observed<CloudExport, O>>;
 }
 
-/** `downloadBackup(target, options)`: to a path, into a sink, or left in a cloud storage. */
+/** `downloadBackup(target, options)`: to a path or folder, into a sink, or to a cloud storage. */
 export interface DownloadBackupMethod {
-  <O extends DownloadOptions | undefined = undefined>(
+  <O extends BackupOptions | undefined = undefined>(
     path: string,
     options?: O,
   ): Observable<Observed<SavedFile, O>>;
-  <R, O extends DownloadOptions | undefined = undefined>(
+  <R, O extends BackupOptions | undefined = undefined>(
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  <O extends CloudExportOptions>(filename: string, options: O): Observable<Observed<CloudExport, O>>;
+  <O extends BackupOptions | undefined = undefined>(
+    target: CloudStorageTarget,
+    options?: O,
+  ): Observable<Observed<CloudExport, O>>;
 }
 
 /** Frames, chunks, preview and meta of a task or a job. */
@@ -182,15 +189,15 @@ function bindExportDataset(
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  function method<O extends CloudExportOptions>(
+  function method<O extends ExportDatasetOptions | undefined = undefined>(
     format: string,
-    filename: string,
-    options: O,
+    target: CloudStorageTarget,
+    options?: O,
   ): Observable<Observed<CloudExport, O>>;
   function method(
     format: string,
     target: Target<unknown>,
-    options?: ExportDatasetOptions | CloudExportOptions,
+    options?: ExportDatasetOptions,
   ): Observable<unknown> {
     return exportCall(ctx, kind, id, 'dataset', format, target, options);
   }
@@ -202,22 +209,19 @@ function bindDownloadBackup(
   kind: 'tasks' | 'projects',
   id: number,
 ): DownloadBackupMethod {
-  function method<O extends DownloadOptions | undefined = undefined>(
+  function method<O extends BackupOptions | undefined = undefined>(
     path: string,
     options?: O,
   ): Observable<Observed<SavedFile, O>>;
-  function method<R, O extends DownloadOptions | undefined = undefined>(
+  function method<R, O extends BackupOptions | undefined = undefined>(
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  function method<O extends CloudExportOptions>(
-    filename: string,
-    options: O,
+  function method<O extends BackupOptions | undefined = undefined>(
+    target: CloudStorageTarget,
+    options?: O,
   ): Observable<Observed<CloudExport, O>>;
-  function method(
-    target: Target<unknown>,
-    options?: DownloadOptions | CloudExportOptions,
-  ): Observable<unknown> {
+  function method(target: Target<unknown>, options?: BackupOptions): Observable<unknown> {
     return exportCall(ctx, kind, id, 'backup', undefined, target, options);
   }
   return method;

@@ -1,12 +1,19 @@
 /** Long operations over a ClientContext: task data, imports, restores, exports, backups, frames. */
 export type { ObserveOptions, Observed } from './observe';
 export { observeAs } from './observe';
-export type { OperationsContext, SavedFile, TransferPlatform, UploadInput } from './platform';
+export type {
+  OperationsContext,
+  SaveDestination,
+  SavedFile,
+  TransferPlatform,
+  UploadInput,
+} from './platform';
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
 export { ProjectCreationError, TaskCreationError } from './errors';
 export type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
 export { checkProjectSpec, createProjectFromDataset } from './project-dataset';
+export type { CancelCleanup, CancelCleanupOptions } from './cancel-cleanup';
 export type {
   CreateFromDataOptions,
   CreateTaskFromDataParams,
@@ -33,8 +40,9 @@ export {
   isCloudSource,
 } from './imports';
 export type {
+  BackupOptions,
   CloudExport,
-  CloudExportOptions,
+  CloudStorageTarget,
   DownloadOptions,
   DownloadSink,
   ExportDatasetOptions,
@@ -63,7 +71,7 @@ export {
 export { editDeletedFrames } from './deleted-frames';
 export type { Sample, SamplesOptions } from './samples';
 export { samples } from './samples';
-export type { UnzippedEntry } from './unzip';
+export type { UnzipLimits, UnzippedEntry } from './unzip';
 export { unzip } from './unzip';
 export type {
   DownloadBackupMethod,

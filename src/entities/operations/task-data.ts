@@ -27,6 +27,8 @@ import { toJson } from '../json';
 import { createData, itemUrl, removeData, resourceRequest, retrieveData } from '../resource';
 import { makeTask } from '../task';
 import type { Task } from '../task';
+import { removeOnCancel } from './cancel-cleanup';
+import type { CancelCleanupOptions } from './cancel-cleanup';
 import { TaskCreationError } from './errors';
 import { importEvents } from './imports';
 import { observeAs } from './observe';
@@ -142,7 +144,7 @@ export interface CreateTaskFromDataParams extends TaskDataParams {
   readonly annotationFormat?: string;
 }
 
-export interface CreateFromDataOptions extends Omit<UploadDataOptions, 'wait'> {
+export interface CreateFromDataOptions extends Omit<UploadDataOptions, 'wait'>, CancelCleanupOptions {
   /**
    * Remove the task when a later step fails (default true, as CVAT's own UI does; with `resume`,
    * false: the task and its record are kept for the next attempt).
@@ -365,7 +367,8 @@ export function uploadTaskData<O extends UploadDataOptions | undefined = undefin
  * (UsageError, nothing created), then `POST /api/tasks`, the data upload and its processing, the
  * optional annotation import, and the fresh Task. When a step after the creation fails, the task
  * is removed (unless `cleanupOnError: false`) and a TaskCreationError says so, with the original
- * error as its cause. Unsubscribing stops everything and sends nothing more (no cleanup request).
+ * error as its cause. Unsubscribing stops everything and sends nothing more, unless
+ * `cleanupOnCancel: true`: then the created task is removed (best effort, see CancelCleanupOptions).
  * With `observe: 'events'`: the data upload and its processing, then the Task; the annotation
  * import (a second upload and request) reports no progress of its own, so each phase stays monotonic.
  */
@@ -403,16 +406,22 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
               fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
             );
             const cleanup = options?.cleanupOnError ?? resume === undefined;
-            return steps$.pipe(
-              catchError((error: unknown) =>
-                // A removed task cannot be resumed: its record goes too.
-                concat(
-                  cleanup && resume
-                    ? from(resume.clear().catch(() => undefined)).pipe(switchMap(() => EMPTY))
-                    : EMPTY,
-                  failCreation(ctx, taskId, error, cleanup),
+            return removeOnCancel(
+              steps$.pipe(
+                catchError((error: unknown) =>
+                  // A removed task cannot be resumed: its record goes too.
+                  concat(
+                    cleanup && resume
+                      ? from(resume.clear().catch(() => undefined)).pipe(switchMap(() => EMPTY))
+                      : EMPTY,
+                    failCreation(ctx, taskId, error, cleanup),
+                  ),
                 ),
               ),
+              { what: `task ${taskId}`, id: taskId },
+              () => removeData(ctx, tasks, taskId),
+              options,
+              (event) => event.type === 'result',
             );
           }),
         ),
