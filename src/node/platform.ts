@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer, map } from 'rxjs';
@@ -27,6 +27,10 @@ function toNodeInput(input: UploadInput): NodeUploadInput {
   return input;
 }
 
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}
+
 /** Writes bytes through a temporary file renamed into place; never replaces a file unless asked. */
 async function writeAtomically(
   path: string,
@@ -48,8 +52,7 @@ async function writeAtomically(
     } else {
       // link() fails when the target appeared meanwhile: no window between check and write.
       await link(temp, final).catch((error: unknown) => {
-        const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-        if (code === 'EEXIST')
+        if (errorCode(error) === 'EEXIST')
           throw new UsageError(`"${final}" already exists; pass overwrite: true to replace it`);
         throw error;
       });
@@ -81,6 +84,21 @@ export const nodePlatform: TransferPlatform = {
     defer(() => writeAtomically(path, data, options.overwrite === true)).pipe(
       map((saved) => ({ ...saved, contentType: undefined })),
     ),
+  readFile: (path) =>
+    defer(async () => {
+      try {
+        return new Uint8Array(await readFile(path));
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return undefined;
+        throw new UsageError(`Cannot read "${path}"`, { cause: error });
+      }
+    }),
+  removeDirectory: (path) =>
+    defer(async () => {
+      await rm(path, { recursive: true, force: true }).catch((error: unknown) => {
+        throw new UsageError(`Cannot remove the folder "${path}"`, { cause: error });
+      });
+    }),
   joinPath: (directory, name) => join(directory, name),
   makeDirectory: (path) =>
     defer(async () => {

@@ -20,8 +20,8 @@ import type { ImportAnnotationsOptions, ImportInput, ImportOptions } from './imp
 import type { Observed } from './observe';
 import { createProjectFromDataset } from './project-dataset';
 import type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
-import { samples } from './samples';
-import type { Sample, SamplesOptions } from './samples';
+import { projectSamples, sample, samples, samplesInfo } from './samples';
+import type { Sample, SamplesInfo, SamplesOptions } from './samples';
 import type { SavedFile } from './platform';
 import { createTaskFromData, uploadTaskData } from './task-data';
 import type {
@@ -118,6 +118,12 @@ export interface TaskTransfers extends MediaOperations {
   downloadBackup: DownloadBackupMethod;
   /** The frames with their annotations, read chunk by chunk (image tasks), for ML pipelines. */
   samples(options?: SamplesOptions): Observable<Sample>;
+  /** The `index`-th sample (0-based, deleted frames skipped), fetching only the chunk holding it. */
+  sample(index: number, options?: Omit<SamplesOptions, 'concurrency'>): Observable<Sample>;
+  /** The task's labels, how many samples there are and their frame numbers (as `TaskDataset.labels`). */
+  samplesInfo(
+    options?: Pick<SamplesOptions, 'cache' | 'includeDeleted' | 'quality'>,
+  ): Observable<SamplesInfo>;
 }
 
 /** What a job can transfer (CVAT has no job backups). */
@@ -142,6 +148,8 @@ export interface ProjectTransfers {
   downloadBackup: DownloadBackupMethod;
   /** The preview image. */
   preview(): Observable<Uint8Array>;
+  /** The samples of every task of the project, task after task, each with its `taskId`. */
+  samples(options?: SamplesOptions): Observable<Sample>;
 }
 
 export interface TasksRepositoryTransfers {
@@ -248,6 +256,8 @@ export function taskTransfers(ctx: ClientContext, id: number): TaskTransfers {
     exportDataset: bindExportDataset(ctx, 'tasks', id),
     downloadBackup: bindDownloadBackup(ctx, 'tasks', id),
     samples: (options) => samples(ctx, id, options),
+    sample: (index, options) => sample(ctx, id, index, options),
+    samplesInfo: (options) => samplesInfo(ctx, id, options),
   };
 }
 
@@ -265,6 +275,7 @@ export function projectTransfers(ctx: ClientContext, id: number): ProjectTransfe
     exportDataset: bindExportDataset(ctx, 'projects', id),
     downloadBackup: bindDownloadBackup(ctx, 'projects', id),
     preview: () => preview(ctx, 'projects', id),
+    samples: (options) => projectSamples(ctx, id, options),
   };
 }
 

@@ -69,8 +69,8 @@ export {
   preview,
 } from './frames';
 export { editDeletedFrames } from './deleted-frames';
-export type { Sample, SamplesOptions } from './samples';
-export { samples } from './samples';
+export type { Sample, SamplesCacheOptions, SamplesInfo, SamplesOptions } from './samples';
+export { projectSamples, sample, samples, samplesInfo } from './samples';
 export type { UnzipLimits, UnzippedEntry } from './unzip';
 export { unzip } from './unzip';
 export type {

@@ -61,6 +61,10 @@ export interface TransferPlatform {
     data: Uint8Array,
     options: { readonly overwrite?: boolean },
   ): Observable<SavedFile>;
+  /** Reads a whole (small) file; `undefined` when it does not exist. */
+  readFile?(path: string): Observable<Uint8Array | undefined>;
+  /** Removes a folder and everything in it (nothing when it does not exist). */
+  removeDirectory?(path: string): Observable<void>;
   /** Joins a folder and a file name. */
   joinPath?(directory: string, name: string): string;
   /** Creates a folder and its missing parents (nothing when it exists). */

@@ -1,25 +1,34 @@
-import { EMPTY, defer, forkJoin, from, mergeMap } from 'rxjs';
+import { EMPTY, concatMap, defer, forkJoin, from, map, mergeMap, of, switchMap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../../errors';
-import type { LabeledData } from '../../models';
-import { annotationOperations } from '../annotations';
+import type { DataMetaRead, Label, LabeledData } from '../../models';
 import type { ClientContext } from '../context';
 import { tasks } from '../descriptors';
-import { chunk, meta } from './frames';
+import { listData } from '../resource';
 import type { FrameQuality } from './frames';
+import type { OperationsContext } from './platform';
+import { sampleSource } from './sample-source';
+import type { SampleSource, SamplesCacheOptions } from './sample-source';
 import { unzip } from './unzip';
+
+export type { SamplesCacheOptions } from './sample-source';
 
 type Tag = NonNullable<LabeledData['tags']>[number];
 type Shape = NonNullable<LabeledData['shapes']>[number];
 
 /** One frame of a task with its annotations, as CVAT's Python `TaskDataset` gives it. */
 export interface Sample {
+  /** The task the frame belongs to (project samples come from several tasks). */
+  readonly taskId: number;
   readonly frame: number;
   /** The frame's file name in the task. */
   readonly name: string | undefined;
   /** The encoded image (JPEG/PNG…) as the chunk holds it. */
   readonly image: Uint8Array;
-  /** The frame's tags and shapes (tracks are not expanded into frames, as in CVAT's SDK). */
+  /**
+   * The frame's tags and shapes (tracks are not expanded into frames, as in CVAT's SDK); empty
+   * with `loadAnnotations: false`.
+   */
   readonly annotations: { readonly tags: readonly Tag[]; readonly shapes: readonly Shape[] };
 }
 
@@ -30,15 +39,89 @@ export interface SamplesOptions {
   readonly quality?: FrameQuality;
   /** Also emit frames marked deleted (default false). */
   readonly includeDeleted?: boolean;
+  /** Fetch the annotations (default true); without them samples have empty annotations. */
+  readonly loadAnnotations?: boolean;
+  /** A cache folder (Node platform), optionally offline: see {@link SamplesCacheOptions}. */
+  readonly cache?: SamplesCacheOptions;
+}
+
+/** What a task's samples are, as `TaskDataset.labels` and `len(TaskDataset)` tell. */
+export interface SamplesInfo {
+  readonly labels: readonly Label[];
+  /** How many samples there are (`sample(i)` takes 0 ≤ i < size). */
+  readonly size: number;
+  /** The task frame number of each sample, in order. */
+  readonly frames: readonly number[];
+}
+
+const NO_ANNOTATIONS: LabeledData = { version: 0, tags: [], shapes: [], tracks: [] };
+
+/** The frame numbers samples are made of, in order. */
+function sampleFrames(info: DataMetaRead, includeDeleted: boolean | undefined): number[] {
+  const size = info.size ?? info.frames?.length ?? 0;
+  const deleted = new Set(includeDeleted ? [] : (info.deleted_frames ?? []));
+  return Array.from({ length: size }, (_, i) => i).filter((frame) => !deleted.has(frame));
+}
+
+function chunkSizeOf(taskId: number, info: DataMetaRead): number {
+  const chunkSize = info.chunk_size ?? 0;
+  if (!(chunkSize > 0)) throw new UsageError(`Task ${taskId} reports no chunk size`);
+  return chunkSize;
+}
+
+/** A chunk's images in frame order; video chunks are a UsageError. */
+async function chunkImages(taskId: number, bytes: Uint8Array): Promise<Uint8Array[]> {
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+    throw new UsageError(`Task ${taskId} has video chunks; samples() reads image tasks`);
+  }
+  const entries = (await unzip(bytes)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries.map((entry) => entry.data);
+}
+
+/** The data every sample of a task needs: the source, meta and (maybe) annotations. */
+function prepare(
+  ctx: OperationsContext,
+  taskId: number,
+  options: SamplesOptions,
+): Observable<{ source: SampleSource; info: DataMetaRead; annotations: LabeledData }> {
+  return sampleSource(ctx, taskId, options.quality ?? 'original', options.cache).pipe(
+    switchMap((source) =>
+      forkJoin({
+        source: of(source),
+        info: source.meta(),
+        annotations: options.loadAnnotations === false ? of(NO_ANNOTATIONS) : source.annotations(),
+      }),
+    ),
+  );
+}
+
+function makeSample(
+  taskId: number,
+  info: DataMetaRead,
+  annotations: LabeledData,
+  frame: number,
+  image: Uint8Array,
+): Sample {
+  return {
+    taskId,
+    frame,
+    name: info.frames?.[frame]?.name,
+    image,
+    annotations: {
+      tags: (annotations.tags ?? []).filter((tag) => tag.frame === frame),
+      shapes: (annotations.shapes ?? []).filter((shape) => shape.frame === frame),
+    },
+  };
 }
 
 /**
  * The frames of an image task with their annotations, read chunk by chunk (one request per chunk,
  * `concurrency` at a time), for ML pipelines. Samples of one chunk are emitted in frame order;
- * chunks in arrival order. Video tasks (chunks are video segments) are a UsageError.
+ * chunks in arrival order. Video tasks (chunks are video segments) are a UsageError. With a cache
+ * folder, what is cached and current is not fetched again; offline, nothing is.
  */
 export function samples(
-  ctx: ClientContext,
+  ctx: OperationsContext,
   taskId: number,
   options: SamplesOptions = {},
 ): Observable<Sample> {
@@ -46,48 +129,103 @@ export function samples(
   return defer(() => {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new UsageError(`Invalid concurrency ${concurrency}`);
-    return forkJoin([meta(ctx, 'tasks', taskId), annotationOperations(ctx, tasks, taskId).getAnnotations()]);
+    return prepare(ctx, taskId, options);
   }).pipe(
-    mergeMap(([info, annotations]) => {
-      const size = info.size ?? info.frames?.length ?? 0;
-      const chunkSize = info.chunk_size ?? 0;
-      if (size === 0) return EMPTY;
-      if (!(chunkSize > 0)) throw new UsageError(`Task ${taskId} reports no chunk size`);
-      const deleted = new Set(options.includeDeleted ? [] : (info.deleted_frames ?? []));
-      const byFrame = (frame: number) => ({
-        tags: (annotations.tags ?? []).filter((tag) => tag.frame === frame),
-        shapes: (annotations.shapes ?? []).filter((shape) => shape.frame === frame),
-      });
-      const indexes = Array.from({ length: Math.ceil(size / chunkSize) }, (_, i) => i);
+    mergeMap(({ source, info, annotations }) => {
+      const wanted = sampleFrames(info, options.includeDeleted);
+      if (wanted.length === 0) return EMPTY;
+      const chunkSize = chunkSizeOf(taskId, info);
+      const wantedSet = new Set(wanted);
+      const indexes = [...new Set(wanted.map((frame) => Math.floor(frame / chunkSize)))];
       return from(indexes).pipe(
         mergeMap(
           (index) =>
-            chunk(ctx, 'tasks', taskId, index, { quality: options.quality ?? 'original' }).pipe(
-              mergeMap(async (bytes) => {
-                if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
-                  throw new UsageError(`Task ${taskId} has video chunks; samples() reads image tasks`);
-                }
-                const entries = (await unzip(bytes)).sort((a, b) =>
-                  a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-                );
-                return entries.flatMap((entry, i): Sample[] => {
-                  const frame = index * chunkSize + i;
-                  if (frame >= size || deleted.has(frame)) return [];
-                  return [
-                    {
-                      frame,
-                      name: info.frames?.[frame]?.name,
-                      image: entry.data,
-                      annotations: byFrame(frame),
-                    },
-                  ];
-                });
-              }),
-              mergeMap((list) => from(list)),
+            source.chunk(index).pipe(
+              mergeMap((bytes) => chunkImages(taskId, bytes)),
+              mergeMap((images) =>
+                from(
+                  images.flatMap((image, i): Sample[] => {
+                    const frame = index * chunkSize + i;
+                    return wantedSet.has(frame) ? [makeSample(taskId, info, annotations, frame, image)] : [];
+                  }),
+                ),
+              ),
             ),
           concurrency,
         ),
       );
     }),
+  );
+}
+
+/**
+ * The `index`-th sample (0-based, among the frames `samples()` gives), fetching only the chunk
+ * that holds it. An index out of range is a UsageError.
+ */
+export function sample(
+  ctx: OperationsContext,
+  taskId: number,
+  index: number,
+  options: Omit<SamplesOptions, 'concurrency'> = {},
+): Observable<Sample> {
+  return defer(() => {
+    if (!Number.isSafeInteger(index) || index < 0)
+      throw new UsageError(`Sample index must be an integer >= 0, got ${index}`);
+    return prepare(ctx, taskId, options);
+  }).pipe(
+    switchMap(({ source, info, annotations }) => {
+      const wanted = sampleFrames(info, options.includeDeleted);
+      const frame = wanted[index];
+      if (frame === undefined)
+        throw new UsageError(`Task ${taskId} has ${wanted.length} samples; index ${index} is out of range`);
+      const chunkSize = chunkSizeOf(taskId, info);
+      const chunkIndex = Math.floor(frame / chunkSize);
+      return source.chunk(chunkIndex).pipe(
+        mergeMap((bytes) => chunkImages(taskId, bytes)),
+        map((images) => {
+          const image = images[frame - chunkIndex * chunkSize];
+          if (image === undefined)
+            throw new UsageError(`Task ${taskId}: chunk ${chunkIndex} lacks frame ${frame}`);
+          return makeSample(taskId, info, annotations, frame, image);
+        }),
+      );
+    }),
+  );
+}
+
+/** The task's labels, the number of samples and their frame numbers (cached with the samples). */
+export function samplesInfo(
+  ctx: OperationsContext,
+  taskId: number,
+  options: Pick<SamplesOptions, 'cache' | 'includeDeleted' | 'quality'> = {},
+): Observable<SamplesInfo> {
+  return sampleSource(ctx, taskId, options.quality ?? 'original', options.cache).pipe(
+    switchMap((source) => forkJoin({ info: source.meta(), labels: source.labels() })),
+    map(({ info, labels }) => {
+      const frames = sampleFrames(info, options.includeDeleted);
+      return { labels, size: frames.length, frames };
+    }),
+  );
+}
+
+/**
+ * The samples of every task of a project, task after task (by id), each carrying its `taskId`.
+ * The task list is asked of the server, so `cache.offline` is a UsageError here.
+ */
+export function projectSamples(
+  ctx: ClientContext,
+  projectId: number,
+  options: SamplesOptions = {},
+): Observable<Sample> {
+  return defer(() => {
+    if (options.cache?.offline)
+      throw new UsageError('project samples list the tasks on the server; use task samples offline');
+    return listData(ctx, tasks, {}, { project_id: projectId });
+  }).pipe(
+    toArray(),
+    concatMap((list) =>
+      from(list.flatMap((task) => (task.id === undefined ? [] : [task.id])).sort((a, b) => a - b)),
+    ),
+    concatMap((id) => samples(ctx, id, options)),
   );
 }
