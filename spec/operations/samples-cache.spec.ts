@@ -122,14 +122,30 @@ describe('task samples with a cache folder', () => {
     const chunkFile = readdirSync(taskDir).find((name) => name.startsWith('chunk-'));
     if (chunkFile === undefined) throw new Error('no chunk cached');
     writeFileSync(join(taskDir, chunkFile), 'outdated');
+    writeFileSync(join(taskDir, 'left-over'), 'from the old version');
 
     const { result, requests } = await requestsDuring(() => all(task, { cache: { dir } }));
     expect(summary(result)).toEqual(summary(fresh));
     expect(requests.some((line) => line.includes('/data/meta'))).toBe(true);
     expect(requests.some((line) => line.includes('/annotations'))).toBe(true);
     expect(readFileSync(join(taskDir, chunkFile)).subarray(0, 2).toString('latin1')).toBe('PK');
+    expect(readdirSync(taskDir)).not.toContain('left-over');
     const rewritten = JSON.parse(readFileSync(join(taskDir, 'task.json'), 'utf8')) as Record<string, unknown>;
     expect(rewritten.updated_date).toBe(cachedTask.updated_date);
+  });
+
+  it('an entry that cannot be read back is fetched again (online) or missing (offline)', async () => {
+    const { workDir } = env();
+    const dir = mkdtempSync(join(workDir, 'cache-'));
+    const task = await annotatedTask('corrupt');
+    await all(task, { cache: { dir } });
+    const metaPath = join(dir, 'tasks', String(task.id), 'meta.json');
+    writeFileSync(metaPath, '{"cut short');
+    await expect(all(task, { cache: { dir, offline: true } })).rejects.toBeInstanceOf(UsageError);
+    const { result, requests } = await requestsDuring(() => all(task, { cache: { dir } }));
+    expect(result).toHaveLength(4);
+    expect(requests).toEqual([`GET /api/tasks/${task.id}`, `GET /api/tasks/${task.id}/data/meta`]);
+    expect(JSON.parse(readFileSync(metaPath, 'utf8'))).toHaveProperty('chunk_size', 2);
   });
 });
 

@@ -1,9 +1,9 @@
 import { defer, map, of, switchMap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { UsageError } from '../../errors';
 import { DataMetaRead, Label, LabeledData, TaskRead } from '../../models';
-import { decodeOrThrow } from '../../transport/decode';
 import { annotationOperations } from '../annotations';
 import { labels as labelsDescriptor, tasks } from '../descriptors';
 import { listData, retrieveData } from '../resource';
@@ -31,6 +31,15 @@ export interface SampleSource {
 const Labels = t.readonlyArray(Label);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+function parseEntry<A>(bytes: Uint8Array, codec: t.Type<A, unknown, unknown>): A | undefined {
+  try {
+    const result = codec.decode(JSON.parse(decoder.decode(bytes)));
+    return isRight(result) ? result.right : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The server itself, nothing kept. */
 function serverSource(ctx: OperationsContext, taskId: number, quality: FrameQuality): SampleSource {
@@ -74,16 +83,11 @@ function cachedSource(
     const server = serverSource(ctx, taskId, quality);
     const taskDir = io.joinPath(io.joinPath(cache.dir, 'tasks'), String(taskId));
     const path = (name: string) => io.joinPath(taskDir, name);
+    // An entry that cannot be read back (cut short, hand-edited) counts as missing.
     const readJson = <A>(name: string, codec: t.Type<A, unknown, unknown>): Observable<A | undefined> =>
       io
         .readFile(path(name))
-        .pipe(
-          map((bytes) =>
-            bytes === undefined
-              ? undefined
-              : decodeOrThrow(codec, JSON.parse(decoder.decode(bytes)), { operationId: `cache:${name}` }),
-          ),
-        );
+        .pipe(map((bytes) => (bytes === undefined ? undefined : parseEntry(bytes, codec))));
     const write = (name: string, bytes: Uint8Array) =>
       io.writeFile(path(name), bytes, { overwrite: true }).pipe(map(() => undefined));
     const entry = <A>(
