@@ -30,12 +30,12 @@ describe.each(['tasks', 'jobs'] as const)('%s importAnnotations', (kind) => {
     const path = `/api/${kind}/5/annotations/`;
     const scope = nock(HOST)
       .post(path)
-      .query({ format: 'CVAT 1.1', filename: 'ann.xml', conv_mask_to_poly: 'false' })
+      .query({ format: 'CVAT 1.1', location: 'local', filename: 'ann.xml', conv_mask_to_poly: 'false' })
       .matchHeader('upload-start', 'true')
       .reply(202);
     tus(scope, path, 'ann.xml', 5)
       .post(path)
-      .query({ format: 'CVAT 1.1', filename: 'ann.xml', conv_mask_to_poly: 'false' })
+      .query({ format: 'CVAT 1.1', location: 'local', filename: 'ann.xml', conv_mask_to_poly: 'false' })
       .matchHeader('upload-finish', 'true')
       .reply(202, { rq_id: 'rq-a' })
       .get('/api/requests/rq-a')
@@ -59,11 +59,11 @@ describe.each(['tasks', 'jobs'] as const)('%s importAnnotations', (kind) => {
       total: 5,
     });
     expect(sent.map((s) => s.line)).toEqual([
-      `POST ${path}?format=CVAT 1.1&conv_mask_to_poly=false&filename=ann.xml [upload-start]`,
+      `POST ${path}?format=CVAT 1.1&conv_mask_to_poly=false&location=local&filename=ann.xml [upload-start]`,
       `POST ${path} [upload-length]`,
       // The Location named localhost: the PATCH goes to the configured host.
       `PATCH ${path}abc-123`,
-      `POST ${path}?format=CVAT 1.1&conv_mask_to_poly=false&filename=ann.xml [upload-finish]`,
+      `POST ${path}?format=CVAT 1.1&conv_mask_to_poly=false&location=local&filename=ann.xml [upload-finish]`,
       'GET /api/requests/rq-a',
     ]);
     expect(nock.isDone()).toBe(true);
@@ -101,19 +101,22 @@ it('rejects a missing format or file before any request', async () => {
 it('project importDataset: /api/projects/{id}/dataset/ with format and conv_mask_to_poly', async () => {
   const { ctx, sent } = wireContext();
   const path = '/api/projects/3/dataset/';
-  const scope = nock(HOST).post(path).query({ format: 'COCO 1.0', filename: 'd.zip' }).reply(202);
+  const scope = nock(HOST)
+    .post(path)
+    .query({ format: 'COCO 1.0', location: 'local', filename: 'd.zip' })
+    .reply(202);
   tus(scope, path, 'd.zip', 3)
     .post(path)
-    .query({ format: 'COCO 1.0', filename: 'd.zip' })
+    .query({ format: 'COCO 1.0', location: 'local', filename: 'd.zip' })
     .reply(202, { rq_id: 'rq-d' })
     .get('/api/requests/rq-d')
     .reply(200, requestBody('rq-d', 'finished'));
   await lastValueFrom(importDataset(ctx, 3, 'COCO 1.0', { name: 'd.zip', data: Buffer.from('zip') }));
   expect(sent.map((s) => s.line)).toEqual([
-    `POST ${path}?format=COCO 1.0&filename=d.zip [upload-start]`,
+    `POST ${path}?format=COCO 1.0&location=local&filename=d.zip [upload-start]`,
     `POST ${path} [upload-length]`,
     `PATCH ${path}abc-123`,
-    `POST ${path}?format=COCO 1.0&filename=d.zip [upload-finish]`,
+    `POST ${path}?format=COCO 1.0&location=local&filename=d.zip [upload-finish]`,
     'GET /api/requests/rq-d',
   ]);
 });
@@ -122,10 +125,10 @@ describe('restores', () => {
   it('createTaskFromBackup echoes Upload-Filename and retrieves the result_id', async () => {
     const { ctx, sent } = wireContext();
     const path = '/api/tasks/backup/';
-    const scope = nock(HOST).post(path).query({ filename: 'b.zip' }).reply(202);
+    const scope = nock(HOST).post(path).query({ location: 'local', filename: 'b.zip' }).reply(202);
     tus(scope, path, 'cvat-backup-b-by-alice.zip', 4)
       .post(path)
-      .query({ filename: 'cvat-backup-b-by-alice.zip' })
+      .query({ location: 'local', filename: 'cvat-backup-b-by-alice.zip' })
       .matchHeader('upload-finish', 'true')
       .reply(202, { rq_id: 'rq-b' })
       .get('/api/requests/rq-b')
@@ -137,10 +140,10 @@ describe('restores', () => {
     );
     expect(task.id).toBe(42);
     expect(sent.map((s) => s.line)).toEqual([
-      `POST ${path}?filename=b.zip [upload-start]`,
+      `POST ${path}?location=local&filename=b.zip [upload-start]`,
       `POST ${path} [upload-length]`,
       `PATCH ${path}abc-123`,
-      `POST ${path}?filename=cvat-backup-b-by-alice.zip [upload-finish]`,
+      `POST ${path}?location=local&filename=cvat-backup-b-by-alice.zip [upload-finish]`,
       'GET /api/requests/rq-b',
       'GET /api/tasks/42',
     ]);
@@ -152,7 +155,7 @@ describe('restores', () => {
     const scope = nock(HOST).post(path).query(true).reply(202);
     tus(scope, path, 'stored.zip', 1)
       .post(path)
-      .query({ filename: 'stored.zip' })
+      .query({ location: 'local', filename: 'stored.zip' })
       .reply(202, { rq_id: 'rq-p' })
       .get('/api/requests/rq-p')
       .reply(200, requestBody('rq-p', 'finished', { result_id: 9 }))
@@ -200,7 +203,7 @@ it('unsubscribing during the TUS upload of an import aborts it and sends nothing
   subscription.unsubscribe();
   for (let i = 0; i < 20; i++) await tick();
   expect(sent.map((s) => s.line)).toEqual([
-    `POST ${path}?format=CVAT 1.1&filename=a.xml [upload-start]`,
+    `POST ${path}?format=CVAT 1.1&location=local&filename=a.xml [upload-start]`,
     `POST ${path} [upload-length]`,
     `PATCH ${path}u1`,
   ]);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
@@ -175,5 +175,38 @@ describe('imports and restores from a cloud storage', () => {
       ),
     ).rejects.toBeInstanceOf(UsageError);
     expect(lines.length).toBe(before);
+  });
+});
+
+describe("a task whose default source storage is a cloud storage (CVAT's get_location_configuration)", () => {
+  /** The task's annotations exported to `workDir/name`, the task then reading from the bucket by default. */
+  async function taskWithCloudSource(name: string): Promise<{ task: Task; local: string }> {
+    const { workDir } = env();
+    const storage = await bucket();
+    const task = await annotatedTaskInBucket(name);
+    await firstValueFrom(
+      task.update({ source_storage: { location: 'cloud_storage', cloud_storage_id: storage.id } }),
+    );
+    await firstValueFrom(task.removeAnnotations());
+    return { task, local: join(workDir, name) };
+  }
+
+  it('importAnnotations of a local file uploads it (location=local), whatever the bucket holds', async () => {
+    const { task, local } = await taskWithCloudSource('shadowed.zip');
+    // The bucket's file of the same name is not a dataset: reading it instead would fail the import.
+    writeFileSync(join(cloudDir, 'bucket', 'shadowed.zip'), 'not the uploaded file');
+    await lastValueFrom(task.importAnnotations('CVAT 1.1', local));
+    expect((await shapesOf(task)).map((s) => s.points)).toEqual([[1, 1, 3, 3]]);
+  });
+
+  it('the emulator, as CVAT, reads the default bucket when an import names no location', async () => {
+    const { client } = env();
+    const { task } = await taskWithCloudSource('by-default.zip');
+    const [body] = await firstValueFrom(
+      client.api.tasksApi.createAnnotations({ id: task.id, format: 'CVAT 1.1', filename: 'by-default.zip' }),
+    );
+    if (body === undefined) throw new Error('no rq_id');
+    expect((await lastValueFrom(client.requests.watch(body.rq_id))).status).toBe('finished');
+    expect((await shapesOf(task)).map((s) => s.points)).toEqual([[1, 1, 3, 3]]);
   });
 });

@@ -15,20 +15,38 @@ export function queryParams(ctx: Ctx): JsonObject {
   return params;
 }
 
+/** An object's default storage (`source_storage`), as the emulator keeps it. */
+export interface DefaultStorage {
+  readonly location: string;
+  readonly cloud_storage_id: number | null;
+}
+
 /**
- * For `location=cloud_storage`: the file named by `filename` in the bucket of `cloud_storage_id`,
- * copied into a fresh temporary folder (imports write next to their file, never into the bucket).
- * Undefined when the location is local (the default here: the client names it when it matters).
+ * The file an import reads from a cloud storage: with `location=cloud_storage`, the file named by
+ * `filename` in the bucket of `cloud_storage_id`; without a location, as CVAT's
+ * get_location_configuration, the object's default source storage decides (`fallback`: a task's,
+ * a job's task's or a project's; none for backups). Copied into a fresh temporary folder (imports
+ * write next to their file, never into the bucket). Undefined when the file is uploaded instead,
+ * and for a TUS creation request (CVAT starts the upload before looking at the location).
  */
-export function cloudSource(ctx: Ctx): UploadedFile | undefined {
+export function cloudSource(ctx: Ctx, fallback?: DefaultStorage | null): UploadedFile | undefined {
+  if (ctx.header('upload-length') !== undefined) return undefined;
   const location = ctx.query.get('location');
-  if (location === null || location === '' || location === 'local') return undefined;
+  if (location === 'local') return undefined;
+  if (location === null || location === '') {
+    if (fallback?.location !== 'cloud_storage' || fallback.cloud_storage_id === null) return undefined;
+    return fromBucket(ctx, String(fallback.cloud_storage_id));
+  }
   if (location !== 'cloud_storage') throw badRequest({ location: `"${location}" is not a valid choice.` });
   const rawId = ctx.query.get('cloud_storage_id');
   if (rawId === null || rawId === '')
     throw badRequest(
       'Cloud storage location was selected as the source, but cloud storage id was not specified',
     );
+  return fromBucket(ctx, rawId);
+}
+
+function fromBucket(ctx: Ctx, rawId: string): UploadedFile {
   const id = Number(rawId);
   const filename = ctx.query.get('filename');
   if (!filename) throw badRequest('The filename was not specified');

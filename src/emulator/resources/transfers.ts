@@ -434,7 +434,8 @@ export function registerTransfers(emu: Emulator): void {
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
         // task.py ensure_task_is_initialized
         if (!task.data) throw badRequest('This task data has not been initialized yet');
-        const cloud = cloudSource(ctx);
+        // A job's default source storage is its task's.
+        const cloud = cloudSource(ctx, task.source_storage);
         if (cloud)
           return ctx.json(202, { rq_id: importAnnotations(ctx, resource, [cloud], queryParams(ctx)).id });
         await ctx.emu.uploads.post(ctx, {
@@ -456,7 +457,7 @@ export function registerTransfers(emu: Emulator): void {
   emu.router
     .add('POST', '/api/projects/:id/dataset', async (ctx) => {
       const p = getProject(ctx, ctx.param('id'), 'import:dataset');
-      const cloud = cloudSource(ctx);
+      const cloud = cloudSource(ctx, p.source_storage);
       if (cloud)
         return ctx.json(202, { rq_id: importProjectDataset(ctx, p.id, [cloud], queryParams(ctx)).id });
       await ctx.emu.uploads.post(ctx, {

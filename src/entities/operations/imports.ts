@@ -94,7 +94,9 @@ function uploadAndFollow(
     sources: [source],
     mode: 'tus',
     // Upload-Start and Upload-Finish carry the query; the finish names the file as the server stored it.
-    query: { ...query, filename: source.name },
+    // `location=local` (as cvat-cli sends): the uploaded file, even when the object's default source
+    // storage is a cloud storage (CVAT would otherwise read `filename` from that bucket).
+    query: { ...query, location: 'local', filename: source.name },
     filenameParam: 'filename',
     ...(chunkSize === undefined ? {} : { tus: { chunkSize } }),
   }).pipe(
