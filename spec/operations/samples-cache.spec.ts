@@ -32,7 +32,7 @@ const summary = (list: readonly Sample[]) =>
       Buffer.from(s.image).toString('base64'),
       s.annotations.shapes.length,
     ])
-    .sort((a, b) => Number(a[1]) - Number(b[1]));
+    .sort((a, b) => Number(a[0]) - Number(b[0]) || Number(a[1]) - Number(b[1]));
 
 async function annotatedTask(name: string, frames = 4): Promise<Task> {
   const { client } = env();
@@ -187,8 +187,17 @@ describe('random access, annotations off, project samples', () => {
       [b.id, 1],
       [b.id, 2],
     ]);
-    await expect(
-      lastValueFrom(project.samples({ cache: { dir: '/nonexistent', offline: true } })),
-    ).rejects.toBeInstanceOf(UsageError);
+    const { workDir } = env();
+    const dir = mkdtempSync(join(workDir, 'cache-'));
+    await expect(lastValueFrom(project.samples({ cache: { dir, offline: true } }))).rejects.toBeInstanceOf(
+      UsageError,
+    );
+    const cached = await lastValueFrom(project.samples({ cache: { dir } }).pipe(toArray()));
+    const { result: offline, requests } = await requestsDuring(() =>
+      lastValueFrom(project.samples({ cache: { dir, offline: true } }).pipe(toArray())),
+    );
+    expect(requests).toEqual([]);
+    expect(summary(offline)).toEqual(summary(cached));
+    expect(offline).toHaveLength(5);
   });
 });

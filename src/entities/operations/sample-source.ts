@@ -146,6 +146,48 @@ function cachedSource(
   });
 }
 
+const TaskIds = t.readonlyArray(t.number);
+
+/**
+ * The ids of a project's tasks, in order. With a cache folder they are kept in
+ * `projects/{id}/tasks.json`: online the list is asked anew and rewritten, offline it is read
+ * (not cached: a UsageError).
+ */
+export function projectTaskIds(
+  ctx: OperationsContext,
+  projectId: number,
+  cache: SamplesCacheOptions | undefined,
+): Observable<readonly number[]> {
+  return defer(() => {
+    const fetch = listData(ctx, tasks, {}, { project_id: projectId }).pipe(
+      toArray(),
+      map((list) => list.flatMap((task) => (task.id === undefined ? [] : [task.id])).sort((a, b) => a - b)),
+    );
+    if (cache === undefined) return fetch;
+    if (typeof cache.dir !== 'string' || cache.dir === '') throw new UsageError('cache.dir must be a folder');
+    const io = cacheIo(platformOf(ctx));
+    const dir = io.joinPath(io.joinPath(cache.dir, 'projects'), String(projectId));
+    const file = io.joinPath(dir, 'tasks.json');
+    if (cache.offline) {
+      return io.readFile(file).pipe(
+        map((bytes) => {
+          const ids = bytes === undefined ? undefined : parseEntry(bytes, TaskIds);
+          if (ids === undefined) throw new UsageError(`Project ${projectId} is not in the cache (offline)`);
+          return ids;
+        }),
+      );
+    }
+    return fetch.pipe(
+      switchMap((ids) =>
+        io.makeDirectory(dir).pipe(
+          switchMap(() => io.writeFile(file, encoder.encode(JSON.stringify(ids)), { overwrite: true })),
+          map(() => ids),
+        ),
+      ),
+    );
+  });
+}
+
 /** Where a task's samples come from: the server, or a cache folder in front of it. */
 export function sampleSource(
   ctx: OperationsContext,

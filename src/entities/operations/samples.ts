@@ -1,13 +1,10 @@
-import { EMPTY, concatMap, defer, forkJoin, from, map, mergeMap, of, switchMap, toArray } from 'rxjs';
+import { EMPTY, concatMap, defer, forkJoin, from, map, mergeMap, of, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../../errors';
 import type { DataMetaRead, Label, LabeledData } from '../../models';
-import type { ClientContext } from '../context';
-import { tasks } from '../descriptors';
-import { listData } from '../resource';
 import type { FrameQuality } from './frames';
 import type { OperationsContext } from './platform';
-import { sampleSource } from './sample-source';
+import { projectTaskIds, sampleSource } from './sample-source';
 import type { SampleSource, SamplesCacheOptions } from './sample-source';
 import { unzip } from './unzip';
 
@@ -210,22 +207,15 @@ export function samplesInfo(
 
 /**
  * The samples of every task of a project, task after task (by id), each carrying its `taskId`.
- * The task list is asked of the server, so `cache.offline` is a UsageError here.
+ * With a cache folder the project's task list is cached too, so it can be read offline.
  */
 export function projectSamples(
-  ctx: ClientContext,
+  ctx: OperationsContext,
   projectId: number,
   options: SamplesOptions = {},
 ): Observable<Sample> {
-  return defer(() => {
-    if (options.cache?.offline)
-      throw new UsageError('project samples list the tasks on the server; use task samples offline');
-    return listData(ctx, tasks, {}, { project_id: projectId });
-  }).pipe(
-    toArray(),
-    concatMap((list) =>
-      from(list.flatMap((task) => (task.id === undefined ? [] : [task.id])).sort((a, b) => a - b)),
-    ),
+  return projectTaskIds(ctx, projectId, options.cache).pipe(
+    concatMap((ids) => from(ids)),
     concatMap((id) => samples(ctx, id, options)),
   );
 }
