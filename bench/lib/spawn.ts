@@ -37,8 +37,21 @@ export async function withServerCpu<T>(fn: () => Promise<T>): Promise<{ value: T
  */
 export function runChild<R>(job: { readonly kind: string } & Record<string, unknown>): Promise<R> {
   const args = ['--import', 'tsx', CHILD, JSON.stringify(profileDir ? { ...job, profileDir } : job)];
+  return runMeasured<R>(process.execPath, args, `bench child ${job.kind}`);
+}
+
+/**
+ * Runs a measuring process (a bench child, or the cvat-sdk script) that prints its result after
+ * RESULT_MARK and may print measure marks; resolves the result with `serverCpuMs` when marked.
+ */
+export function runMeasured<R>(
+  command: string,
+  args: readonly string[],
+  label: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<R> {
   return new Promise<R>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     let out = '';
     let err = '';
     let scanned = 0;
@@ -63,9 +76,7 @@ export function runChild<R>(job: { readonly kind: string } & Record<string, unkn
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith(RESULT_MARK));
       if (code !== 0 || line === undefined) {
-        reject(
-          new Error(`bench child ${job.kind} failed (exit ${String(code)}): ${err.trim() || out.trim()}`),
-        );
+        reject(new Error(`${label} failed (exit ${String(code)}): ${err.trim() || out.trim()}`));
         return;
       }
       const result = JSON.parse(line.slice(RESULT_MARK.length)) as R;
