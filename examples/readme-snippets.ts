@@ -4,7 +4,7 @@
  */
 import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
 import { connect, isApiError, makeClient, toProgressView } from '../src';
-import { makeNodeClient, nodePlatform } from '../src/node';
+import { fileStore, makeNodeClient, nodePlatform } from '../src/node';
 import { startEmulator } from '../src/emulator';
 
 // Quick start in Node.
@@ -173,4 +173,16 @@ export async function migrationTable(): Promise<void> {
     },
   });
   console.log(configured.host);
+}
+
+// Uploads that resume after the process dies.
+export async function resumableUpload(): Promise<void> {
+  const client = makeNodeClient({ host: 'https://cvat.example.com', credentials: { token: 'pat' } });
+  const task = await lastValueFrom(
+    client.tasks.createFromData(
+      { spec: { name: 'big', labels: [{ name: 'car' }] }, resources: ['video.mp4', 'images.zip'] },
+      { resume: { store: fileStore('.cvat-uploads') } }, // browsers: localStorageStore() from 'cvat-rx'
+    ),
+  );
+  console.log(task.id);
 }

@@ -178,6 +178,45 @@ export class DecodeError extends CvatError {
   }
 }
 
+/**
+ * A response body passed the size the client buffers (`maxResponseBytes`, or
+ * `maxBinaryResponseBytes` for bytes and Blobs). The connection was closed as soon as the limit
+ * was passed, so no more was read. Not retried: the same server would send the same body.
+ */
+export class ResponseTooLargeError extends CvatError {
+  override readonly name: string = 'ResponseTooLargeError';
+  readonly kind: string = 'response_too_large';
+  readonly method: HttpMethod;
+  /** The request URL with credentials removed. */
+  readonly url: string;
+  /** The limit that was passed, in bytes. */
+  readonly limitBytes: number;
+  /** What the server announced (`Content-Length`) or what was read when the limit was passed. */
+  readonly receivedBytes: number;
+
+  constructor(init: { method: HttpMethod; url: string; limitBytes: number; receivedBytes: number }) {
+    const url = redactUrl(init.url);
+    super(
+      `${init.method} ${url}: the response is larger than the ${init.limitBytes}-byte limit ` +
+        `(${init.receivedBytes} bytes seen); raise maxResponseBytes if the server is trusted`,
+    );
+    this.method = init.method;
+    this.url = url;
+    this.limitBytes = init.limitBytes;
+    this.receivedBytes = init.receivedBytes;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      method: this.method,
+      url: this.url,
+      limitBytes: this.limitBytes,
+      receivedBytes: this.receivedBytes,
+    };
+  }
+}
+
 /** A background request on the server (an rq_id) ended as `failed`. */
 export class RequestFailedError extends CvatError {
   override readonly name: string = 'RequestFailedError';
@@ -217,4 +256,6 @@ export const isTimeoutError = (value: unknown): value is TimeoutError => value i
 export const isDecodeError = (value: unknown): value is DecodeError => value instanceof DecodeError;
 export const isRequestFailedError = (value: unknown): value is RequestFailedError =>
   value instanceof RequestFailedError;
+export const isResponseTooLargeError = (value: unknown): value is ResponseTooLargeError =>
+  value instanceof ResponseTooLargeError;
 export const isUsageError = (value: unknown): value is UsageError => value instanceof UsageError;

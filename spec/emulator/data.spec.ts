@@ -1,4 +1,5 @@
 import type { RunningEmulator } from '../../src/emulator';
+import { decode } from '../../src/emulator/data/codec';
 import { readZip } from '../../src/emulator/data/zip';
 import type { Api } from './helpers';
 import { obj, png, results, withEmulator } from './helpers';
@@ -34,18 +35,22 @@ describe('emulator: frames, chunks, meta and annotations', () => {
   });
   afterEach(() => emu.close());
 
-  it('serves original frames with their content type, and previews', async () => {
-    const f = await api.get(`/api/tasks/${String(task.id)}/data?type=frame&number=3&quality=compressed`);
+  it('serves original frames with their content type, compressed ones as JPEG, and JPEG previews', async () => {
+    const f = await api.get(`/api/tasks/${String(task.id)}/data?type=frame&number=3&quality=original`);
     expect(f.status).toBe(200);
     expect(f.headers.get('content-type')).toBe('image/png');
     expect(f.bytes.equals(images[3]![1])).toBe(true);
+    const c = await api.get(`/api/tasks/${String(task.id)}/data?type=frame&number=3`);
+    expect(c.headers.get('content-type')).toBe('image/jpeg');
+    expect(decode(c.bytes, 'image/jpeg')).toMatchObject({ width: 13, height: 23 });
     expect((await api.get(`/api/tasks/${String(task.id)}/data?type=frame&number=9`)).status).toBe(400);
     const preview = await api.get(`/api/tasks/${String(task.id)}/preview`);
-    expect(preview.bytes.equals(images[0]![1])).toBe(true);
+    expect(preview.headers.get('content-type')).toBe('image/jpeg');
+    expect(decode(preview.bytes, 'image/jpeg')).toMatchObject({ width: 10, height: 20 });
     const jobs = results((await api.get(`/api/jobs?task_id=${String(task.id)}&sort=id`)).body);
     const jp = await api.get(`/api/jobs/${String(jobs[1]!.id)}/preview`);
-    expect(jp.bytes.equals(images[3]![1])).toBe(true);
-    const jf = await api.get(`/api/jobs/${String(jobs[1]!.id)}/data?type=frame&number=4`);
+    expect(jp.headers.get('content-type')).toBe('image/jpeg');
+    const jf = await api.get(`/api/jobs/${String(jobs[1]!.id)}/data?type=frame&number=4&quality=original`);
     expect(jf.bytes.equals(images[4]![1])).toBe(true);
     expect((await api.get(`/api/jobs/${String(jobs[1]!.id)}/data?type=frame&number=0`)).status).toBe(400);
   });
@@ -56,11 +61,12 @@ describe('emulator: frames, chunks, meta and annotations', () => {
     expect(c.headers.get('x-checksum')).toMatch(/^\d+$/);
     expect(c.headers.get('x-updated-date')).toEqual(expect.any(String));
     const entries = readZip(c.bytes);
-    expect(entries.map((e) => e.name)).toEqual(['000002.png', '000003.png']);
+    // Entries count from 0 in every chunk (ZipChunkWriter).
+    expect(entries.map((e) => e.name)).toEqual(['000000.png', '000001.png']);
     expect(entries[1]!.read().equals(images[3]![1])).toBe(true);
     const jobs = results((await api.get(`/api/jobs?task_id=${String(task.id)}&sort=id`)).body);
     const jc = await api.get(`/api/jobs/${String(jobs[1]!.id)}/data?type=chunk&index=0&quality=compressed`);
-    expect(readZip(jc.bytes).map((e) => e.name)).toEqual(['000003.png', '000004.png']);
+    expect(readZip(jc.bytes).map((e) => e.name)).toEqual(['000000.jpeg', '000001.jpeg']);
   });
 
   it('reports data meta for tasks and jobs and deletes frames', async () => {

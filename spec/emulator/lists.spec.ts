@@ -70,11 +70,14 @@ describe('emulator: lists, filters and organizations', () => {
     expect(await f({ '!': { '==': [{ var: 'subset' }, 'odd'] } })).toEqual([2, 4, 6]);
     expect(await f({ in: ['005', { var: 'name' }] })).toEqual([5]);
     expect(await f({ in: [{ var: 'id' }, [2, 3]] })).toEqual([2, 3]);
-    expect(await f({ '!=': [{ var: 'id' }, 1] })).toHaveLength(5);
     expect(await f({ '<=': [2, { var: 'id' }, 3] })).toEqual([2, 3]);
+    // Model views build a Django Q: no `!=` (JsonLogicFilter._build_Q).
+    const ne = await api.get(`/api/tasks?filter=${encodeURIComponent('{"!=":[{"var":"id"},1]}')}`);
+    expect(ne.status).toBe(400);
+    expect(ne.body).toEqual(["filter: != operation with [{'var': 'id'}, 1] arguments is not implemented"]);
     const bad = await api.get(`/api/tasks?filter=${encodeURIComponent('{"==":[{"var":"nope"},1]}')}`);
     expect(bad.status).toBe(400);
-    expect(obj(bad.body).filter).toEqual([expect.stringMatching(/nope/)]);
+    expect(bad.body).toEqual(["filter: 'nope' term is not supported"]);
   });
 
   it('scopes lists and creates by organization (header, org, org_id)', async () => {
@@ -105,9 +108,8 @@ describe('emulator: lists, filters and organizations', () => {
     const project = obj((await api.post('/api/projects?org=acme', { name: 'org project' })).body);
     const mismatch = await api.post('/api/tasks?org=', { name: 'x', project_id: project.id });
     expect(mismatch.status).toBe(400);
-    expect(obj(mismatch.body).project_id).toEqual([
-      'The task and its project should be in the same organization.',
-    ]);
+    // TaskWriteSerializer.create raises it while saving: a plain list, not a field error.
+    expect(mismatch.body).toEqual(['The task and its project should be in the same organization.']);
   });
 
   it('invites a member who then sees the organization', async () => {

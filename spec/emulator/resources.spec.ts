@@ -220,11 +220,12 @@ describe('emulator: projects, tasks, jobs, labels, issues, comments, users', () 
 
   it('lists users; non-admins see others as BasicUser', async () => {
     const all = results((await api.get('/api/users')).body);
-    expect(all.map((u) => u.username)).toEqual(['admin', 'bob']);
+    // UserViewSet.ordering = -id
+    expect(all.map((u) => u.username)).toEqual(['bob', 'admin']);
     const bob = new Api(emu.url, { Authorization: `Basic ${Buffer.from('bob:bob').toString('base64')}` });
     const seen = results((await bob.get('/api/users')).body);
-    expect(Object.keys(seen[0]!).sort()).toEqual(['first_name', 'id', 'last_name', 'url', 'username']);
-    expect(seen[1]).toHaveProperty('email', 'bob@example.com');
+    expect(Object.keys(seen[1]!).sort()).toEqual(['first_name', 'id', 'last_name', 'url', 'username']);
+    expect(seen[0]).toHaveProperty('email', 'bob@example.com');
     expect(obj((await bob.patch('/api/users/2', { last_name: 'B' })).body).last_name).toBe('B');
     expect((await bob.patch('/api/users/1', { last_name: 'B' })).status).toBe(403);
   });

@@ -294,7 +294,9 @@ describe('emulator: exports, imports and backups', () => {
     expect((ann.shapes as Obj[])[0]!.attributes).toEqual([
       { spec_id: (newCar.attributes as Obj[])[0]!.id, value: 'blue' },
     ]);
-    const frame = await api.get(`/api/tasks/${String(restored.id)}/data?type=frame&number=1`);
+    const frame = await api.get(
+      `/api/tasks/${String(restored.id)}/data?type=frame&number=1&quality=original`,
+    );
     expect(frame.bytes.equals(images[1]![1])).toBe(true);
   });
 
@@ -443,7 +445,7 @@ describe('emulator: exports, imports and backups', () => {
     const jobs = results(
       (
         await api.get(
-          `/api/jobs?task_id=${String(restored.id)}&sort=id&page_size=all&filter=${encodeURIComponent('{"!=":[{"var":"type"},"x"]}')}`,
+          `/api/jobs?task_id=${String(restored.id)}&sort=id&page_size=all&filter=${encodeURIComponent('{"!":{"==":[{"var":"type"},"x"]}}')}`,
         )
       ).body,
     );

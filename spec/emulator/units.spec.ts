@@ -90,12 +90,15 @@ describe('emulator units', () => {
   it('evaluates JSON Logic like CVAT', () => {
     const data: Record<string, unknown> = { name: 'Alpha', id: 3, owner: null };
     const v = (n: string): unknown => data[n];
-    expect(evaluate({ and: [{ '==': [{ var: 'id' }, '3'] }, { in: ['alp', { var: 'name' }] }] }, v)).toBe(
+    expect(evaluate({ and: [{ '==': [{ var: 'id' }, '3'] }, { in: ['Alp', { var: 'name' }] }] }, v)).toBe(
       true,
     );
+    // Django's `contains`: case-sensitive.
+    expect(evaluate({ in: ['alp', { var: 'name' }] }, v)).toBe(false);
     expect(evaluate({ '!!': { var: 'owner' } }, v)).toBe(false);
     expect(evaluate({ '>': [{ var: 'owner' }, 1] }, v)).toBe(false);
-    expect(() => evaluate({ xor: [1, 2] }, v)).toThrow(/Unsupported/);
+    expect(() => evaluate({ xor: [1, 2] }, v)).toThrow(/not implemented/);
+    expect(() => evaluate({ and: [] }, v)).toThrow(/not implemented/);
   });
 
   it('parses XML with entities and self-closing tags', () => {

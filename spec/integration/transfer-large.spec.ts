@@ -1,49 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { startEmulator } from '../../src/emulator';
 import type { RunningEmulator } from '../../src/emulator';
 import { makeNodeClient } from '../../src/node/client';
+import { sha256File, writeBmp } from '../support/generated-files';
 
 const SIZE = 300 * 2 ** 20;
-
-/** A BMP header (so CVAT and the emulator read it as an image) followed by random bytes, hashed as written. */
-async function writeLargeBmp(path: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const out = createWriteStream(path);
-  const header = Buffer.alloc(54);
-  header.write('BM', 0, 'latin1');
-  header.writeUInt32LE(size, 2);
-  header.writeUInt32LE(54, 10);
-  header.writeUInt32LE(40, 14);
-  header.writeInt32LE(640, 18);
-  header.writeInt32LE(480, 22);
-  header.writeUInt16LE(1, 26);
-  header.writeUInt16LE(24, 28);
-  const write = async (chunk: Buffer) => {
-    hash.update(chunk);
-    if (!out.write(chunk)) await once(out, 'drain');
-  };
-  await write(header);
-  let left = size - header.length;
-  while (left > 0) {
-    const chunk = randomBytes(Math.min(left, 2 ** 20));
-    left -= chunk.length;
-    await write(chunk);
-  }
-  out.end();
-  await once(out, 'finish');
-  return hash.digest('hex');
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 describe('a 300 MB file through createFromData', () => {
   let server: RunningEmulator;
@@ -60,7 +24,7 @@ describe('a 300 MB file through createFromData', () => {
 
   it('is streamed from disk by TUS and stored with the same SHA-256', async () => {
     const path = join(dir, 'large.bmp');
-    const expected = await writeLargeBmp(path, SIZE);
+    const expected = await writeBmp(path, SIZE);
     const client = await firstValueFrom(
       makeNodeClient({ host: server.url }).login({ username: 'admin', password: 'admin' }),
     );
@@ -82,6 +46,6 @@ describe('a 300 MB file through createFromData', () => {
     const last = events.at(-1);
     if (last?.type !== 'result') throw new Error('no result');
     const stored = server.emulator.state.tasks.get(last.value.id)?.data?.frames[0]?.path ?? '';
-    expect(await sha256Of(stored)).toBe(expected);
+    expect(await sha256File(stored)).toBe(expected);
   });
 });

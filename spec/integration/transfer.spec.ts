@@ -121,12 +121,14 @@ describe('transfers against the emulator', () => {
     expect(Buffer.from(chunk.subarray(0, 2)).toString('latin1')).toBe('PK');
     expect((await firstValueFrom(task.preview())).length).toBeGreaterThan(0);
     const [job] = await lastValueFrom(task.jobs().pipe(toArray()));
-    expect(Buffer.from(await firstValueFrom(job.frame(1))).equals(readFileSync(join(dir, 'b.png')))).toBe(
-      true,
-    );
+    const original = await firstValueFrom(job.frame(1, { quality: 'original' }));
+    expect(Buffer.from(original).equals(readFileSync(join(dir, 'b.png')))).toBe(true);
+    // The server's default quality is `compressed`: JPEG frames, as CVAT makes them.
+    const compressed = await firstValueFrom(job.frame(1));
+    expect(Buffer.from(compressed.subarray(0, 2)).toString('hex')).toBe('ffd8');
     const saved = await lastValueFrom(task.downloadFrames([0, 1], join(dir, 'out')).pipe(toArray()));
     expect(saved).toHaveLength(2);
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['frame_000000.png', 'frame_000001.png']);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['frame_000000.jpg', 'frame_000001.jpg']);
 
     const [car] = await lastValueFrom(task.labels().pipe(toArray()));
     await firstValueFrom(

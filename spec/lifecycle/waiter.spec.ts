@@ -175,11 +175,25 @@ describe('poll errors', () => {
     ts.run(({ expectObservable }) => {
       const a = status('started', 0.5);
       const f = status('finished', 1);
-      const { check, calls } = scripted(ts, [throwError(() => apiError(503, 100)), of(a), of(f)]);
-      // Sleep 1 would be 10 ms but the server asked for 100; sleep 2 is the second backoff step (15).
-      expectObservable(watchRequest(check, fast)).toBe('100ms a 14ms (f|)', { a, f });
+      const { check, calls } = scripted(ts, [throwError(() => apiError(503, 60)), of(a), of(f)]);
+      // Sleep 1 would be 10 ms but the server asked for 60; sleep 2 is the second backoff step (15).
+      expectObservable(watchRequest(check, fast)).toBe('60ms a 14ms (f|)', { a, f });
       ts.flush();
-      expect(calls).toEqual([0, 100, 115]);
+      expect(calls).toEqual([0, 60, 75]);
+    });
+  });
+
+  it('caps a Retry-After at maxDelayMs (Retry-After: 999999 would otherwise park the loop for 277 h)', () => {
+    ts.run(({ expectObservable }) => {
+      const f = status('finished', 1);
+      const { check, calls } = scripted(ts, [
+        throwError(() => apiError(429, 999_999_000)),
+        throwError(() => apiError(503, 999_999_000)),
+        of(f),
+      ]);
+      expectObservable(watchRequest(check, fast)).toBe('160ms (f|)', { f });
+      ts.flush();
+      expect(calls).toEqual([0, 80, 160]);
     });
   });
 

@@ -303,6 +303,18 @@ describe('createTaskFromData: bad input is a UsageError before any request', () 
       'a bad frame_step',
       { spec, resources: [{ name: 'a', data: Buffer.from('1') }], dataParams: { frame_step: 0 } },
     ],
+    ...(
+      [
+        ['chunk_size 0', { chunk_size: 0 }],
+        ['start_frame after stop_frame', { start_frame: 3, stop_frame: 1 }],
+        ['a file twice in job_file_mapping', { job_file_mapping: [['a'], ['a']] }],
+        ['a frame_filter without step=N', { frame_filter: 'every=2' }],
+      ] as const
+    ).map(([name, dataParams]): [string, Parameters<typeof createTaskFromData>[1]] => [
+      // CVAT's DataSerializer refuses these after the task exists: caught before any request.
+      name,
+      { spec, resources: [{ name: 'a', data: Buffer.from('1') }], dataParams: dataParams as never },
+    ]),
     ['an empty share path', { spec, resourceType: ResourceType.Share, resources: [''] }],
     [
       'a missing annotation file',

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { defer, finalize, of, take, tap, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { ApiError, UsageError } from '../../src/errors';
+import { ApiError, DecodeError, UsageError } from '../../src/errors';
 import { collectAll, pages, paginate } from '../../src/pagination/paginate';
 import type { Page } from '../../src/pagination/paginate';
 
@@ -281,5 +281,80 @@ describe('collectAll', () => {
       expect(items).toHaveLength(100);
       expect(s.requests.map((r) => r.page)).toEqual([1]);
     });
+  });
+});
+
+describe('a server that sends `next` for ever cannot keep the client paging (#14.6)', () => {
+  /** Pages from `answer`, counting requests; synchronous (no scheduler needed). */
+  function hostile(answer: (page: number) => Page<Item>) {
+    const asked: number[] = [];
+    const fetchPage = (page: number): Observable<Page<Item>> =>
+      defer(() => {
+        asked.push(page);
+        // A safety net for the old code, which followed `next` for ever.
+        if (asked.length > 50) return throwError(() => new Error('paged past 50 requests'));
+        return of(answer(page));
+      });
+    return { fetchPage, asked };
+  }
+  const collect = async <T>(source: Observable<T>): Promise<T[]> => {
+    const out: T[] = [];
+    await new Promise<void>((resolve, reject) =>
+      source.subscribe({ next: (v) => out.push(v), error: reject, complete: resolve }),
+    );
+    return out;
+  };
+
+  it.each([0, 2])('stops once the items seen reach count (prefetch %d)', async (prefetch) => {
+    // count 1 and a fresh `next` on every page: the reported attack (9,493 requests).
+    const { fetchPage, asked } = hostile((page) => ({
+      count: 1,
+      next: `http://cvat.local/api/tasks?page=${page + 1}`,
+      results: [{ id: page }],
+    }));
+    const items = await collect(paginate(fetchPage, { pageSize: 1, prefetch }));
+    expect(items).toEqual([{ id: 1 }]);
+    expect(asked.length).toBeLessThanOrEqual(1 + prefetch);
+  });
+
+  it.each([0, 2])('stops on an empty page (prefetch %d)', async (prefetch) => {
+    const { fetchPage, asked } = hostile((page) => ({
+      count: 1_000_000,
+      next: `http://cvat.local/api/tasks?page=${page + 1}`,
+      results: page <= 2 ? [{ id: page }] : [],
+    }));
+    expect(await collect(paginate(fetchPage, { pageSize: 1, prefetch }))).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(asked.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(asked.length).toBeLessThanOrEqual(3 + prefetch);
+  });
+
+  it.each([0, 2])('a repeated next URL is a DecodeError (prefetch %d)', async (prefetch) => {
+    const { fetchPage, asked } = hostile((page) => ({
+      count: 1_000_000,
+      next: 'http://cvat.local/api/tasks?page=2',
+      results: [{ id: page }],
+    }));
+    const error = await collect(paginate(fetchPage, { pageSize: 1, prefetch })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as DecodeError).issues[0]).toContain('page 2 links to');
+    expect(asked.length).toBeLessThanOrEqual(2 + prefetch);
+  });
+
+  it('honours a count that shrank while paging, and reads a list whose count grew as first announced', async () => {
+    const shrinking = hostile((page) => ({
+      count: page === 1 ? 10 : 3,
+      next: `http://cvat.local/api/tasks?page=${page + 1}`,
+      results: [{ id: page * 2 - 1 }, { id: page * 2 }],
+    }));
+    expect((await collect(paginate(shrinking.fetchPage, { pageSize: 2 }))).map((i) => i.id)).toEqual([
+      1, 2, 3, 4,
+    ]);
+    expect(shrinking.asked).toEqual([1, 2]);
+    const growing = hostile((page) => ({
+      count: 4 + page,
+      next: `http://cvat.local/api/tasks?page=${page + 1}`,
+      results: [{ id: page * 2 - 1 }, { id: page * 2 }],
+    }));
+    expect((await collect(paginate(growing.fetchPage, { pageSize: 2 }))).length).toBe(6);
   });
 });

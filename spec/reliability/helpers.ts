@@ -1,6 +1,12 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '../../src/emulator';
 import type { RunningEmulator } from '../../src/emulator';
+import { startCuttingProxy } from '../support/tcp-proxy';
+import type { CuttingProxy } from '../support/tcp-proxy';
 
 /** Every request line the emulator handled (its `handle` wrapped), for "the server saw exactly one". */
 export function recordRequests(emu: RunningEmulator): string[] {
@@ -22,4 +28,37 @@ export async function errorOf(source: Observable<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the Observable to fail, but it completed');
+}
+
+/** The emulator behind a cutting/counting proxy, and a scratch folder, for one describe block. */
+export interface ProxiedEmulator {
+  readonly emu: RunningEmulator;
+  readonly proxy: CuttingProxy;
+  readonly dir: string;
+}
+
+/** Starts them in beforeAll and stops them in afterAll; read the fields inside tests only. */
+export function useProxiedEmulator(prefix: string): ProxiedEmulator {
+  const fixture: { emu?: RunningEmulator; proxy?: CuttingProxy; dir?: string } = {};
+  beforeAll(async () => {
+    fixture.dir = mkdtempSync(join(tmpdir(), prefix));
+    fixture.emu = await startEmulator({ port: 0, processingDelayMs: 1, onError: () => undefined });
+    fixture.proxy = await startCuttingProxy({ targetPort: Number(new URL(fixture.emu.url).port) });
+  });
+  afterAll(async () => {
+    await fixture.proxy?.close();
+    await fixture.emu?.close();
+    if (fixture.dir) rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  return {
+    get emu() {
+      return fixture.emu!;
+    },
+    get proxy() {
+      return fixture.proxy!;
+    },
+    get dir() {
+      return fixture.dir!;
+    },
+  };
 }

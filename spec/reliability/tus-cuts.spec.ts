@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lastValueFrom } from 'rxjs';
 import { startEmulator } from '../../src/emulator';
 import type { RunningEmulator } from '../../src/emulator';
@@ -9,6 +7,7 @@ import { Configuration } from '../../src/transport/configuration';
 import { Transport } from '../../src/transport/transport';
 import { startCuttingProxy } from '../support/tcp-proxy';
 import type { CuttingProxy } from '../support/tcp-proxy';
+import { mulberry32, sha256File } from '../support/generated-files';
 import { generatedSource, sha256Of } from './generated-source';
 
 /**
@@ -18,24 +17,6 @@ import { generatedSource, sha256Of } from './generated-source';
 const SIZE = Number(process.env['CVAT_RX_CUT_MIB'] ?? 256) * 2 ** 20;
 const CUTS = 20;
 const SEED = 0x5eed;
-
-/** A small seeded PRNG (mulberry32) for the cut offsets, so a failure can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 describe('TUS upload through a connection that is cut 20 times', () => {
   let emu: RunningEmulator;

@@ -1,16 +1,18 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import fc from 'fast-check';
-import { lastValueFrom, Observable, take, timeout, toArray } from 'rxjs';
+import { Observable, take } from 'rxjs';
 import { ApiClient } from '../../src/api';
 import { makeClient } from '../../src/client';
 import type { CvatClient } from '../../src/client';
-import { CvatError } from '../../src/errors';
 import { Configuration } from '../../src/transport/configuration';
 import { decodeBody, isOk } from '../../src/transport/response';
 import { Transport } from '../../src/transport/transport';
 import type { Handler, TransportEvent } from '../../src/transport/types';
 import {
+  expectValueOrCvatError,
+  outcomeOf as boundedOutcome,
+  type Outcome,
   escapeRecorder,
   hostileBody,
   hostileContentType,
@@ -132,25 +134,10 @@ function stackFor(host: string, backend?: Handler): Stack {
   };
 }
 
-type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
-
-/** Runs an operation to its end (bounded in time) and says how it ended. */
-async function outcomeOf(source: Observable<unknown>, limitMs: number): Promise<Outcome> {
+/** Runs an operation to its end (bounded in time), counting the cases run. */
+function outcomeOf(source: Observable<unknown>, limitMs: number): Promise<Outcome> {
   casesRun += 1;
-  try {
-    await lastValueFrom(source.pipe(timeout({ first: limitMs }), toArray()));
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function expectValueOrCvatError(outcome: Outcome, what: string): void {
-  if (outcome.ok || outcome.error instanceof CvatError) return;
-  const error = outcome.error;
-  throw new Error(
-    `${what}: ended with a non-CvatError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-  );
+  return boundedOutcome(source, limitMs);
 }
 
 const reply: fc.Arbitrary<Reply> = fc.record({

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { config as rxConfig } from 'rxjs';
+import { config as rxConfig, lastValueFrom, timeout, toArray } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { CvatError } from '../../src/errors';
 
 /** Real CVAT responses to mutate (../shared/cvat/fixtures); a small stand-in when absent. */
 export function seedBodies(): unknown[] {
@@ -239,4 +241,25 @@ export function escapeRecorder(): { stop(): unknown[] } {
       return escaped;
     },
   };
+}
+
+export type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+
+/** Runs an operation to its end (bounded in time) and says how it ended. */
+export async function outcomeOf(source: Observable<unknown>, limitMs: number): Promise<Outcome> {
+  try {
+    await lastValueFrom(source.pipe(timeout({ first: limitMs }), toArray()));
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Fails unless the operation ended with values or a CvatError. */
+export function expectValueOrCvatError(outcome: Outcome, what: string): void {
+  if (outcome.ok || outcome.error instanceof CvatError) return;
+  const error = outcome.error;
+  throw new Error(
+    `${what}: ended with a non-CvatError: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+  );
 }

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { defer, map, of, type Observable } from 'rxjs';
 import { UsageError } from '../errors';
+import { redactUrl } from '../transport/redact';
 import type { Credentials } from './backend';
 import type { CliStream } from './progress';
 import { promptHidden, type CliInput } from './prompt';
@@ -60,7 +61,11 @@ export function resolveCredentials(inputs: CredentialInputs): Observable<Credent
     const password$ =
       known !== undefined
         ? of(known)
-        : promptHidden(inputs.stdin, inputs.stderr, `Password for ${username} at ${inputs.host}: `);
+        : promptHidden(
+            inputs.stdin,
+            inputs.stderr,
+            `Password for ${username} at ${redactUrl(inputs.host)}: `,
+          );
     return password$.pipe(
       map((secret): Credentials => {
         inputs.onSecret(secret, username);

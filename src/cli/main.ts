@@ -7,6 +7,7 @@ import { exposureWarning } from './emulator-args';
 import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
 import type { CliInput } from './prompt';
 import { SecretScrubber } from './secrets';
+import { redactUrl } from '../transport/redact';
 import { VERSION } from './version';
 
 export type CliSignal = 'SIGINT' | 'SIGTERM';
@@ -117,7 +118,7 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     }).pipe(
       switchMap((credentials) => {
         debugLine?.(
-          `${parsed.spec.resource} ${parsed.spec.action} on ${host} as ${describeCredentials(credentials)}` +
+          `${parsed.spec.resource} ${parsed.spec.action} on ${redactUrl(host)} as ${describeCredentials(credentials)}` +
             (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
             (globals.insecure ? ', TLS verification off' : ''),
         );

@@ -112,16 +112,37 @@ export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPor
   }
 }
 
-/** The password inside `--auth` in raw argv, found before parsing so it is scrubbed even from usage errors. */
+/**
+ * The passwords in raw argv, found before parsing so they are scrubbed even from usage errors:
+ * those of `--auth USER:PASS` and `--user NAME:PASS`, and the userinfo of
+ * `--server-host http://USER:PASS@host`
+ * (as typed and percent-decoded).
+ */
 export function passwordsInArgv(argv: readonly string[]): string[] {
   const found: string[] = [];
+  const valueOf = (arg: string, i: number, name: string): string | undefined =>
+    arg === name ? argv[i + 1] : arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : undefined;
   argv.forEach((arg, i) => {
     // `--auth USER:PASS` of commands and `--user NAME:PASS` of the emulator.
-    const flag = ['--auth', '--user'].find((f) => arg === f || arg.startsWith(`${f}=`));
-    const value = flag === undefined ? undefined : arg === flag ? argv[i + 1] : arg.slice(flag.length + 1);
-    if (value === undefined) return;
-    const colon = value.indexOf(':');
-    if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));
+    for (const flag of ['--auth', '--user']) {
+      const value = valueOf(arg, i, flag);
+      if (value === undefined) continue;
+      const colon = value.indexOf(':');
+      if (colon !== -1 && colon < value.length - 1) found.push(value.slice(colon + 1));
+    }
+    const host = valueOf(arg, i, '--server-host');
+    const userinfo =
+      host === undefined ? undefined : /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)@/i.exec(host)?.[1];
+    const colon = userinfo?.indexOf(':') ?? -1;
+    if (userinfo !== undefined && colon !== -1 && colon < userinfo.length - 1) {
+      const password = userinfo.slice(colon + 1);
+      found.push(password);
+      try {
+        found.push(decodeURIComponent(password));
+      } catch {
+        // Not percent-encoded: the raw form is enough.
+      }
+    }
   });
   return found;
 }

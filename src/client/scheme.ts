@@ -13,6 +13,7 @@ import {
 } from 'rxjs';
 import { NetworkError } from '../errors';
 import type { Configuration } from '../transport/configuration';
+import { redactUrl } from '../transport/redact';
 import { Transport, type RequestOptions, type TransportOptions } from '../transport/transport';
 import type { ApiResponse, TransportEvent, TransportRequest } from '../transport/types';
 
@@ -54,7 +55,7 @@ export function detectHost(
   // The first scheme that answers wins; when none does, the trailing error is reached.
   return concat(
     ...SCHEMES.map((scheme) => probe(`${scheme}://${host}`)),
-    throwError(() => new NetworkError(`no CVAT server answers at ${host} over https or http`)),
+    throwError(() => new NetworkError(`no CVAT server answers at ${redactUrl(host)} over https or http`)),
   ).pipe(take(1));
 }
 

@@ -127,26 +127,25 @@ function visible(ctx: Ctx, r: RequestRec): boolean {
   return r.owner_id === me.id;
 }
 
+const action = (r: RequestRec): string | null => r.operation.type.split(':')[0] ?? null;
+// RequestViewSet (schema.yml /api/requests): its filter and ordering fields.
 const spec: ListSpec<RequestRec> = {
   fields: {
-    id: (r) => r.id,
     status: (r) => r.status,
-    action: (r) => r.operation.type.split(':')[0] ?? null,
+    action,
     target: (r) => r.operation.target,
     subresource: (r) => r.operation.type.split(':')[1] ?? null,
     format: (r) => r.operation.format,
     project_id: (r) => r.operation.project_id,
     task_id: (r) => r.operation.task_id,
     job_id: (r) => r.operation.job_id,
-    created_date: (r) => r.created_date,
-    started_date: (r) => r.started_date,
-    finished_date: (r) => r.finished_date,
-    expiry_date: (r) => r.expiry_date,
-    type: (r) => r.operation.type,
+    org_id: (r) => r.operation.org_id,
   },
+  sortFields: { action, created_date: (r) => r.created_date, status: (r) => r.status },
   simple: ['status', 'action', 'target', 'subresource', 'format', 'project_id', 'task_id', 'job_id'],
   search: [],
   defaultSort: '-created_date',
+  nonModel: true,
 };
 
 export function registerRequests(emu: Emulator): void {

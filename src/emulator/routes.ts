@@ -5,6 +5,7 @@ import { registerData } from './resources/data';
 import { registerIssues } from './resources/issues';
 import { registerJobs } from './resources/jobs';
 import { registerLabels } from './resources/labels';
+import { registerLegacy } from './resources/legacy';
 import { registerOrganizations } from './resources/organizations';
 import { registerProjects } from './resources/projects';
 import { registerServer } from './resources/server';
@@ -47,6 +48,7 @@ export function registerRoutes(emu: Emulator): void {
   registerLabels(emu);
   registerIssues(emu);
   registerRequests(emu);
+  registerLegacy(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {
     const handler = (): never => {
       throw notImplemented(what);

@@ -8,6 +8,7 @@ import { authenticate } from './auth';
 import { Ctx } from './context';
 import { applyCors, checkHost, preflight } from './cors';
 import { detail, HttpError } from './errors';
+import { EmptyError, isPlain } from './plain';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
 import { now } from './model';
@@ -166,8 +167,10 @@ export class Emulator {
       return;
     }
     if (e instanceof HttpError) {
-      if (!ctx.res.headersSent) ctx.json(e.status, e.body, e.headers);
-      else ctx.res.destroy();
+      if (ctx.res.headersSent) ctx.res.destroy();
+      else if (e instanceof EmptyError) ctx.empty(e.status, e.headers);
+      else if (isPlain(e)) ctx.send(e.status, e.body, e.headers);
+      else ctx.json(e.status, e.body, e.headers);
       // Unread upload bodies would otherwise keep the socket busy.
       if (!ctx.req.complete) ctx.req.resume();
       return;

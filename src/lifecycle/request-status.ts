@@ -55,8 +55,9 @@ const CANCELLED_MESSAGE = 'The request was cancelled';
  * Lower-cases (cvat-core does too) and folds RQ's other job states into the four CVAT documents:
  * deferred and scheduled jobs have not started; canceled and stopped ones will never finish.
  */
-function toState(raw: string, codecName: string, path: string): { state: RequestState; cancelled: boolean } {
-  const value = raw.toLowerCase();
+function toState(raw: unknown, codecName: string, path: string): { state: RequestState; cancelled: boolean } {
+  // Typed as a string, but checked: callers may hand over data no codec has seen.
+  const value = typeof raw === 'string' ? raw.toLowerCase() : undefined;
   switch (value) {
     case 'queued':
     case 'started':
@@ -71,17 +72,26 @@ function toState(raw: string, codecName: string, path: string): { state: Request
     case 'stopped':
       return { state: 'failed', cancelled: true };
     default:
-      throw new DecodeError({ codecName, issues: [`${path}: unknown request state ${JSON.stringify(raw)}`] });
+      throw new DecodeError({
+        codecName,
+        issues: [`${path}: unknown request state ${JSON.stringify(raw) ?? String(raw)}`],
+      });
   }
 }
 
 function toDate(value: DateInput, codecName: string, path: string): Date | undefined {
   if (value === null || value === undefined) return undefined;
-  const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) {
-    throw new DecodeError({ codecName, issues: [`${path}: invalid date ${JSON.stringify(String(value))}`] });
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
+    throw new DecodeError({ codecName, issues: [`${path}: invalid date ${shown}`] });
   }
   return date;
+}
+
+/** A server message as text: a string as it is, anything else (never valid) as nothing. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function toFraction(value: number | null | undefined, scale: number): number | undefined {
@@ -93,7 +103,7 @@ function toFraction(value: number | null | undefined, scale: number): number | u
 export function fromRequestsApi(raw: RequestsApiStatusInput): RequestStatus {
   const codecName = 'Request';
   const { state, cancelled } = toState(raw.status, codecName, 'status');
-  const message = raw.message ?? '';
+  const message = textOf(raw.message);
   return {
     id: raw.id,
     status: state,
@@ -117,7 +127,7 @@ export function fromLegacyStatus(raw: LegacyStatusInput, id: string): RequestSta
     throw new DecodeError({ codecName, issues: ['state: missing'] });
   }
   const { state, cancelled } = toState(raw.state, codecName, 'state');
-  const message = raw.message ?? '';
+  const message = textOf(raw.message);
   return {
     id,
     status: state,

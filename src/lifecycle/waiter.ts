@@ -12,7 +12,7 @@ export interface WaiterOptions<S> {
   readonly classify: (status: S) => PollOutcome;
   /** The first sleep and the floor of every sleep. Default 250 ms. */
   readonly minDelayMs?: number;
-  /** The cap of one sleep (Retry-After may ask for more). Default 5,000 ms. */
+  /** The cap of one sleep, a server's `Retry-After` included. Default 5,000 ms. */
   readonly maxDelayMs?: number;
   /**
    * The longest a sleep may be, as a fraction of the time waited so far (never below `minDelayMs`).
@@ -130,7 +130,8 @@ function resolveSettings<S>(options: WaiterOptions<S>): Settings<S> {
  * - emits each status that differs from the last emitted one, and completes right after the
  *   `finished` one; a `failed` status errors with RequestFailedError (it is not emitted);
  * - transient poll errors (see {@link isTransientPollError}) are retried under the same backoff,
- *   waiting at least the `retryAfterMs` of a 429/503; other errors are emitted at once;
+ *   waiting at least the `retryAfterMs` of a 429/503 but never more than `maxDelayMs` (a
+ *   hostile `Retry-After: 999999` must not park the loop for days); other errors are emitted at once;
  * - with `maxWaitMs`, errors with TimeoutError (carrying the last status and the number of polls)
  *   as soon as the next poll could not start before the deadline, or at the deadline if a poll
  *   is still in flight then;
@@ -168,7 +169,8 @@ export function pollUntilDone<S>(check: () => Observable<S>, options: WaiterOpti
         ? Math.max(settings.minDelayMs, settings.maxLateness * elapsed)
         : Infinity;
       const backoff = Math.min(backoffDelay(sleeps, settings), lateness);
-      const delay = retryAfterMs === undefined ? backoff : Math.max(backoff, retryAfterMs);
+      const delay =
+        retryAfterMs === undefined ? backoff : Math.min(settings.maxDelayMs, Math.max(backoff, retryAfterMs));
       // The next poll must start before the deadline; otherwise give up now instead of sleeping.
       if (scheduler.now() + delay >= deadline) {
         subscriber.error(timeoutError());

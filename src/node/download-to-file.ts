@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, openSync, rmSync } from 'node:fs';
 import { link, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +11,8 @@ import { filenameFromContentDisposition } from '../transfer/download';
 import { header, integerHeader, isSuccess, unexpectedResponse } from '../transfer/http';
 import type { TransferTransport } from '../transfer/http';
 import type { TransferEvent } from '../transfer/progress';
+import { redactUrl } from '../transport/redact';
+import { tempPathFor } from './temp-name';
 
 /**
  * Bytes the file stream may hold before the socket is paused. Node's 16 KiB default pauses the
@@ -107,7 +108,7 @@ function write(
         return;
       }
       fail(
-        new TimeoutError(`${request.method} ${request.url}: no data within ${idleMs} ms`, {
+        new TimeoutError(`${request.method} ${redactUrl(request.url)}: no data within ${idleMs} ms`, {
           timeoutMs: idleMs,
         }),
       );
@@ -148,7 +149,7 @@ function write(
         if (options.overwrite !== true && existsSync(final)) {
           return fail(new UsageError(`"${final}" already exists; pass overwrite: true to replace it`));
         }
-        temp = join(target.directory, `.${basename(final)}.${randomUUID()}.part`);
+        temp = tempPathFor(final);
         try {
           // Opened synchronously so that an unsubscribe can never race the file's creation.
           output = createWriteStream(temp, { fd: openSync(temp, 'wx'), highWaterMark: WRITE_BUFFER });

@@ -5,3 +5,4 @@ export { downloadToFile } from './download-to-file';
 export { uploadFiles } from './upload';
 export { nodePlatform } from './platform';
 export { makeNodeClient, toFile } from './client';
+export { fileStore } from './resume-store';

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer, map } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -10,6 +9,7 @@ import type { TransferPlatform, UploadInput } from '../entities/operations/platf
 import { validateSources } from '../transfer/source';
 import { downloadToFile } from './download-to-file';
 import { toNodeSource } from './sources';
+import { tempPathFor } from './temp-name';
 import type { NodeUploadInput } from './sources';
 
 /** An UploadInput as Node reads it: a stream must be a real Readable. */
@@ -37,7 +37,7 @@ async function writeAtomically(
     throw new UsageError(`Cannot write into "${directory}": not an existing directory`);
   if (!overwrite && existsSync(final))
     throw new UsageError(`"${final}" already exists; pass overwrite: true to replace it`);
-  const temp = join(directory, `.${basename(final)}.${randomUUID()}.part`);
+  const temp = tempPathFor(final);
   try {
     await writeFile(temp, data, { flag: 'wx' });
     if (overwrite) {

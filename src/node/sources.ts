@@ -1,7 +1,7 @@
 import { constants, openAsBlob } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer } from 'rxjs';
 import type { Observable } from 'rxjs';
@@ -48,6 +48,7 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
   return {
     ...fromBlob(blob, name),
     name,
+    identity: `path:${resolve(path)}|${chosen.size}|${chosen.mtimeMs}`,
     // Ranges are streamed straight from the file (what TUS chunks use); multipart requests take the Blob.
     open: (start = 0, end = chosen.size) => openFileRange(path, chosen, start, end),
   };

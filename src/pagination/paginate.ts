@@ -1,9 +1,10 @@
 import { EMPTY, Observable, concatMap, defer, expand, from, map, take, throwError, toArray } from 'rxjs';
-import { UsageError } from '../errors';
+import { DecodeError, UsageError } from '../errors';
 
 /**
  * One page of a CVAT list (`PaginatedXxxList`): DRF page-number pagination. Structural, so the
- * generated `PaginatedTaskReadList` and friends fit. `next` is only read as "is there more".
+ * generated `PaginatedTaskReadList` and friends fit. `next` is read as "is there more" (pages are
+ * requested by number), and checked so that a server cannot keep a client paging forever.
  */
 export interface Page<T> {
   readonly count: number;
@@ -27,6 +28,47 @@ export interface PaginateOptions {
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * When to stop paging, whatever `next` says (a broken or hostile server may send `next` for ever;
+ * one sent it 9,493 times for a list of count 1):
+ * - `next` is null: the last page, as DRF says;
+ * - an empty page: nothing more can follow;
+ * - the items seen reach `count` (the smallest count announced so far: a list that shrank while
+ *   it was read ends early; one that grew is read as first announced);
+ * all three complete cleanly. A `next` URL seen before means the server is going round in a
+ * loop: that is a `DecodeError` (the paging data contradicts itself), not a silent end; so is a
+ * `count` that is not a whole number of items (it could not bound the list).
+ */
+class PagingGuard {
+  private seen = 0;
+  private count = Infinity;
+  private readonly nextUrls = new Set<string>();
+
+  /** True when `page` is the last one to emit; throws DecodeError on a repeated `next`. */
+  isLast(page: Page<unknown>, number: number): boolean {
+    if (!Number.isSafeInteger(page.count) || page.count < 0) {
+      throw new DecodeError({
+        codecName: 'Page',
+        issues: [`count: page ${number} says ${String(page.count)}, not a number of items`],
+      });
+    }
+    if (!Array.isArray(page.results)) {
+      throw new DecodeError({ codecName: 'Page', issues: [`results: page ${number} has no list of items`] });
+    }
+    this.seen += page.results.length;
+    this.count = Math.min(this.count, page.count);
+    if (!page.next || page.results.length === 0 || this.seen >= this.count) return true;
+    if (this.nextUrls.has(page.next)) {
+      throw new DecodeError({
+        codecName: 'Page',
+        issues: [`next: page ${number} links to ${JSON.stringify(page.next)} again; the list does not end`],
+      });
+    }
+    this.nextUrls.add(page.next);
+    return false;
+  }
+}
 
 function checkedOptions(options: PaginateOptions): { pageSize: number; prefetch: number } {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -73,13 +115,14 @@ function sequentialPages<P extends Page<unknown>>(
   pageSize: number,
 ): Observable<P> {
   return new Observable<P>((subscriber) => {
-    const pageAt = (page: number): Observable<{ readonly page: number; readonly value: P }> =>
+    const guard = new PagingGuard();
+    const pageAt = (page: number): Observable<{ readonly page: number; readonly value: P; last: boolean }> =>
       defer(() => (subscriber.closed ? EMPTY : fetchOne(fetchPage, page, pageSize))).pipe(
-        map((value) => ({ page, value })),
+        map((value) => ({ page, value, last: guard.isLast(value, page) })),
       );
     return pageAt(1)
       .pipe(
-        expand(({ page, value }) => (value.next ? pageAt(page + 1) : EMPTY)),
+        expand(({ page, last }) => (last ? EMPTY : pageAt(page + 1))),
         map(({ value }) => value),
       )
       .subscribe(subscriber);
@@ -105,6 +148,7 @@ function prefetchingPages<P extends Page<unknown>>(
     let lastByCount = 1;
     let draining = false;
     let again = false;
+    const guard = new PagingGuard();
 
     const request = (page: number): void => {
       requested = page;
@@ -148,9 +192,16 @@ function prefetchingPages<P extends Page<unknown>>(
               return;
             }
             if (awaited === 1) lastByCount = Math.max(1, Math.ceil(outcome.value.count / pageSize));
+            let last: boolean;
+            try {
+              last = guard.isLast(outcome.value, awaited);
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
             subscriber.next(outcome.value);
             if (subscriber.closed) return;
-            if (!outcome.value.next) {
+            if (last) {
               subscriber.complete();
               return;
             }

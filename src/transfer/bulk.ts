@@ -1,9 +1,10 @@
-import { EMPTY, defer, from, mergeMap, switchMap } from 'rxjs';
+import { EMPTY, defer, from, mergeMap, retry, switchMap, throwError, timer } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { UsageError } from '../errors';
+import { ApiError, NetworkError, TimeoutError, UsageError } from '../errors';
 import type { ApiResponse, QueryParams, TransportEvent } from '../transport/types';
 import { checkResponse } from './http';
 import type { TransferTransport } from './http';
+import { TUS_MAX_RETRIES, resumeDelay } from './tus';
 import type { TransferEvent } from './progress';
 import type { UploadSource } from './source';
 
@@ -17,11 +18,28 @@ export interface BulkUploadOptions {
   readonly fields?: Readonly<Record<string, FormFieldValue>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly query?: QueryParams;
+  /** Times the group is sent again after a network error, a timeout, 408, 429 or 5xx (default 3, as TUS). */
+  readonly maxRetries?: number;
+  /** The first wait before sending again, doubled per failure in a row (default 1000 ms, as TUS). */
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * Whether a failed group may be sent again. A group is safe to resend: the server stores each
+ * file under its name, so a second copy overwrites the first, and a request cut before its end
+ * is dropped whole. What a later attempt may fix: the network, timeouts, 408, 429 and 5xx.
+ */
+export function isResendable(error: unknown): boolean {
+  if (error instanceof NetworkError || error instanceof TimeoutError) return true;
+  if (error instanceof ApiError) return error.status === 408 || error.status === 429 || error.status >= 500;
+  return false;
 }
 
 /**
  * Sends several small files in one `Upload-Multiple` multipart request. Progress counts file
  * bytes (the multipart overhead is spread over them), monotonic, ending at the group's size.
+ * A failure {@link isResendable} sends the whole group again, with TUS's backoff (see
+ * `resumeDelay`: doubling from `retryDelayMs`, or the server's Retry-After capped at `maxDelayMs`).
  */
 export function bulkUpload(
   transport: TransferTransport,
@@ -30,6 +48,11 @@ export function bulkUpload(
   return defer(() => {
     const { sources } = options;
     if (sources.length === 0) throw new UsageError('A bulk request needs at least one file');
+    const maxRetries = options.maxRetries ?? TUS_MAX_RETRIES;
+    const retryDelayMs = options.retryDelayMs ?? 1000;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0)
+      throw new UsageError(`Invalid retry budget ${maxRetries}`);
+    const maxRetryAfterMs = transport.configuration.retry?.maxDelayMs ?? 30_000;
     const size = sources.reduce((sum, source) => sum + source.size, 0);
     let reported = -1;
     const progress = (loaded: number): TransferEvent<ApiResponse>[] => {
@@ -38,7 +61,7 @@ export function bulkUpload(
       return [{ type: 'progress', phase: 'upload', loaded, total: size }];
     };
 
-    return from(Promise.all(sources.map((source) => blobOf(source)))).pipe(
+    const attempt$ = defer(() => from(Promise.all(sources.map((source) => blobOf(source))))).pipe(
       switchMap((blobs) => {
         const form = new FormData();
         for (const [key, value] of Object.entries(options.fields ?? {})) form.append(key, String(value));
@@ -60,6 +83,22 @@ export function bulkUpload(
         if (event.type !== 'response') return EMPTY;
         const response = checkResponse(event.response, 'upload_multiple');
         return from([...progress(size), { type: 'result' as const, value: response }]);
+      }),
+    );
+    return attempt$.pipe(
+      retry({
+        count: maxRetries,
+        delay: (error: unknown, failures: number) =>
+          isResendable(error)
+            ? timer(
+                resumeDelay(
+                  failures,
+                  retryDelayMs,
+                  error instanceof ApiError ? error.retryAfterMs : undefined,
+                  maxRetryAfterMs,
+                ),
+              )
+            : throwError(() => error),
       }),
     );
   });

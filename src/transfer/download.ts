@@ -2,6 +2,7 @@ import { defer, from, mergeMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { ApiResponse, TransportEvent, TransportRequest } from '../transport/types';
 import { checkResponse, header, onConfiguredOrigin } from './http';
+import { truncateUtf8 } from './names';
 import type { TransferTransport } from './http';
 import type { ProgressEvent, TransferEvent } from './progress';
 
@@ -42,7 +43,7 @@ export function filenameFromContentDisposition(value: string | undefined): strin
 /**
  * A server-proposed name made safe to join to a folder: its last path segment only (both `/`
  * and `\` separate), control characters and NUL removed, characters Windows forbids replaced,
- * no leading dots; undefined when nothing usable is left (`..`, empty).
+ * no leading dots, at most 255 UTF-8 bytes; undefined when nothing usable is left (`..`, empty).
  */
 export function sanitizeFilename(name: string): string | undefined {
   const last = name.split(/[/\\]/).pop() ?? '';
@@ -51,9 +52,10 @@ export function sanitizeFilename(name: string): string | undefined {
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[<>:"|?*]/g, '_')
     .trim()
-    .replace(/^\.+/, '')
-    .slice(0, 255);
-  return cleaned === '' ? undefined : cleaned;
+    .replace(/^\.+/, '');
+  // At most 255 bytes, the longest name common file systems take (a character is up to 4 bytes).
+  const fitting = truncateUtf8(cleaned, 255);
+  return fitting === '' ? undefined : fitting;
 }
 
 /** A server-given download URL (`result_url`) moved onto the configured origin. */

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
-import { ApiError, NetworkError, TimeoutError } from '../errors';
+import { ApiError, DecodeError, NetworkError, TimeoutError, UsageError } from '../errors';
+import { redactUrl } from '../transport/redact';
 import type { ApiResponse, ResponseHeaders, TransportEvent, TransportRequest } from '../transport/types';
 import { apiErrorFrom } from '../transport/transport';
 import type { RequestOptions } from '../transport/transport';
@@ -9,7 +10,12 @@ import { findHeader } from '../transport/headers';
 export interface TransferTransport {
   events(request: TransportRequest): Observable<TransportEvent>;
   request(request: TransportRequest, options?: RequestOptions): Observable<ApiResponse>;
-  readonly configuration: { readonly host: string; readonly timeouts?: { readonly idleMs: number } };
+  readonly configuration: {
+    readonly host: string;
+    readonly timeouts?: { readonly idleMs: number };
+    /** `maxDelayMs` caps every `Retry-After` a transfer honours. */
+    readonly retry?: { readonly maxDelayMs: number };
+  };
 }
 
 /** A response header by case-insensitive name. */
@@ -36,11 +42,19 @@ export function checkResponse(response: ApiResponse, operationId?: string): ApiR
  * so an absolute URL on another origin is moved onto the configured origin (path and query kept).
  */
 export function onConfiguredOrigin(url: string, host: string, base?: string): string {
-  const configured = new URL(host);
+  const configured = parseUrl(host);
+  if (configured === undefined) throw new UsageError(`The configured host is not a URL: ${redactUrl(host)}`);
   // A relative base is a path under the host (which may carry a prefix), as the transport joins it.
   const absoluteBase =
     base === undefined ? host : /^[a-z][a-z0-9+.-]*:/i.test(base) ? base : joinPath(host, base);
-  const resolved = new URL(url, absoluteBase);
+  const resolved = parseUrl(url, absoluteBase);
+  if (resolved === undefined) {
+    // A server-given URL (Location, result_url) that does not parse is bad server data.
+    throw new DecodeError({
+      codecName: 'URL',
+      issues: [`<root>: the server gave ${JSON.stringify(redactUrl(url).slice(0, 200))}, not a URL`],
+    });
+  }
   if (resolved.origin !== configured.origin) {
     resolved.protocol = configured.protocol;
     resolved.hostname = configured.hostname;
@@ -64,6 +78,14 @@ export function integerHeader(headers: ResponseHeaders, name: string): number | 
   if (raw === undefined || !/^\s*\d+\s*$/.test(raw)) return undefined;
   const value = Number(raw);
   return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function parseUrl(url: string, base?: string): URL | undefined {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
+  }
 }
 
 function joinPath(host: string, path: string): string {

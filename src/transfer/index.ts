@@ -21,10 +21,10 @@ export type { BulkGroup, PlanOptions, UploadPlan } from './plan';
 export { MAX_REQUEST_SIZE, planUpload } from './plan';
 export type { TransferTransport } from './http';
 export { onConfiguredOrigin } from './http';
-export type { TusResult, TusUploadOptions } from './tus';
+export type { TusResult, TusResume, TusUploadOptions } from './tus';
 export { TUS_CHUNK_SIZE, TUS_MAX_CHUNK_SIZE, TUS_MAX_RETRIES, encodeMetadata, tusUpload } from './tus';
 export type { BulkUploadOptions, FormFieldValue } from './bulk';
-export { bulkUpload } from './bulk';
+export { bulkUpload, isResendable } from './bulk';
 export type { UploadSessionOptions, UploadSessionResult } from './upload-session';
 export { DEFAULT_UPLOAD_CONCURRENCY, uploadSession } from './upload-session';
 export type { DownloadedBlob } from './download';
@@ -34,3 +34,5 @@ export {
   resolveDownloadUrl,
   sanitizeFilename,
 } from './download';
+export type { ResumeOptions, ResumeStore, StorageLike, UploadRecord } from './resume';
+export { ResumeState, identityOf, localStorageStore, recordKey } from './resume';

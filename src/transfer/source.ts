@@ -15,6 +15,11 @@ export interface UploadSource {
   /** A MIME type, when known (sent as TUS `filetype` metadata). */
   readonly type?: string;
   /**
+   * What tells this file from another across processes, for resumable uploads: a path, size and
+   * modification time, or a File's name, size and lastModified. Default: name and size.
+   */
+  readonly identity?: string;
+  /**
    * Whether `open` accepts any range any number of times. One-shot sources (Node streams) are
    * read forwards only: a failed TUS chunk can still be resumed within the chunk they buffer.
    */
@@ -48,9 +53,12 @@ export function isUploadSource(value: unknown): value is UploadSource {
 
 /** A source over a Blob or File; slices share the Blob's storage, nothing is copied. */
 export function fromBlob(blob: Blob, name: string = blobName(blob)): UploadSource {
+  const modified =
+    'lastModified' in blob && typeof blob.lastModified === 'number' ? blob.lastModified : undefined;
   return {
     name,
     size: blob.size,
+    ...(modified === undefined ? {} : { identity: `file:${name}|${blob.size}|${modified}` }),
     ...(blob.type ? { type: blob.type } : {}),
     seekable: true,
     open: (start = 0, end = blob.size) =>

@@ -5,6 +5,7 @@ import {
   defer,
   expand,
   filter,
+  from,
   map,
   of,
   switchMap,
@@ -66,6 +67,18 @@ export interface TusUploadOptions {
    * configured host's origin outside browsers (a browser sends its own and forbids setting it).
    */
   readonly origin?: string | false;
+  /** Continues an upload another process began, and records this one's progress (see resume.ts). */
+  readonly resume?: TusResume;
+}
+
+/** How a TUS upload takes part in a resumable session. */
+export interface TusResume {
+  /** An upload begun earlier: its URL and the name the server gave it. Asked for its offset (`HEAD`). */
+  readonly previous?: { readonly location: string; readonly filename: string };
+  /** Called once the upload exists, before its first byte is sent; the upload waits for it. */
+  created(result: TusResult): Promise<void>;
+  /** Called after each chunk the server accepted (not awaited). */
+  accepted(offset: number): void;
 }
 
 export interface TusResult {
@@ -86,6 +99,21 @@ type Step =
   | { readonly kind: 'offset'; readonly offset: number };
 
 const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * The wait before resuming after the `streak`-th failure in a row: `retryDelayMs` doubled per
+ * failure up to 30 s, or the server's `Retry-After` capped at the transport's `maxDelayMs` (a
+ * hostile `Retry-After: 999999` must not stall an upload for days). Bulk groups wait the same.
+ */
+export function resumeDelay(
+  streak: number,
+  retryDelayMs: number,
+  retryAfterMs: number | undefined,
+  maxRetryAfterMs: number,
+): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, maxRetryAfterMs);
+  return Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** Math.max(0, streak - 1));
+}
 
 /**
  * Uploads one file with CVAT's TUS flavour: `POST` (Upload-Length, Upload-Metadata) → 201 with
@@ -115,6 +143,7 @@ export function tusUpload(
       throw new UsageError(`Invalid retry budget ${maxRetries}`);
 
     const host = transport.configuration.host;
+    const maxRetryAfterMs = transport.configuration.retry?.maxDelayMs ?? MAX_RETRY_DELAY_MS;
     const createUrl = options.url.endsWith('/') ? options.url : `${options.url}/`;
     const size = source.size;
     const common = { ...options.headers, 'Tus-Resumable': '1.0.0' };
@@ -200,11 +229,23 @@ export function tusUpload(
           }
           streak = 0;
           nextChunk = Math.min(maxChunkSize, nextChunk * 2);
+          options.resume?.accepted(next);
           return { kind: 'accepted', offset: next };
         }),
         filter((step): step is Step => step !== undefined),
       );
     };
+
+    const head$ = (location: string): Observable<number> =>
+      transport.request({ method: 'HEAD', url: location, headers: common, operationId: 'tus_head' }).pipe(
+        map((response) => {
+          const offset = integerHeader(response.headers, 'upload-offset');
+          if (offset === undefined || offset > size) {
+            throw protocolError(response, `the server reported Upload-Offset ${String(offset)}`);
+          }
+          return offset;
+        }),
+      );
 
     const serverOffset$ = (location: string, error: unknown): Observable<number> => {
       if (!isResumable(error) || failures >= maxRetries) return throwError(() => error);
@@ -213,27 +254,42 @@ export function tusUpload(
       nextChunk = chunkSize;
       const known = error instanceof ApiError ? integerHeader(error.headers, 'upload-offset') : undefined;
       const retryAfter = error instanceof ApiError ? error.retryAfterMs : undefined;
-      const delay = retryAfter ?? Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (streak - 1));
-      const offset$: Observable<number> =
-        known !== undefined
-          ? of(known)
-          : transport
-              .request({ method: 'HEAD', url: location, headers: common, operationId: 'tus_head' })
-              .pipe(
-                map((response) => {
-                  const offset = integerHeader(response.headers, 'upload-offset');
-                  if (offset === undefined || offset > size) {
-                    throw protocolError(response, `the server reported Upload-Offset ${String(offset)}`);
-                  }
-                  return offset;
-                }),
-              );
+      const delay = resumeDelay(streak, retryDelayMs, retryAfter, maxRetryAfterMs);
+      const offset$: Observable<number> = known !== undefined ? of(known) : head$(location);
       return delay > 0 ? timer(delay).pipe(switchMap(() => offset$)) : offset$;
     };
 
-    return create$.pipe(
-      switchMap((result) => {
-        const upload$ = of<Step>({ kind: 'offset', offset: 0 }).pipe(
+    const resume = options.resume;
+    const fresh$: Observable<{ result: TusResult; offset: number }> = create$.pipe(
+      switchMap((result) =>
+        resume
+          ? from(resume.created(result)).pipe(map(() => ({ result, offset: 0 })))
+          : of({ result, offset: 0 }),
+      ),
+    );
+    // An upload begun by an earlier process goes on from the server's offset; one the server no
+    // longer has (404, 410: expired or finished elsewhere) is begun again.
+    const previous = resume?.previous;
+    const start$ = previous
+      ? head$(onConfiguredOrigin(previous.location, host, createUrl)).pipe(
+          map((offset) => ({
+            result: { ...previous, location: onConfiguredOrigin(previous.location, host, createUrl) },
+            offset,
+          })),
+          catchError((error: unknown) =>
+            error instanceof ApiError && (error.status === 404 || error.status === 410)
+              ? fresh$
+              : throwError(() => error),
+          ),
+        )
+      : fresh$;
+
+    return start$.pipe(
+      switchMap(({ result, offset: first }) => {
+        // What the server already holds counts as sent (a resumed upload's progress starts there).
+        const upload$ = of<Step>(
+          first > 0 ? { kind: 'accepted', offset: first } : { kind: 'offset', offset: 0 },
+        ).pipe(
           expand((step) =>
             step.kind !== 'progress' && step.offset < size
               ? patch$(result.location, step.offset).pipe(

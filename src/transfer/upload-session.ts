@@ -1,6 +1,6 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { concat, defer, EMPTY, filter, from, map, mergeMap, switchMap } from 'rxjs';
+import { concat, concatMap, defer, EMPTY, filter, from, map, mergeMap, of, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { ApiResponse, JsonValue, QueryParams } from '../transport/types';
@@ -13,7 +13,9 @@ import type { ProgressEvent, TransferEvent } from './progress';
 import { validateSources } from './source';
 import type { UploadSource } from './source';
 import { tusUpload } from './tus';
-import type { TusUploadOptions } from './tus';
+import type { TusResume, TusUploadOptions } from './tus';
+import { identityOf } from './resume';
+import type { ResumeState } from './resume';
 
 /** Bulk groups and TUS files in flight at once (CVAT's own clients send one at a time). */
 export const DEFAULT_UPLOAD_CONCURRENCY = 2;
@@ -49,6 +51,13 @@ export interface UploadSessionOptions {
   readonly maxRequestSize?: number;
   /** Bulk groups and TUS files in flight at once (default 2). */
   readonly concurrency?: number;
+  /**
+   * Records the session as it goes and continues one an earlier process began (see resume.ts):
+   * Upload-Start is not sent again, bulk groups the server took are skipped, TUS files go on
+   * from the server's offset. The record is cleared once Upload-Finish is accepted.
+   */
+  readonly resume?: ResumeState;
+  /** TUS settings; `maxRetries` and `retryDelayMs` apply to bulk groups too. */
   readonly tus?: Pick<
     TusUploadOptions,
     'chunkSize' | 'maxChunkSize' | 'maxRetries' | 'retryDelayMs' | 'origin' | 'metadata'
@@ -100,25 +109,56 @@ export function uploadSession(
 
     const plan = planUpload(sources, { mode: options.mode, maxRequestSize });
     const headers = options.headers ?? {};
+    const state = options.resume;
+    const groupKey = (group: readonly UploadSource[]): string => group.map(identityOf).join('\n');
     const units: Unit[] = [
       ...plan.bulk.map((group): Unit => ({
         sources: group.sources,
         run: () =>
-          bulkUpload(transport, {
-            url: options.url,
-            sources: group.sources,
-            headers,
-            ...(options.bulkFields ? { fields: options.bulkFields } : {}),
-          }).pipe(
-            map((event) =>
-              event.type === 'result' ? { type: 'result', value: group.sources.map((s) => s.name) } : event,
-            ),
-          ),
+          state?.record.groups?.includes(groupKey(group.sources))
+            ? // Taken by the server before the process that sent it died.
+              from<TransferEvent<readonly string[]>[]>([
+                { type: 'progress', phase: 'upload', loaded: group.size, total: group.size },
+                { type: 'result', value: group.sources.map((s) => s.name) },
+              ])
+            : bulkUpload(transport, {
+                url: options.url,
+                sources: group.sources,
+                headers,
+                ...(options.bulkFields ? { fields: options.bulkFields } : {}),
+                // Groups are resent under the same budget and backoff as TUS chunks.
+                ...(options.tus?.maxRetries === undefined ? {} : { maxRetries: options.tus.maxRetries }),
+                ...(options.tus?.retryDelayMs === undefined
+                  ? {}
+                  : { retryDelayMs: options.tus.retryDelayMs }),
+              }).pipe(
+                concatMap((event) =>
+                  event.type === 'result'
+                    ? from(
+                        (
+                          state?.update((r) => ({
+                            ...r,
+                            groups: [...(r.groups ?? []), groupKey(group.sources)],
+                          })) ?? Promise.resolve()
+                        ).then((): TransferEvent<readonly string[]> => ({
+                          type: 'result',
+                          value: group.sources.map((s) => s.name),
+                        })),
+                      )
+                    : of(event),
+                ),
+              ),
       })),
       ...plan.tus.map((source): Unit => ({
         sources: [source],
         run: () =>
-          tusUpload(transport, { ...options.tus, url: options.url, source, headers }).pipe(
+          tusUpload(transport, {
+            ...options.tus,
+            url: options.url,
+            source,
+            headers,
+            ...(state ? { resume: tusResume(state, identityOf(source)) } : {}),
+          }).pipe(
             map((event) =>
               event.type === 'result' ? { type: 'result', value: [event.value.filename] } : event,
             ),
@@ -199,13 +239,22 @@ export function uploadSession(
           const rqId = isRight(decoded) ? decoded.right.rq_id : undefined;
           return { type: 'result', value: { response, rqId, filenames } };
         }),
+        // The server has everything: nothing is left to resume.
+        concatMap((event) => from((state?.clear() ?? Promise.resolve()).then(() => event))),
       );
     });
+
+    const start$ = state?.record.started
+      ? EMPTY
+      : post('Upload-Start', options.query, options.startBody).pipe(
+          switchMap(() => from(state?.update((r) => ({ ...r, started: true })) ?? Promise.resolve())),
+          switchMap(() => EMPTY),
+        );
 
     return concat(
       // A first event at 0, so a bar appears before the first byte is sent.
       defer(() => from(progress())),
-      post('Upload-Start', options.query, options.startBody).pipe(switchMap(() => EMPTY)),
+      start$,
       transfer$,
       defer(() => {
         // Every unit ends at its size, so this only fills in when a transport reported no progress.
@@ -217,4 +266,23 @@ export function uploadSession(
       finish$,
     );
   });
+}
+
+/** A TUS file's part in a resumable session: its earlier upload, and where to note its progress. */
+function tusResume(state: ResumeState, id: string): TusResume {
+  const entry = state.record.tus?.[id];
+  const note = (location: string, filename: string, offset: number): Promise<void> =>
+    state.update((r) => ({ ...r, tus: { ...r.tus, [id]: { location, filename, offset } } }));
+  let current = entry;
+  return {
+    ...(entry ? { previous: { location: entry.location, filename: entry.filename } } : {}),
+    created: (result) => {
+      current = { location: result.location, filename: result.filename, offset: 0 };
+      return note(result.location, result.filename, 0);
+    },
+    accepted: (offset) => {
+      // Informational (the server's HEAD decides); a store that fails here must not fail the upload.
+      if (current) note(current.location, current.filename, offset).catch(() => undefined);
+    },
+  };
 }

@@ -29,6 +29,7 @@ import { findHeader, normalizeResponseHeaders } from './headers';
 import { createNodeAdapter } from './node-adapter';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
+import { ResponseBudget, responseLimit } from './limits';
 import { redactUrl } from './redact';
 import { decodeBody, isOk } from './response';
 import type { NodeModules } from './runtime';
@@ -48,6 +49,8 @@ export interface AxiosBackendOptions {
 
 interface Attempt {
   readonly request: TransportRequest;
+  /** Response body limits (see limits.ts). */
+  readonly limits: Pick<Configuration, 'maxResponseBytes' | 'maxBinaryResponseBytes'>;
   readonly url: string;
   readonly safeUrl: string;
   readonly secrets: readonly string[];
@@ -96,6 +99,7 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
       const timeouts = { ...configuration.timeouts, ...request.timeouts };
       const attempt: Attempt = {
         request,
+        limits: configuration,
         url,
         safeUrl: redactUrl(url),
         secrets: secretsOf(request.headers, secrets),
@@ -317,12 +321,18 @@ function onNodeResponse(attempt: Attempt, response: AxiosResponse<Readable>, enc
     if (!stream.destroyed) stream.destroy();
   });
   const total = totalOf(headers, encoded);
+  // Counted as read, so an endless body is cut as soon as it passes the limit (closing the socket).
+  const budget = new ResponseBudget(responseLimit(attempt.limits, request, ok), request.method, attempt.url);
+  const announced = budget.announce(total);
+  if (announced) return fail(attempt, announced);
   const meter = new ProgressMeter((loaded) => {
     if (!attempt.done) subscriber.next({ type: 'download_progress', loaded, total });
   });
   const chunks: Uint8Array[] = [];
   let ended = false;
   stream.on('data', (chunk: Uint8Array) => {
+    const tooLarge = budget.add(chunk.byteLength);
+    if (tooLarge) return fail(attempt, tooLarge);
     chunks.push(chunk);
     meter.add(chunk.byteLength);
     watchdog.activity();
@@ -397,6 +407,11 @@ function sendBrowser(instance: AxiosInstance, attempt: Attempt): void {
   let uploadTotal = prepared.total;
   let uploaded = 0;
   let downloaded = 0;
+  const budget = new ResponseBudget(
+    responseLimit(attempt.limits, request, undefined),
+    request.method,
+    attempt.url,
+  );
   const onUpload = (event: AxiosProgressEvent) => {
     watchdog.connected();
     watchdog.activity();
@@ -409,6 +424,8 @@ function sendBrowser(instance: AxiosInstance, attempt: Attempt): void {
     watchdog.connected();
     watchdog.activity();
     if (attempt.done || event.loaded <= downloaded) return;
+    const tooLarge = budget.announce(event.total) ?? budget.add(event.loaded - downloaded);
+    if (tooLarge) return fail(attempt, tooLarge);
     downloaded = event.loaded;
     subscriber.next({ type: 'download_progress', loaded: downloaded, total: event.total });
   };

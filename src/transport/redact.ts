@@ -13,12 +13,15 @@ const SECRET_HEADERS = new Set([
   'proxy-authorization',
 ]);
 
-/** Removes `user:password@` and secret query parameters from a URL, keeping everything else readable. */
+/**
+ * Removes `user:password@` and secret query parameters from a URL, keeping everything else
+ * readable. Also takes a host without a scheme (`user:pw@cvat:8080`, as `--server-host` may be).
+ */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
   const base = queryStart < 0 ? url : url.slice(0, queryStart);
   const query = queryStart < 0 ? '' : url.slice(queryStart + 1);
-  const withoutUser = base.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+  const withoutUser = withoutUserinfo(base);
   if (!query) return withoutUser;
   const parts = query.split('&').map((pair) => {
     const eq = pair.indexOf('=');
@@ -26,6 +29,19 @@ export function redactUrl(url: string): string {
     return SECRET_QUERY.test(name) ? `${pair.slice(0, eq < 0 ? pair.length : eq)}=REDACTED` : pair;
   });
   return `${withoutUser}?${parts.join('&')}`;
+}
+
+/**
+ * The URL without its userinfo. The authority ends at the first `/`, `?` or `#`, and the userinfo
+ * at the last `@` before it, as WHATWG URL parsing has it: a password may hold a raw `@`.
+ */
+function withoutUserinfo(base: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(base);
+  const start = scheme ? scheme[0].length : base.startsWith('//') ? 2 : 0;
+  const rest = base.slice(start);
+  const end = rest.search(/[/?#\\]/);
+  const at = (end < 0 ? rest : rest.slice(0, end)).lastIndexOf('@');
+  return at < 0 ? base : `${base.slice(0, start)}${rest.slice(at + 1)}`;
 }
 
 function decodeSafely(text: string): string {

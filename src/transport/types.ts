@@ -42,6 +42,11 @@ export interface TransportRequest {
   readonly idempotent?: boolean;
   /** Per-request override of the retry policy; `{ maxAttempts: 1 }` disables retries. */
   readonly retry?: Partial<RetryPolicy>;
+  /**
+   * Per-request override of the configuration's `maxResponseBytes` (JSON/text) or
+   * `maxBinaryResponseBytes` (bytes, Blobs), whichever this request's `responseType` uses.
+   */
+  readonly maxResponseBytes?: number;
   /** Per-request override of the timeouts. */
   readonly timeouts?: Partial<Timeouts>;
   /** Skips the organization context (for routes that must not carry one, such as `/api/server/about`). */

@@ -1,14 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { asObject, optArray } from '../body';
 import type { Ctx } from '../context';
 import { headerValue } from '../context';
 import { badRequest, detail } from '../errors';
-import type { FrameRec, JobRec, TaskRec } from '../model';
+import type { JobRec, TaskRec } from '../model';
 import { now } from '../model';
-import { crc32 } from 'node:zlib';
-import { zipBuffers } from './zip';
+import { jobData as getJobData, sendJobPreview, sendTaskPreview, taskData as getTaskData } from './getter';
 
 /** Streams one stored file with its content type. */
 export function sendFile(
@@ -37,69 +34,15 @@ export function sendFile(
   });
 }
 
-async function sendFrame(ctx: Ctx, frame: FrameRec): Promise<void> {
-  const buf = await readFile(frame.path);
-  ctx.send(200, buf, { 'Content-Type': frame.mime });
+/** A task or job's preview: a JPEG thumbnail of its first frame (CVAT's PREVIEW_SIZE). */
+export function sendPreview(ctx: Ctx, task: TaskRec | null, frame = 0): Promise<void> {
+  if (!task) throw detail(404, 'Not found.');
+  return frame === 0 ? sendTaskPreview(ctx, task) : sendJobPreview(ctx, task, frame);
 }
 
-/** A task or job's preview: its first frame (CVAT renders a JPEG thumbnail; the original is served here). */
-export function sendPreview(ctx: Ctx, task: TaskRec | null, frame = 0): Promise<void> | void {
-  const f = task?.data?.frames[frame];
-  if (!f) throw detail(404, 'Not found.');
-  return sendFrame(ctx, f);
-}
-
-function chunkZip(frames: Array<{ number: number; frame: FrameRec }>): Promise<Buffer> {
-  return Promise.all(
-    frames.map(async ({ number, frame }) => ({
-      name: `${String(number).padStart(6, '0')}${extname(frame.name).toLowerCase() || '.jpg'}`,
-      data: await readFile(frame.path),
-    })),
-  ).then(zipBuffers);
-}
-
-/** Chunk headers CVAT sends for cache validation. */
-function chunkHeaders(zip: Buffer, updated: string): Record<string, string> {
-  return {
-    'Content-Type': 'application/zip',
-    'X-Checksum': String(crc32(zip.subarray(0, 1000), crc32(String(zip.length))) >>> 0),
-    'X-Updated-Date': updated,
-  };
-}
-
-function frameNumber(ctx: Ctx, min: number, max: number): number {
-  const raw = ctx.query.get('number');
-  const n = Number(raw);
-  if (raw === null || !Number.isInteger(n)) throw badRequest('The "number" parameter is required.');
-  if (n < min || n > max) throw badRequest(`The frame number should be in the [${min}, ${max}] range`);
-  return n;
-}
-
-function checkQuality(ctx: Ctx): void {
-  const q = ctx.query.get('quality');
-  if (q !== null && q !== 'original' && q !== 'compressed') throw badRequest(`Wrong quality parameter: ${q}`);
-}
-
-/** GET /api/tasks/{id}/data: frames, chunks, previews and context images of a task. */
-export async function taskData(ctx: Ctx, task: TaskRec): Promise<void> {
-  const data = task.data;
-  if (!data) throw badRequest('The task has no data.');
-  const type = ctx.query.get('type');
-  checkQuality(ctx);
-  const size = data.frames.length;
-  if (type === 'frame') return sendFrame(ctx, data.frames[frameNumber(ctx, 0, size - 1)]!);
-  if (type === 'chunk') {
-    const chunks = Math.ceil(size / data.chunk_size);
-    const n = frameNumber(ctx, 0, chunks - 1);
-    const frames = data.frames
-      .slice(n * data.chunk_size, (n + 1) * data.chunk_size)
-      .map((frame, i) => ({ number: n * data.chunk_size + i, frame }));
-    const zip = await chunkZip(frames);
-    return ctx.send(200, zip, chunkHeaders(zip, data.chunks_updated_date));
-  }
-  if (type === 'preview') return sendPreview(ctx, task);
-  if (type === 'context_image') throw detail(404, 'No context images found.');
-  throw badRequest('The "type" parameter must be one of: chunk, frame, context_image.');
+/** GET /api/tasks/{id}/data (see getter.ts). */
+export function taskData(ctx: Ctx, task: TaskRec): Promise<void> {
+  return getTaskData(ctx, task);
 }
 
 export function jobFrames(job: JobRec): number[] {
@@ -107,43 +50,16 @@ export function jobFrames(job: JobRec): number[] {
   return Array.from({ length: job.stop_frame - job.start_frame + 1 }, (_, i) => job.start_frame + i);
 }
 
-/** GET /api/jobs/{id}/data: the job's frames; chunks by `index` (job-relative) or task chunk `number`. */
-export async function jobData(ctx: Ctx, task: TaskRec, job: JobRec): Promise<void> {
-  const data = task.data;
-  if (!data) throw badRequest('The task has no data.');
-  checkQuality(ctx);
-  const type = ctx.query.get('type');
-  const frames = jobFrames(job);
-  if (type === 'frame') {
-    const n = frameNumber(ctx, job.start_frame, job.stop_frame);
-    if (!frames.includes(n)) throw badRequest(`Frame ${n} is not included in the job.`);
-    return sendFrame(ctx, data.frames[n]!);
-  }
-  if (type === 'chunk') {
-    const rawIndex = ctx.query.get('index');
-    let selected: number[];
-    if (rawIndex !== null) {
-      const index = Number(rawIndex);
-      const count = Math.ceil(frames.length / data.chunk_size);
-      if (!Number.isInteger(index) || index < 0 || index >= count)
-        throw badRequest(`The chunk index should be in the [0, ${count - 1}] range`);
-      selected = frames.slice(index * data.chunk_size, (index + 1) * data.chunk_size);
-    } else {
-      const n = frameNumber(ctx, 0, Math.ceil(data.frames.length / data.chunk_size) - 1);
-      selected = frames.filter((f) => Math.floor(f / data.chunk_size) === n);
-      if (!selected.length) throw badRequest('The chunk is outside of the job.');
-    }
-    const zip = await chunkZip(selected.map((number) => ({ number, frame: data.frames[number]! })));
-    return ctx.send(200, zip, chunkHeaders(zip, data.chunks_updated_date));
-  }
-  if (type === 'context_image') throw detail(404, 'No context images found.');
-  throw badRequest('The "type" parameter must be one of: chunk, frame, context_image.');
+/** GET /api/jobs/{id}/data (see getter.ts). */
+export function jobData(ctx: Ctx, task: TaskRec, job: JobRec): Promise<void> {
+  return getJobData(ctx, task, job, jobFrames(job));
 }
 
 /** DataMetaRead for a task, or for the frames of one job. */
 export function meta(task: TaskRec, job?: JobRec): Record<string, unknown> {
   const data = task.data;
-  if (!data) throw detail(404, 'The task has no data.');
+  // TaskViewSet.metadata: a ValidationError, so a list body.
+  if (!data) throw badRequest('Data is not uploaded for the task yet');
   const frames = job ? jobFrames(job) : data.frames.map((_, i) => i);
   const included = job?.frames ?? null;
   const contiguous = job && !job.frames ? frames : data.frames.map((_, i) => i);
@@ -168,7 +84,8 @@ export function meta(task: TaskRec, job?: JobRec): Record<string, unknown> {
 
 export async function patchMeta(ctx: Ctx, task: TaskRec, job?: JobRec): Promise<void> {
   const data = task.data;
-  if (!data) throw detail(404, 'The task has no data.');
+  // task.py ensure_task_is_initialized
+  if (!data) throw badRequest('This task data has not been initialized yet');
   const o = asObject(await ctx.readJson());
   const deleted = optArray(o, 'deleted_frames');
   if (deleted) {

@@ -3,7 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Ctx } from '../context';
 import { badRequest, notImplemented } from '../errors';
-import type { FrameRec, Json, JsonObject, RequestRec, TaskRec } from '../model';
+import type { FrameRec, JsonObject, RequestRec, TaskRec } from '../model';
 import { now } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import type { Progress } from '../requests';
@@ -12,69 +12,55 @@ import type { UploadedFile } from './uploads';
 import { probeFile } from './media';
 import { checkRelativeName, resolveExistingUnder, resolveUnder, UnsafePathError } from '../safe-path';
 import { isZip, readZip } from './zip';
+import { checkUploadOrder, dataParams, frameStep } from './data-request';
+import type { DataParams } from './data-request';
 
-export interface DataParams {
-  image_quality: number;
-  chunk_size: number | null;
-  start_frame: number;
-  stop_frame: number | null;
-  frame_step: number;
-  sorting_method: string;
-  upload_file_order: string[];
-  server_files: string[];
-  job_file_mapping: string[][] | null;
-  validation: JsonObject | null;
-}
+export { dataParams } from './data-request';
+export type { DataParams } from './data-request';
 
-const int = (v: Json | undefined, field: string): number | undefined => {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest({ [field]: 'A valid integer is required.' });
-  return n;
-};
-
-const strings = (v: Json | undefined): string[] =>
-  v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
-
-function jsonField(v: Json | undefined): Json | undefined {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v) as Json;
-  } catch {
-    return v;
-  }
-}
-
-/** Validates DataRequest fields (from JSON, a form, or the query). */
-export function dataParams(p: JsonObject): DataParams {
-  if (strings(p.remote_files).length)
-    throw notImplemented('remote_files (the emulator cannot download from the internet)');
-  if (p.cloud_storage_id !== undefined && p.cloud_storage_id !== null && p.cloud_storage_id !== '')
-    throw notImplemented('cloud storages');
-  const quality = int(p.image_quality, 'image_quality') ?? 70;
-  if (quality < 1 || quality > 100)
-    throw badRequest({ image_quality: 'Ensure this value is between 1 and 100.' });
-  const filter = typeof p.frame_filter === 'string' ? p.frame_filter : '';
-  const step = /^step=(\d+)$/.exec(filter)?.[1];
-  if (filter !== '' && !step) throw badRequest({ frame_filter: 'Invalid frame filter expression.' });
-  const sorting = typeof p.sorting_method === 'string' ? p.sorting_method : 'lexicographical';
-  if (!['lexicographical', 'natural', 'predefined', 'random'].includes(sorting))
-    throw badRequest({ sorting_method: `"${sorting}" is not a valid choice.` });
-  const mapping = jsonField(p.job_file_mapping);
-  const validation = jsonField(p.validation_params);
-  return {
-    image_quality: quality,
-    chunk_size: int(p.chunk_size, 'chunk_size') ?? null,
-    start_frame: int(p.start_frame, 'start_frame') ?? 0,
-    stop_frame: int(p.stop_frame, 'stop_frame') ?? null,
-    frame_step: step ? Number(step) : 1,
-    sorting_method: sorting,
-    upload_file_order: strings(jsonField(p.upload_file_order)),
-    server_files: strings(p.server_files),
-    job_file_mapping: Array.isArray(mapping) ? mapping.map((m) => strings(m)) : null,
-    validation:
-      typeof validation === 'object' && validation !== null && !Array.isArray(validation) ? validation : null,
+/** task.py `_validate_job_file_mapping`: checked when processing starts, so a failed request. */
+function checkJobFileMapping(task: TaskRec, params: DataParams): string[][] | null {
+  const mapping = params.job_file_mapping;
+  if (mapping === null) return null;
+  const fail = (why: string): never => {
+    throw new RequestFailure(`job_file_mapping ${why}`);
   };
+  if (!mapping.flat().length) fail('cannot be empty');
+  if (task.segment_size) fail('cannot be used with segment_size');
+  if (params.sorting_method !== 'lexicographical') fail('cannot be used with sorting_method');
+  if (params.start_frame) fail('cannot be used with start_frame');
+  if (params.stop_frame) fail('cannot be used with stop_frame');
+  if (params.frame_filter) fail('cannot be used with frame_filter');
+  return mapping;
+}
+
+/** Files in task order: the job file mapping's order, else the sorting method's. */
+function orderFiles(files: UploadedFile[], params: DataParams, mapping: string[][] | null): UploadedFile[] {
+  if (mapping) {
+    const byName = new Map(files.map((f) => [f.name, f]));
+    return mapping.flat().map((name) => {
+      const f = byName.get(name);
+      if (!f) throw new RequestFailure(`Can't find file '${basename(name)}' in the input files`);
+      return f;
+    });
+  }
+  const out = [...files];
+  const order = params.upload_file_order;
+  if (params.sorting_method === 'lexicographical')
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  else if (params.sorting_method === 'natural') out.sort((a, b) => naturalCompare(a.name, b.name));
+  else if (params.sorting_method === 'random') out.sort(() => Math.random() - 0.5);
+  else if (order.length) {
+    const byName = new Map(out.map((f) => [f.name, f]));
+    return order.map((n) => byName.get(n)).filter((f): f is UploadedFile => f !== undefined);
+  }
+  return out;
+}
+
+/** task.py: frames per chunk when the request gives none, from the first frame's area. */
+function defaultChunkSize(first: FrameRec): number {
+  const area = Math.max(1, first.width * first.height);
+  return Math.max(2, Math.min(72, Math.floor((36 * 1920 * 1080) / area)));
 }
 
 function naturalCompare(a: string, b: string): number {
@@ -157,7 +143,14 @@ export function startDataProcessing(
   if (task.data) throw badRequest('Adding more data is not supported');
   const params = dataParams(raw);
   const emu = ctx.emu;
+  if (params.sorting_method === 'predefined' && uploaded.length && params.upload_file_order.length) {
+    checkUploadOrder(
+      uploaded.map((f) => f.name),
+      params.upload_file_order,
+    );
+  }
   let sources = [...uploaded];
+  if (params.cloud_storage_id !== null) throw notImplemented('cloud storages');
   if (params.server_files.length) {
     if (!emu.shareDir)
       throw badRequest({ server_files: 'The emulator was started without a share directory.' });
@@ -194,21 +187,9 @@ export async function processData(
   progress: Progress,
 ): Promise<void> {
   const emu = ctx.emu;
+  const mapping = checkJobFileMapping(task, params);
   if (!sources.length) throw new RequestFailure('No media data found');
-  const files = await expandArchives(sources, dir);
-  const order = params.upload_file_order;
-  if (params.sorting_method === 'lexicographical')
-    files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  else if (params.sorting_method === 'natural') files.sort((a, b) => naturalCompare(a.name, b.name));
-  else if (params.sorting_method === 'random') files.sort(() => Math.random() - 0.5);
-  else if (order.length) {
-    const rank = new Map(order.map((n, i) => [n, i]));
-    files.sort(
-      (a, b) =>
-        (rank.get(a.name) ?? rank.get(basename(a.name)) ?? 1e9) -
-        (rank.get(b.name) ?? rank.get(basename(b.name)) ?? 1e9),
-    );
-  }
+  const files = orderFiles(await expandArchives(sources, dir), params, mapping);
   const frames: FrameRec[] = [];
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
@@ -220,32 +201,34 @@ export async function processData(
     frames.push({ name: f.name, width: info.width, height: info.height, path: f.path, mime: info.mime });
     await progress((i + 1) / files.length, 'Media files are being extracted');
   }
-  const stop = Math.min(params.stop_frame ?? frames.length - 1, frames.length - 1);
+  // The image extractor's frame range: start..stop (inclusive) by the filter's step.
+  const step = frameStep(params.frame_filter);
+  const last = params.stop_frame ?? frames.length - 1;
   const selected = frames.filter(
-    (_, i) => i >= params.start_frame && i <= stop && (i - params.start_frame) % params.frame_step === 0,
+    (_, i) => i >= params.start_frame && i <= last && (i - params.start_frame) % step === 0,
   );
   if (!selected.length) throw new RequestFailure('No media data found: the frame range is empty.');
+  if (params.image_quality === null)
+    throw new RequestFailure("The 'image_quality' parameter is required for image- and video-based tasks");
   if (!emu.state.tasks.has(task.id)) throw new RequestFailure('The task was deleted.');
+  // task.py: stop_frame is the last frame taken, capped by the one asked for.
+  const lastTaken = params.start_frame + (selected.length - 1) * step;
   task.data = {
     id: emu.state.nextId('data'),
     frames: selected,
-    chunk_size: params.chunk_size ?? 72,
+    chunk_size: params.chunk_size ?? defaultChunkSize(selected[0]!),
     image_quality: params.image_quality,
     start_frame: params.start_frame,
-    stop_frame: stop,
-    frame_filter: params.frame_step > 1 ? `step=${params.frame_step}` : '',
+    stop_frame: params.stop_frame === null ? lastTaken : Math.min(params.stop_frame, lastTaken),
+    frame_filter: params.frame_filter,
     deleted_frames: [],
     storage: params.server_files.length ? 'share' : 'local',
-    sorting_method: params.sorting_method,
+    sorting_method: mapping ? 'predefined' : params.sorting_method,
     chunks_updated_date: now(),
   };
-  if (params.job_file_mapping) {
+  if (mapping) {
     let start = 0;
-    const byName = new Map(selected.map((f, i) => [f.name, i]));
-    for (const names of params.job_file_mapping) {
-      const idx = names.map((n) => byName.get(n) ?? -1);
-      if (idx.some((i) => i < 0))
-        throw new RequestFailure('job_file_mapping refers to files that are not in the task.');
+    for (const names of mapping) {
       makeJob(emu.state, task.id, 'annotation', start, start + names.length - 1);
       start += names.length;
     }
@@ -267,7 +250,7 @@ function addValidation(ctx: Ctx, task: TaskRec, v: JsonObject, size: number): vo
   const method = v.frame_selection_method ?? 'random_uniform';
   let frames: number[];
   if (method === 'manual') {
-    frames = strings(v.frames)
+    frames = (Array.isArray(v.frames) ? v.frames.map(String) : [])
       .map((name) => task.data!.frames.findIndex((f) => f.name === name))
       .filter((i) => i >= 0);
   } else {

@@ -3,7 +3,8 @@ import { closeSync, createWriteStream, mkdirSync, openSync, rmSync } from 'node:
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import type { Ctx } from '../context';
-import { badRequest, detail, HttpError } from '../errors';
+import { badRequest, HttpError } from '../errors';
+import { EmptyError } from '../plain';
 import type { Json, JsonObject } from '../model';
 import type { RequestRec } from '../model';
 import { parseJson } from '../body';
@@ -80,7 +81,8 @@ export class Uploads {
 
   tusFile(key: string, id: string): TusFile {
     const f = this.sessions.get(key)?.tus.get(id);
-    if (!f) throw detail(404, 'Not found.');
+    // UploadMixin.append_tus_chunk: TUS chunk errors have no body.
+    if (!f) throw new EmptyError(404, TUS_HEADERS);
     return f;
   }
 
@@ -98,9 +100,8 @@ export class Uploads {
     if (start && !finish) {
       const session = this.session(target.key, true);
       await this.receiveBody(ctx, session);
-      // CVAT sends no body here. Schema validators (Prism) parse a JSON body for the declared
-      // DataResponse (RqId or a string), so an empty JSON string is sent: clients ignore it.
-      return ctx.json(202, '');
+      // UploadMixin.upload_started: a 202 without a body.
+      return ctx.empty(202);
     }
     // Upload-Finish, or a single request with everything (CVAT's backward-compatible path).
     const session = this.session(target.key, start || !finish);
@@ -137,17 +138,19 @@ export class Uploads {
   private tusCreate(ctx: Ctx, target: UploadTarget): void {
     ctx.req.resume();
     const length = Number(ctx.header('upload-length'));
-    if (!Number.isInteger(length) || length < 0) throw badRequest('Upload-Length header is invalid.');
+    // UploadMixin.init_tus_upload answers its errors as bare JSON strings.
+    if (!Number.isInteger(length) || length < 0)
+      throw new HttpError(400, 'Upload-Length header is invalid.', TUS_HEADERS);
     if (length > TUS_MAX_SIZE)
-      throw new HttpError(413, { detail: 'File size exceeds max limit of 26843545600 bytes' }, TUS_HEADERS);
+      throw new HttpError(413, `File size exceeds max limit of ${TUS_MAX_SIZE} bytes`, TUS_HEADERS);
     const meta = parseMetadata(ctx.header('upload-metadata') ?? '');
     let filename = meta.get('filename');
-    if (!filename) throw badRequest('Upload-Metadata header must contain a filename.');
+    if (!filename) throw new HttpError(400, "Metadata is expected to contain 'filename' key", TUS_HEADERS);
     const session = this.session(target.key);
     if (target.uniqueNames) filename = `cvat-backup-${randomUUID()}.zip`;
     const path = resolveUnder(session.dir, filename);
     if ([...session.tus.values()].some((f) => f.name === filename) || session.files.has(filename)) {
-      throw new HttpError(409, { detail: 'File with same name already exists' }, TUS_HEADERS);
+      throw new HttpError(409, 'File with same name already exists', TUS_HEADERS);
     }
     mkdirSync(dirname(path), { recursive: true });
     // Synchronously, so that a quick first PATCH cannot race with (and be truncated by) the creation.
@@ -170,19 +173,10 @@ export class Uploads {
   async tusPatch(ctx: Ctx, key: string): Promise<void> {
     const f = this.tusFile(key, ctx.params.file ?? '');
     const offset = Number(ctx.header('upload-offset'));
-    if (!Number.isInteger(offset) || offset !== f.offset || f.busy) {
-      throw new HttpError(
-        409,
-        {
-          detail: `Upload-Offset ${String(ctx.header('upload-offset'))} does not match the server offset ${f.offset}.`,
-        },
-        { ...TUS_HEADERS, 'Upload-Offset': String(f.offset) },
-      );
-    }
+    if (!Number.isInteger(offset) || offset !== f.offset || f.busy) throw new EmptyError(409, TUS_HEADERS);
     const declared = ctx.header('content-length');
-    if (declared !== undefined && offset + Number(declared) > f.length) {
-      throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
-    }
+    if (declared !== undefined && offset + Number(declared) > f.length)
+      throw new EmptyError(413, TUS_HEADERS);
     f.busy = true;
     const out = createWriteStream(f.path, { flags: 'r+', start: offset });
     let writeError: Error | undefined;
@@ -207,8 +201,7 @@ export class Uploads {
       f.busy = false;
     }
     if (writeError) throw writeError;
-    if (tooLarge)
-      throw new HttpError(413, { detail: 'The chunk goes past the declared Upload-Length.' }, TUS_HEADERS);
+    if (tooLarge) throw new EmptyError(413, TUS_HEADERS);
     if (f.offset === f.length) {
       const session = [...this.sessions.values()].find((s) => s.tus.get(f.id) === f);
       session?.files.set(f.name, { name: f.name, path: f.path });

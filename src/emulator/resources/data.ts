@@ -3,6 +3,8 @@ import { deleteAnnotations, getAnnotations, patchAnnotations, putAnnotations } f
 import { jobData, meta, patchMeta, taskData } from '../data/frames';
 import { startDataProcessing } from '../data/processing';
 import type { Emulator } from '../server';
+import { plainText } from '../plain';
+import { checkLegacyAnnotationsGet, checkLegacyAnnotationsPut } from './legacy';
 import { dirname } from 'node:path';
 
 /** Task data (upload, frames, chunks, meta) and annotations of tasks and jobs. */
@@ -68,8 +70,19 @@ export function registerData(emu: Emulator): void {
       return s;
     };
     emu.router
-      .add('GET', `/api/${kind}/:id/annotations`, (ctx) => getAnnotations(ctx, scope(ctx)))
-      .add('PUT', `/api/${kind}/:id/annotations`, (ctx) => putAnnotations(ctx, editable(ctx)))
+      .add('GET', `/api/${kind}/:id/annotations`, (ctx) => {
+        const s = scope(ctx);
+        // TaskViewSet.annotations: Django's HttpResponseBadRequest, plain text.
+        if (kind === 'tasks' && !s.task.data)
+          throw plainText(400, 'Exporting annotations from a task without data is not allowed');
+        checkLegacyAnnotationsGet(ctx, kind);
+        return getAnnotations(ctx, s);
+      })
+      .add('PUT', `/api/${kind}/:id/annotations`, (ctx) => {
+        const s = editable(ctx);
+        checkLegacyAnnotationsPut(ctx);
+        return putAnnotations(ctx, s);
+      })
       .add('PATCH', `/api/${kind}/:id/annotations`, (ctx) => patchAnnotations(ctx, editable(ctx)))
       .add('DELETE', `/api/${kind}/:id/annotations`, (ctx) => deleteAnnotations(ctx, editable(ctx)));
   }

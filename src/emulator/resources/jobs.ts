@@ -48,7 +48,8 @@ export function makeJob(
 /** Splits a task's frames into segments of `segment_size` with `overlap`, one annotation job each (plus consensus replicas). */
 export function createSegments(state: State, task: TaskRec, size: number): void {
   const segment = task.segment_size > 0 ? Math.min(task.segment_size, size) : size;
-  const overlap = Math.min(task.overlap ?? 0, Math.max(segment - 1, 0));
+  // task.py _generate_segment_params: overlap is capped at half a segment.
+  const overlap = Math.min(task.overlap ?? 0, Math.floor(segment / 2));
   task.segment_size = segment;
   task.overlap = overlap;
   for (let start = 0; start < size; start += segment - overlap) {
@@ -81,10 +82,6 @@ export function jobSpec(ctx: Ctx): ListSpec<JobRec> {
       dimension: () => '2d',
       mode: () => 'annotation',
       media_type: () => 'image',
-      start_frame: (j) => j.start_frame,
-      stop_frame: (j) => j.stop_frame,
-      frame_count: (j) => j.stop_frame - j.start_frame + 1,
-      created_date: (j) => j.created_date,
       updated_date: (j) => j.updated_date,
     },
     simple: [
@@ -101,7 +98,8 @@ export function jobSpec(ctx: Ctx): ListSpec<JobRec> {
       'mode',
       'media_type',
     ],
-    search: ['task_name', 'project_name', 'assignee', 'state', 'stage'],
+    // JobViewSet.search_fields
+    search: ['task_name', 'project_name', 'assignee'],
   };
 }
 

@@ -7,21 +7,13 @@ import type { ListSpec } from '../listing';
 import type { AttributeRec, Json, LabelRec } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
+import {
+  checkAttributeNamesUnique,
+  checkLocalLabelPatch,
+  INPUT_TYPES,
+  LABEL_TYPES,
+} from './label-validation';
 
-const LABEL_TYPES = [
-  'any',
-  'cuboid',
-  'ellipse',
-  'mask',
-  'points',
-  'polygon',
-  'polyline',
-  'rectangle',
-  'skeleton',
-  'interval',
-  'tag',
-] as const;
-const INPUT_TYPES = ['checkbox', 'radio', 'number', 'text', 'select'] as const;
 const PALETTE = [
   '#2080c0',
   '#c06060',
@@ -34,6 +26,9 @@ const PALETTE = [
   '#34d1b7',
   '#ddff33',
 ];
+
+/** models.Label.save: the unique constraint's InvalidLabel, answered as a plain list. */
+const DUPLICATE_LABEL = 'All label names must be unique';
 
 export interface LabelOwner {
   project_id: number | null;
@@ -93,6 +88,7 @@ export function applyLabels(
     );
   for (const item of raw ?? []) {
     const o = asObject(item, 'labels');
+    checkAttributeNamesUnique(optArray(o, 'attributes'));
     const id = optInt(o, 'id');
     const existing = id != null ? state.labels.get(id) : undefined;
     if (id != null && !siblings().includes(existing as LabelRec))
@@ -104,18 +100,17 @@ export function applyLabels(
     const name = optString(o, 'name');
     if (existing) {
       if (name !== undefined && name !== existing.name && siblings().some((l) => l.name === name))
-        throw badRequest({ labels: `Label "${name}" already exists.` });
+        throw badRequest(DUPLICATE_LABEL);
       existing.name = name ?? existing.name;
       existing.color = optString(o, 'color') ?? existing.color;
       existing.type = optEnum(o, 'type', LABEL_TYPES) ?? existing.type;
-      existing.svg = optString(o, 'svg') ?? existing.svg;
+      // LabelSerializer.update_label keeps an existing skeleton's svg: it is only set on creation.
       existing.attributes = attributes(ctx, optArray(o, 'attributes'), existing.attributes);
       applyLabels(ctx, optArray(o, 'sublabels'), owner, existing.id);
       continue;
     }
     if (!name) throw badRequest({ labels: ['name: This field is required.'] });
-    if (siblings().some((l) => l.name === name))
-      throw badRequest({ labels: `Label "${name}" already exists.` });
+    if (siblings().some((l) => l.name === name)) throw badRequest(DUPLICATE_LABEL);
     const newId = state.nextId('label');
     const label: LabelRec = {
       id: newId,
@@ -130,7 +125,18 @@ export function applyLabels(
     };
     state.labels.set(newId, label);
     applyLabels(ctx, optArray(o, 'sublabels'), owner, newId);
+    if (label.type === 'skeleton') label.svg = svgWithIds(ctx, label);
   }
+}
+
+/** LabelSerializer.create_labels: the skeleton svg names its points by sublabel id, not name. */
+function svgWithIds(ctx: Ctx, skeleton: LabelRec): string {
+  let svg = skeleton.svg;
+  for (const sub of ctx.emu.state.labels.values()) {
+    if (sub.parent_id === skeleton.id)
+      svg = svg.split(`data-label-name="${sub.name}"`).join(`data-label-id="${sub.id}"`);
+  }
+  return svg;
 }
 
 export function deleteLabel(ctx: Ctx, id: number): void {
@@ -167,19 +173,20 @@ function labelVisible(ctx: Ctx, l: LabelRec): boolean {
   return t !== undefined && canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id);
 }
 
-const spec: ListSpec<LabelRec> = {
+// LabelViewSet: `parent` is the parent's name (parent__name); ordering id.
+const spec = (ctx: Ctx): ListSpec<LabelRec> => ({
   fields: {
     id: (l) => l.id,
     name: (l) => l.name,
     color: (l) => l.color,
     type: (l) => l.type,
     parent_id: (l) => l.parent_id,
-    parent: (l) => l.parent_id,
+    parent: (l) => (l.parent_id === null ? null : (ctx.emu.state.labels.get(l.parent_id)?.name ?? null)),
   },
-  simple: ['name', 'color', 'type', 'parent_id'],
+  simple: ['name', 'parent', 'type', 'color', 'parent_id'],
   search: ['name', 'parent'],
   defaultSort: 'id',
-};
+});
 
 export function registerLabels(emu: Emulator): void {
   emu.router
@@ -208,7 +215,7 @@ export function registerLabels(emu: Emulator): void {
         );
       }
       const s = new Serializer(ctx);
-      list(ctx, items, spec, (l) => s.label(l));
+      list(ctx, items, spec(ctx), (l) => s.label(l));
     })
     .add('GET', '/api/labels/:id', (ctx) => {
       const l = ctx.emu.state.labels.get(ctx.param('id'));
@@ -220,6 +227,11 @@ export function registerLabels(emu: Emulator): void {
       if (!l || !labelVisible(ctx, l)) throw notFound();
       requireLabelEditor(ctx, l);
       const body = asObject(await ctx.readJson());
+      checkLocalLabelPatch(body);
+      if (l.parent_id !== null)
+        throw badRequest(
+          'Sublabels cannot be modified this way. Please send a PATCH request with updated parent label data instead.',
+        );
       const top = l.parent_id === null ? l : ctx.emu.state.labels.get(l.parent_id)!;
       applyLabels(
         ctx,

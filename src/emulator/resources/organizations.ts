@@ -62,8 +62,8 @@ export function registerOrganizations(emu: Emulator): void {
       name: (o) => o.name,
       slug: (o) => o.slug,
       owner: (o) => ctx.emu.state.users.get(o.owner_id)?.username ?? null,
-      created_date: (o) => o.created_date,
     },
+    // schema.yml: filter/ordering id, name, owner, slug; search name, owner, slug.
     simple: ['name', 'slug', 'owner'],
     search: ['name', 'slug', 'owner'],
   });
@@ -72,19 +72,25 @@ export function registerOrganizations(emu: Emulator): void {
       id: (m) => m.id,
       user: (m) => ctx.emu.state.users.get(m.user_id)?.username ?? null,
       role: (m) => m.role,
-      organization: (m) => m.org_id,
     },
+    // schema.yml /api/memberships: filter/ordering id, role, user; search user.
     simple: ['user', 'role'],
-    search: ['user', 'role'],
+    search: ['user'],
   });
   const invitationSpec = (ctx: Ctx): ListSpec<InvitationRec> => ({
+    // schema.yml /api/invitations: filter accepted, id, owner, user_id; ordering adds created_date.
     fields: {
-      key: (i) => i.key,
+      // The invitation's primary key is its key.
+      id: (i) => i.key,
       owner: (i) => ctx.emu.state.users.get(i.owner_id)?.username ?? null,
       user_id: (i) => i.user_id,
       accepted: (i) => i.accepted,
+    },
+    sortFields: {
+      accepted: (i) => i.accepted,
       created_date: (i) => i.created_date,
-      role: (i) => i.role,
+      owner: (i) => ctx.emu.state.users.get(i.owner_id)?.username ?? null,
+      user_id: (i) => i.user_id,
     },
     simple: ['owner', 'user_id', 'accepted'],
     search: ['owner'],

@@ -9,8 +9,10 @@ import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 import { storage, userId } from './common';
 import { applyLabels, deleteLabel } from './labels';
+import { checkLabelsField } from './label-validation';
 import { deleteTask } from './tasks';
-import { sendPreview } from '../data/frames';
+import { sendTaskPreview } from '../data/getter';
+import { plainText } from '../plain';
 
 export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
   const users = ctx.emu.state.users;
@@ -21,18 +23,18 @@ export function projectSpec(ctx: Ctx): ListSpec<ProjectRec> {
       owner: (p) => (p.owner_id === null ? null : (users.get(p.owner_id)?.username ?? null)),
       assignee: (p) => (p.assignee_id === null ? null : (users.get(p.assignee_id)?.username ?? null)),
       status: (p) => p.status,
-      created_date: (p) => p.created_date,
       updated_date: (p) => p.updated_date,
-      organization: (p) => p.org_id,
     },
+    // ProjectViewSet: search name/owner/assignee; filters add status, id, updated_date.
     simple: ['name', 'owner', 'assignee', 'status'],
-    search: ['name', 'owner', 'assignee', 'status'],
+    search: ['name', 'owner', 'assignee'],
   };
 }
 
 export function createProject(ctx: Ctx, body: Record<string, unknown>): ProjectRec {
   const o = asObject(body);
   const user = ctx.requireUser();
+  checkLabelsField(o, false);
   const id = ctx.emu.state.nextId('project');
   const t = now();
   const p: ProjectRec = {
@@ -86,6 +88,7 @@ export function registerProjects(emu: Emulator): void {
       const p = getProject(ctx, ctx.param('id'));
       requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
       const o = asObject(await ctx.readJson());
+      checkLabelsField(o, true);
       if (o.name !== undefined) p.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) p.bug_tracker = optString(o, 'bug_tracker') ?? '';
       const owner = userId(ctx, optInt(o, 'owner_id'), 'owner_id');
@@ -111,9 +114,11 @@ export function registerProjects(emu: Emulator): void {
     })
     .add('GET', '/api/projects/:id/preview', (ctx) => {
       const p = getProject(ctx, ctx.param('id'));
+      // ProjectViewSet.preview: the newest task's preview, with or without data.
       const task = [...ctx.emu.state.tasks.values()]
-        .filter((t) => t.project_id === p.id && t.data)
-        .sort((a, b) => a.id - b.id)[0];
-      return sendPreview(ctx, task ?? null);
+        .filter((t) => t.project_id === p.id)
+        .sort((a, b) => b.id - a.id)[0];
+      if (!task) throw plainText(404, 'Project image preview not found');
+      return sendTaskPreview(ctx, task);
     });
 }

@@ -1,66 +1,44 @@
 import { canSeeTask, getProject, getTask, requireEditor } from '../access';
 import { asObject, optArray, optInt, optString, reqString } from '../body';
 import type { Ctx } from '../context';
-import { sendPreview } from '../data/frames';
-import { badRequest, detail } from '../errors';
+import { sendTaskPreview } from '../data/getter';
+import { plainText } from '../plain';
+import { badRequest, detail, HttpError } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
-import type { JobRec, TaskRec } from '../model';
+import type { JobRec, JsonObject, TaskRec } from '../model';
 import { now } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
 import { storage, userId } from './common';
 import { applyLabels, deleteLabel } from './labels';
+import { addLabelsFieldErrors } from './label-validation';
 
 export function taskSpec(ctx: Ctx): ListSpec<TaskRec> {
   const state = ctx.emu.state;
   const username = (id: number | null): string | null =>
     id === null ? null : (state.users.get(id)?.username ?? null);
+  // TaskViewSet: search_fields, simple_filters, filter_fields (= ordering_fields), ordering -id.
+  const search = ['project_name', 'name', 'owner', 'assignee', 'subset', 'tracker_link'] as const;
   return {
     fields: {
-      id: (t) => t.id,
+      project_name: (t) => (t.project_id === null ? null : (state.projects.get(t.project_id)?.name ?? null)),
       name: (t) => t.name,
       owner: (t) => username(t.owner_id),
       assignee: (t) => username(t.assignee_id),
-      status: (t) => t.status,
-      project_id: (t) => t.project_id,
-      project_name: (t) => (t.project_id === null ? null : (state.projects.get(t.project_id)?.name ?? null)),
       subset: (t) => t.subset,
+      tracker_link: (t) => t.bug_tracker,
+      project_id: (t) => t.project_id,
+      status: (t) => t.status,
+      media_type: (t) => (t.data ? 'image' : ''),
       mode: (t) => (t.data ? 'annotation' : ''),
       dimension: (t) => (t.data ? '2d' : ''),
-      media_type: (t) => (t.data ? 'image' : ''),
-      tracker_link: (t) => t.bug_tracker,
       validation_mode: (t) => t.validation_mode,
-      size: (t) => t.data?.frames.length ?? 0,
-      created_date: (t) => t.created_date,
+      id: (t) => t.id,
       updated_date: (t) => t.updated_date,
-      organization: (t) => t.org_id,
     },
-    simple: [
-      'name',
-      'owner',
-      'assignee',
-      'status',
-      'project_id',
-      'project_name',
-      'subset',
-      'mode',
-      'dimension',
-      'media_type',
-      'tracker_link',
-      'validation_mode',
-    ],
-    search: [
-      'name',
-      'owner',
-      'assignee',
-      'status',
-      'project_name',
-      'subset',
-      'mode',
-      'dimension',
-      'tracker_link',
-    ],
+    simple: [...search, 'project_id', 'status', 'media_type', 'mode', 'dimension', 'validation_mode'],
+    search,
   };
 }
 
@@ -68,24 +46,22 @@ export function createTask(ctx: Ctx, raw: unknown): TaskRec {
   const o = asObject(raw);
   const user = ctx.requireUser();
   const state = ctx.emu.state;
+  checkTaskFields(o, false);
   const name = reqString(o, 'name');
   const projectId = optInt(o, 'project_id') ?? null;
   let orgId = ctx.emu.orgs.createIn(ctx);
+  // TaskWriteSerializer.create: errors raised while saving answer a plain list.
+  if (projectId !== null && optArray(o, 'labels')?.length)
+    throw badRequest('Task must have only one of Label set or project_id');
   if (projectId !== null) {
     const p = state.projects.get(projectId);
-    if (!p) throw badRequest({ project_id: `Invalid pk "${projectId}" - object does not exist.` });
+    if (!p) throw badRequest(`The specified project #${projectId} does not exist.`);
     getProject(ctx, projectId);
     if (ctx.org.kind === 'all') orgId = p.org_id;
-    if (p.org_id !== orgId)
-      throw badRequest({ project_id: 'The task and its project should be in the same organization.' });
-    if (optArray(o, 'labels')?.length)
-      throw badRequest({ project_id: 'Task must have only one of Label set or project_id' });
+    if (p.org_id !== orgId) throw badRequest('The task and its project should be in the same organization.');
   }
   const segmentSize = optInt(o, 'segment_size') ?? 0;
   const overlap = optInt(o, 'overlap') ?? null;
-  if (segmentSize < 0) throw badRequest({ segment_size: 'Ensure this value is greater than or equal to 0.' });
-  if (overlap !== null && overlap < 0)
-    throw badRequest({ overlap: 'Ensure this value is greater than or equal to 0.' });
   const replicas = optInt(o, 'consensus_replicas') ?? 0;
   const id = state.nextId('task');
   const t = now();
@@ -120,6 +96,28 @@ export function createTask(ctx: Ctx, raw: unknown): TaskRec {
   }
   return task;
 }
+
+/** TaskWriteSerializer's field validation: every field's errors answered together. */
+function checkTaskFields(o: JsonObject, partial: boolean): void {
+  const errors: Record<string, unknown> = {};
+  // Write-once fields are read-only on update: DRF ignores them there.
+  for (const k of partial ? [] : ['segment_size', 'overlap', 'consensus_replicas']) {
+    const v = o[k];
+    if (v === undefined || v === null) continue;
+    const n = typeof v === 'number' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? Number(v) : NaN;
+    if (!Number.isInteger(n)) errors[k] = ['A valid integer is required.'];
+    else if (n < 0) errors[k] = ['Ensure this value is greater than or equal to 0.'];
+    else if (k === 'consensus_replicas' && (n === 1 || n > MAX_CONSENSUS_REPLICAS))
+      errors[k] = [
+        `Consensus replicas must be 0 or a positive number more than 1 and less than ${MAX_CONSENSUS_REPLICAS + 1}, got ${n}`,
+      ];
+  }
+  addLabelsFieldErrors(errors, o.labels, { partial });
+  if (Object.keys(errors).length) throw new HttpError(400, errors);
+}
+
+/** settings.MAX_CONSENSUS_REPLICAS */
+const MAX_CONSENSUS_REPLICAS = 11;
 
 export function deleteTask(ctx: Ctx, t: TaskRec): void {
   const state = ctx.emu.state;
@@ -159,6 +157,7 @@ export function registerTasks(emu: Emulator): void {
       const t = getTask(ctx, ctx.param('id'));
       requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
       const o = asObject(await ctx.readJson());
+      checkTaskFields(o, true);
       if (o.name !== undefined) t.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) t.bug_tracker = optString(o, 'bug_tracker') ?? '';
       if (o.subset !== undefined) t.subset = optString(o, 'subset') ?? '';
@@ -184,11 +183,9 @@ export function registerTasks(emu: Emulator): void {
       const dst = storage(ctx, o.target_storage, 'target_storage');
       if (dst !== undefined) t.target_storage = dst;
       const labels = optArray(o, 'labels');
-      if (labels?.length) {
-        if (t.project_id !== null)
-          throw badRequest({ labels: 'Cannot change labels of a task in a project.' });
+      // TaskWriteSerializer.update_labels: labels of a task in a project are left as they are.
+      if (labels?.length && t.project_id === null)
         applyLabels(ctx, labels, { project_id: null, task_id: t.id });
-      }
       t.updated_date = now();
       ctx.json(200, new Serializer(ctx).task(t));
     })
@@ -211,6 +208,8 @@ export function registerTasks(emu: Emulator): void {
       ctx.json(200, { state, message: r.message, progress: r.progress ?? 0 });
     })
     .add('GET', '/api/tasks/:id/preview', (ctx) => {
-      return sendPreview(ctx, getTask(ctx, ctx.param('id')));
+      const task = getTask(ctx, ctx.param('id'));
+      if (!task.data) throw plainText(404, 'Task image preview not found');
+      return sendTaskPreview(ctx, task);
     });
 }

@@ -22,6 +22,8 @@ import { exportFormat, importFormat } from '../formats/registry';
 import type { JsonObject, RequestRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import { replaceAnnotations } from '../annotations';
+import { pyRepr } from '../jsonlogic';
+import { goneForStatus } from './legacy';
 import type { Emulator } from '../server';
 import { checkRelativeName, resolveUnder } from '../safe-path';
 
@@ -78,11 +80,11 @@ function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): 
   checkLocation(ctx);
   const t = target(ctx, resource);
   const format = kind === 'dataset' ? ctx.query.get('format') : null;
-  if (kind === 'dataset' && !exportFormat(format)) {
-    throw badRequest(
-      `Unknown format specified for the request: ${String(format)}. The CVAT emulator exports "CVAT for images 1.1" and "COCO 1.0".`,
-    );
-  }
+  // DatasetExporter.validate_request / BackupExporter.validate_request
+  if (kind === 'dataset' && !exportFormat(format))
+    throw badRequest('Unknown format specified for the request');
+  if (kind === 'backup' && resource === 'tasks' && !ctx.emu.state.tasks.get(t.id)?.data)
+    throw badRequest('Backup of a task without data is not allowed');
   const saveImages = bool(ctx.query.get('save_images'), false);
   const user = ctx.requireUser();
   const id = rqId({
@@ -161,11 +163,10 @@ function pickFile(files: UploadedFile[], params: JsonObject): UploadedFile {
   return f;
 }
 
-const ALIASES: Record<string, string> = {
-  'CVAT XML 1.1': 'CVAT 1.1',
-  'CVAT for images 1.1': 'CVAT 1.1',
-  'CVAT for video 1.1': 'CVAT 1.1',
-};
+/** DatasetImporter.validate_request: format names are exact, as the server lists them. */
+function checkImportFormat(format: string | null): void {
+  if (!importFormat(format)) throw badRequest(`Unknown input format ${pyRepr(format ?? '')}`);
+}
 
 function importProjectDataset(
   ctx: Ctx,
@@ -174,12 +175,8 @@ function importProjectDataset(
   params: JsonObject,
 ): RequestRec {
   const rawFormat = typeof params.format === 'string' ? params.format : null;
-  const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
-  if (!importFormat(format)) {
-    throw badRequest(
-      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
-    );
-  }
+  const format = rawFormat;
+  checkImportFormat(format);
   const file = pickFile(files, params);
   const project = ctx.emu.state.projects.get(projectId)!;
   const id = rqId({ action: 'import', target: 'project', target_id: projectId, subresource: 'dataset' });
@@ -235,7 +232,7 @@ function importProjectDataset(
           ctx,
           task,
           sources,
-          dataParams({ sorting_method: 'natural' }),
+          dataParams({ sorting_method: 'natural', image_quality: 70 }),
           dir,
           async () => undefined,
         );
@@ -264,11 +261,8 @@ function importAnnotations(
 ): RequestRec {
   const t = target(ctx, resource);
   const rawFormat = typeof params.format === 'string' ? params.format : null;
-  const format = rawFormat === null ? null : (ALIASES[rawFormat] ?? rawFormat);
-  if (!importFormat(format))
-    throw badRequest(
-      `Unknown input format '${String(rawFormat)}'. The CVAT emulator imports "CVAT 1.1" and "COCO 1.0".`,
-    );
+  const format = rawFormat;
+  checkImportFormat(format);
   const file = pickFile(files, params);
   const id = rqId({
     action: 'import',
@@ -321,6 +315,8 @@ export function registerTransfers(emu: Emulator): void {
         const t = target(ctx, resource);
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
         requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
+        // task.py ensure_task_is_initialized
+        if (!task.data) throw badRequest('This task data has not been initialized yet');
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           finish: (c, files, params) => importAnnotations(c, resource, files, params),
@@ -360,6 +356,7 @@ export function registerTransfers(emu: Emulator): void {
     const key = (ctx: Ctx): string => `${resource}-backup:${ctx.requireUser().id}`;
     emu.router
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
+        if (ctx.query.has('rq_id')) throw goneForStatus('import');
         checkLocation(ctx);
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),

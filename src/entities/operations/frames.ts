@@ -17,7 +17,8 @@ export interface DataOptions {
   readonly quality?: FrameQuality;
   /**
    * How many 429 answers (a chunk not ready yet, CVAT ≥ 2.23) are waited out, each for the
-   * `Retry-After` the server asked (default 1 s when absent, at most 60 s). Default 30.
+   * `Retry-After` the server asked (default 1 s when absent, at most the transport's `maxDelayMs`).
+   * Default 30.
    */
   readonly maxNotReadyRetries?: number;
 }
@@ -47,7 +48,6 @@ export interface DownloadFramesOptions extends FramesOptions {
 }
 
 const DEFAULT_NOT_READY_RETRIES = 30;
-const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Bytes of a binary response body (axios gives a Buffer in Node and an ArrayBuffer in browsers). */
 function toBytes(body: unknown, operationId: string): Uint8Array {
@@ -86,7 +86,7 @@ function getBinary(
       count: maxNotReadyRetries,
       delay: (error: unknown) => {
         if (!(error instanceof ApiError) || error.status !== 429) return throwError(() => error);
-        return timer(Math.min(MAX_RETRY_AFTER_MS, error.retryAfterMs ?? 1000));
+        return timer(Math.min(ctx.transport.configuration.retry.maxDelayMs, error.retryAfterMs ?? 1000));
       },
     }),
     map((response) => ({

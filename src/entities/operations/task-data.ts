@@ -1,10 +1,24 @@
-import { EMPTY, catchError, concat, defer, filter, map, mergeMap, of, switchMap, throwError } from 'rxjs';
+import {
+  EMPTY,
+  catchError,
+  concat,
+  defer,
+  filter,
+  from,
+  map,
+  mergeMap,
+  of,
+  switchMap,
+  throwError,
+} from 'rxjs';
 import type { Observable } from 'rxjs';
-import { DecodeError, UsageError } from '../../errors';
+import { DecodeError, UsageError, isApiError } from '../../errors';
 import { TaskWriteRequest } from '../../models';
 import type { DataRequest } from '../../models';
 import type { ProgressEvent, TransferEvent } from '../../transfer/progress';
 import type { UploadSource } from '../../transfer/source';
+import { ResumeState, identityOf, recordKey } from '../../transfer/resume';
+import type { ResumeOptions } from '../../transfer/resume';
 import { uploadSession } from '../../transfer/upload-session';
 import { decodeOrThrow } from '../../transport/decode';
 import type { JsonValue } from '../../transport/types';
@@ -93,12 +107,22 @@ export interface UploadTuning {
   readonly maxRequestSize?: number;
   /** Bytes per TUS PATCH, fixed (default: 10 MiB at first, doubling per accepted chunk up to 100 MiB). */
   readonly chunkSize?: number;
-  /** Failed TUS chunks resumed per file (default 3). */
+  /** Failed TUS chunks resumed per file, and times a failed bulk group is resent (default 3). */
   readonly maxRetries?: number;
+  /** The first wait before a resume or a resend, doubled per failure in a row (default 1000 ms). */
+  readonly retryDelayMs?: number;
 }
 
 export interface UploadDataOptions extends ObserveOptions {
   readonly upload?: UploadTuning;
+  /**
+   * Makes a local upload resumable after the process dies (see `src/transfer/resume.ts`): what
+   * was sent is recorded in `store`, keyed by the files' identities; a later call with the same
+   * files (and, for `createFromData`, the same task name) finds the task, asks the server what
+   * it holds, sends only the rest and finishes. `fileStore(path)` from `cvat-rx/node`,
+   * `localStorageStore()` in browsers.
+   */
+  readonly resume?: ResumeOptions;
 }
 
 export interface CreateTaskFromDataParams extends TaskDataParams {
@@ -110,7 +134,10 @@ export interface CreateTaskFromDataParams extends TaskDataParams {
 }
 
 export interface CreateFromDataOptions extends UploadDataOptions {
-  /** Remove the task when a later step fails (default true, as CVAT's own UI does). */
+  /**
+   * Remove the task when a later step fails (default true, as CVAT's own UI does; with `resume`,
+   * false: the task and its record are kept for the next attempt).
+   */
   readonly cleanupOnError?: boolean;
 }
 
@@ -136,6 +163,7 @@ export function dataBody(params: DataParams = {}): { readonly [key: string]: Jso
       throw new UsageError(`frame_step must be an integer >= 1, got ${step}`);
     if (rest.frame_filter !== undefined) throw new UsageError('Give frame_step or frame_filter, not both');
   }
+  checkServerRules(rest);
   const quality = rest.image_quality ?? DEFAULT_IMAGE_QUALITY;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
     throw new UsageError(`image_quality must be an integer in [1, 100], got ${quality}`);
@@ -147,6 +175,35 @@ export function dataBody(params: DataParams = {}): { readonly [key: string]: Jso
   });
   if (!isJsonObject(json)) throw new UsageError('Invalid data parameters');
   return json;
+}
+
+/**
+ * What CVAT's DataSerializer refuses at once (a 400 after the task was already created), refused
+ * here before any request: chunk_size 0, start_frame after stop_frame, a file twice in
+ * job_file_mapping, a frame_filter without `step=N`.
+ */
+function checkServerRules(p: Omit<DataParams, 'frame_step'>): void {
+  const nonNegative = (name: string, v: number | null | undefined): void => {
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0))
+      throw new UsageError(`${name} must be an integer >= 0, got ${v}`);
+  };
+  nonNegative('start_frame', p.start_frame);
+  nonNegative('stop_frame', p.stop_frame);
+  if (
+    p.chunk_size !== undefined &&
+    p.chunk_size !== null &&
+    (!Number.isInteger(p.chunk_size) || p.chunk_size < 1)
+  )
+    throw new UsageError(`chunk_size must be a positive integer, got ${p.chunk_size}`);
+  if (p.start_frame != null && p.stop_frame != null && p.start_frame > p.stop_frame)
+    throw new UsageError(`start_frame (${p.start_frame}) is after stop_frame (${p.stop_frame})`);
+  if (p.frame_filter !== undefined && !/step\s*=\s*[1-9]\d*/.test(p.frame_filter))
+    throw new UsageError(`frame_filter must be "step=N", got "${p.frame_filter}"`);
+  const seen = new Set<string>();
+  for (const name of (p.job_file_mapping ?? []).flat()) {
+    if (seen.has(name)) throw new UsageError(`job_file_mapping lists "${name}" twice`);
+    seen.add(name);
+  }
 }
 
 function isJsonObject(value: JsonValue): value is { readonly [key: string]: JsonValue | undefined } {
@@ -185,6 +242,7 @@ function sendData(
   taskId: number,
   data: PreparedData,
   tuning: UploadTuning = {},
+  resume?: ResumeState,
 ): Observable<ProgressEvent> {
   const url = `${itemUrl(tasks, taskId)}/data/`;
   const rqId$: Observable<TransferEvent<string>> =
@@ -196,9 +254,11 @@ function sendData(
           bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
           ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
           ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
+          ...(resume ? { resume } : {}),
           tus: {
             ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
             ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
+            ...(tuning.retryDelayMs === undefined ? {} : { retryDelayMs: tuning.retryDelayMs }),
           },
         }).pipe(
           map((event): TransferEvent<string> =>
@@ -267,9 +327,13 @@ export function uploadTaskData<O extends UploadDataOptions | undefined = undefin
 ): Observable<Observed<Task, O>> {
   const events$ = prepareData(ctx, params).pipe(
     switchMap((data) =>
-      concat<TransferEvent<Task>[]>(
-        sendData(ctx, taskId, data, options?.upload),
-        fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
+      openResume(options?.resume, `task-data:${taskId}`, data).pipe(
+        switchMap((resume) =>
+          concat<TransferEvent<Task>[]>(
+            sendData(ctx, taskId, data, options?.upload, resume),
+            fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
+          ),
+        ),
       ),
     ),
   );
@@ -302,13 +366,15 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
     return prepareData(ctx, params).pipe(
       switchMap((data) => annotation$.pipe(map((annotationSource) => ({ data, annotationSource })))),
       switchMap(({ data, annotationSource }) =>
-        createData(ctx, tasks, spec).pipe(
-          switchMap((model) => {
-            const taskId = model.id;
-            if (taskId === undefined)
-              return throwError(() => new UsageError('The server created a task without an id'));
+        openResume(options?.resume, `create-task:${JSON.stringify(spec.name)}`, data).pipe(
+          map((resume) => ({ data, annotationSource, resume })),
+        ),
+      ),
+      switchMap(({ data, annotationSource, resume }) =>
+        taskFor(ctx, spec, resume).pipe(
+          switchMap((taskId) => {
             const steps$ = concat<TransferEvent<Task>[]>(
-              sendData(ctx, taskId, data, options?.upload),
+              sendData(ctx, taskId, data, options?.upload, resume),
               annotationSource === undefined
                 ? EMPTY
                 : importEvents(ctx, 'tasks', taskId, annotationSource, {
@@ -316,9 +382,16 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
                   }).pipe(switchMap(() => EMPTY)),
               fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
             );
+            const cleanup = options?.cleanupOnError ?? resume === undefined;
             return steps$.pipe(
               catchError((error: unknown) =>
-                failCreation(ctx, taskId, error, options?.cleanupOnError ?? true),
+                // A removed task cannot be resumed: its record goes too.
+                concat(
+                  cleanup && resume
+                    ? from(resume.clear().catch(() => undefined)).pipe(switchMap(() => EMPTY))
+                    : EMPTY,
+                  failCreation(ctx, taskId, error, cleanup),
+                ),
               ),
             );
           }),
@@ -327,6 +400,48 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
     );
   });
   return observeAs(events$, options);
+}
+
+/**
+ * The resume record of a local upload (none for share and remote resources, or without `resume`),
+ * keyed by `scope` and the files' identities.
+ */
+function openResume(
+  resume: ResumeOptions | undefined,
+  scope: string,
+  data: PreparedData,
+): Observable<ResumeState | undefined> {
+  if (resume === undefined || data.resourceType !== ResourceType.Local) return of(undefined);
+  return defer(() => ResumeState.open(resume.store, recordKey(scope, data.sources.map(identityOf))));
+}
+
+/**
+ * The task of a createFromData: the one a resumed record names, when the server still has it;
+ * otherwise a new one, recorded before any data is sent (so a crash after this point resumes it).
+ */
+function taskFor(
+  ctx: OperationsContext,
+  spec: TaskWriteRequest,
+  resume: ResumeState | undefined,
+): Observable<number> {
+  const create$ = createData(ctx, tasks, spec).pipe(
+    switchMap((model) => {
+      const taskId = model.id;
+      if (taskId === undefined)
+        return throwError(() => new UsageError('The server created a task without an id'));
+      return resume
+        ? from(resume.update(() => ({ version: 1, taskId }))).pipe(map(() => taskId))
+        : of(taskId);
+    }),
+  );
+  const recorded = resume?.record.taskId;
+  if (recorded === undefined) return create$;
+  return retrieveData(ctx, tasks, recorded).pipe(
+    map(() => recorded),
+    catchError((error: unknown) =>
+      isApiError(error) && error.status === 404 ? create$ : throwError(() => error),
+    ),
+  );
 }
 
 function failCreation(
