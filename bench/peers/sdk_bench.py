@@ -31,7 +31,10 @@ def work(client: Client, job: dict) -> dict:
         if "file" in job:
             resources = [job["file"]]
         else:
-            resources = sorted(str(p) for p in Path(job["dir"]).iterdir())
+            # Relative names: the SDK sends each path as given as the multipart file name, and
+            # the emulator refuses absolute ones (CVAT's Django keeps the base name; see perf.md).
+            os.chdir(job["dir"])
+            resources = sorted(p.name for p in Path(".").iterdir())
         task = client.tasks.create_from_data(
             spec={"name": job["name"], "labels": [{"name": "car"}]},
             resources=resources,
