@@ -85,7 +85,15 @@ export async function peerSuite(
     const order: Array<'rx' | 'sdk'> = r % 2 === 0 ? ['rx', 'sdk'] : ['sdk', 'rx'];
     const kept: Partial<Record<'rx' | 'sdk', number>> = {};
     for (const who of order) {
-      const result = await (who === 'rx' ? rx : sdk)({ job, name: `${job}-${who}-${r}`, ...args });
+      // Each side writes its own download, removed at once (cvat-sdk refuses an existing file).
+      const target = typeof args.target === 'string' ? `${args.target}.${who}` : undefined;
+      const result = await (who === 'rx' ? rx : sdk)({
+        job,
+        name: `${job}-${who}-${r}`,
+        ...args,
+        ...(target ? { target } : {}),
+      });
+      if (target) rmSync(target, { force: true });
       results[job][who].push(result);
       await settle(result.taskId, keep);
       if (result.taskId !== undefined) kept[who] = result.taskId;
@@ -121,9 +129,7 @@ export async function peerSuite(
       log(`cvat-sdk: ${sizes.frames} frames run ${r + 1}/${runs}`);
     }
     for (let r = 0; r < runs; r++) {
-      const target = join(tmp, 'peer-backup.zip');
-      await both(r, 'download', { taskId: bigTask, target });
-      rmSync(target, { force: true });
+      await both(r, 'download', { taskId: bigTask, target: join(tmp, 'peer-backup.zip') });
       log(`cvat-sdk: backup download run ${r + 1}/${runs}`);
     }
     emu.dropTaskMedia(bigTask);
