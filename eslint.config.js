@@ -9,6 +9,7 @@ export default tseslint.config(
       'coverage/**',
       'out/**',
       'docs/**',
+      '.venv-cvat/**',
       'src/**/generated/**',
       '**/*.cjs',
     ],

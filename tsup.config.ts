@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 // Each library entry is a public subpath of the package (see "exports" in package.json):
-// the browser-safe root, the generated models, and the Node-only adapters and emulator.
+// the browser-safe root, the generated models, the Node-only adapters and emulator, and the
+// browser-safe auto-annotation functions.
 export default defineConfig([
   {
     entry: {
@@ -9,6 +10,7 @@ export default defineConfig([
       models: 'src/models/index.ts',
       node: 'src/node/index.ts',
       emulator: 'src/emulator/index.ts',
+      'auto-annotation': 'src/auto-annotation/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -12,6 +12,7 @@ import { BENCH_DIR, enableProfiles } from './lib/spawn';
 import { renderTable } from './lib/table';
 import type { Row } from './lib/table';
 import { MiB } from './lib/stats';
+import { autoAnnotateSuite } from './suites/auto-annotate';
 import { decodeSuite } from './suites/decode-suite';
 import { listSuite } from './suites/lists';
 import { peerSuite } from './suites/peers';
@@ -20,7 +21,7 @@ import { pollingSuite } from './suites/polling';
 import { pollingSimulationRows } from './suites/polling-sim';
 import { transferSuite } from './suites/transfers';
 
-const SUITES = ['percall', 'decode', 'transfers', 'lists', 'peers', 'polling'] as const;
+const SUITES = ['percall', 'decode', 'transfers', 'lists', 'peers', 'polling', 'autoannotate'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Options {
@@ -162,6 +163,12 @@ async function main(): Promise<void> {
       rows.push(...r.rows, ...pollingSimulationRows(durations));
       raw.polling = r.raw;
       if (options.pollScale !== 1) notes.push(`polling durations scaled by ${options.pollScale}`);
+    }
+    if (options.only.has('autoannotate')) {
+      console.log('auto-annotation…');
+      const r = await autoAnnotateSuite(sizes.frames, sizes.frameConcurrency, options.runs);
+      rows.push(...r.rows);
+      raw.autoAnnotate = r.raw;
     }
   } finally {
     cleanup();

@@ -62,6 +62,10 @@ function printSummary(summary: DemoSummary, seconds: number, where: string): voi
       'restored',
       `task #${summary.restored.id} — ${summary.restored.frames} frames, ${summary.restored.annotations} annotations`,
     ],
+    [
+      'auto-annotated',
+      `${summary.autoAnnotated.shapes} shapes on ${summary.autoAnnotated.frames} frames (examples/functions/colour-blobs.ts)`,
+    ],
   ];
   const width = Math.max(...rows.map(([key]) => key.length));
   console.log('\nSummary');

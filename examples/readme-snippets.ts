@@ -4,8 +4,10 @@
  */
 import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
 import { connect, isApiError, makeClient, toProgressView } from '../src';
+import type { CvatClient } from '../src';
 import { fileStore, makeNodeClient, nodePlatform } from '../src/node';
 import { startEmulator } from '../src/emulator';
+import { annotateTask, labelSpec, rectangle, type DetectionFunction } from '../src/auto-annotation';
 
 // Quick start in Node.
 export async function quickStart(): Promise<void> {
@@ -185,4 +187,19 @@ export async function resumableUpload(): Promise<void> {
     ),
   );
   console.log(task.id);
+}
+
+// Auto-annotation.
+export function autoAnnotation(client: CvatClient, taskId: number): void {
+  const carFinder: DetectionFunction = {
+    spec: { labels: [labelSpec('car', 0, { type: 'rectangle' })] },
+    async detect(context, frame) {
+      const image = await frame.decode(); // RGBA pixels: pngjs/jpeg-js in Node, createImageBitmap in browsers
+      return [rectangle(0, [0, 0, image.width / 2, image.height / 2])]; // ids are the spec's; frame stays 0
+    },
+  };
+
+  annotateTask(client, taskId, carFinder, { concurrency: 4, clearExisting: true }).subscribe((event) =>
+    console.log(event.type === 'progress' ? `${event.loaded}/${event.total} frames` : event.value),
+  );
 }

@@ -28,6 +28,8 @@ import type {
   UsersRepository,
   WebhooksRepository,
 } from './repositories';
+import { lambdaRepository } from './repositories/lambda';
+import type { LambdaRepository } from './repositories/lambda';
 import { Configuration } from './transport/configuration';
 import { Transport } from './transport/transport';
 
@@ -64,6 +66,8 @@ export class CvatClient implements Repositories {
   readonly cloudStorages: CloudStoragesRepository;
   readonly webhooks: WebhooksRepository;
   readonly requests: RequestsRepository;
+  /** CVAT's serverless functions (`/api/lambda`): list, call on a frame, run on a task, cancel. */
+  readonly lambda: LambdaRepository;
   /** What entities made by this client carry (for extensions such as uploads and downloads). */
   readonly context: ClientContext;
 
@@ -96,6 +100,7 @@ export class CvatClient implements Repositories {
     this.cloudStorages = repositories.cloudStorages;
     this.webhooks = repositories.webhooks;
     this.requests = repositories.requests;
+    this.lambda = lambdaRepository(this.context);
     Object.freeze(this);
   }
 

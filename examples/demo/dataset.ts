@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeBmp, encodePng, gradient, type Rgb } from './images';
+import { encodeBmp, encodePng, gradient, type Painter, type Rgb } from './images';
 
 /** The demo's generated input: small PNG frames, one large BMP, and COCO annotations for them. */
 
@@ -52,9 +52,34 @@ const PALETTE: readonly (readonly [Rgb, Rgb])[] = [
   ],
 ];
 
+/** Where the box of label `label` lies on an image (as `[x, y, width, height]`, COCO's bbox). */
+function boxOf(width: number, height: number, label: number): [number, number, number, number] {
+  const w = Math.round(width / 5);
+  const h = Math.round(height / 4);
+  return [Math.round(width / 10) + label * (w + 8), Math.round(height / 3), w, h];
+}
+
+const rgbOf = (hex: string): Rgb => [
+  parseInt(hex.slice(1, 3), 16),
+  parseInt(hex.slice(3, 5), 16),
+  parseInt(hex.slice(5, 7), 16),
+];
+
+/** A gradient with one solid box per label in the label's colour (what examples/functions/colour-blobs.ts finds). */
+function withBoxes(width: number, height: number, background: Painter): Painter {
+  const boxes = LABELS.map((label, i) => ({ box: boxOf(width, height, i), rgb: rgbOf(label.color) }));
+  return (x, y) => {
+    for (const { box, rgb } of boxes) {
+      if (x >= box[0] && x < box[0] + box[2] && y >= box[1] && y < box[1] + box[3]) return rgb;
+    }
+    return background(x, y);
+  };
+}
+
 /**
  * Writes `smallCount` PNGs (320×240 gradients) and one large uncompressed BMP of about
- * `largeBytes`, then a COCO 1.0 file with one box per label on every frame.
+ * `largeBytes`, each with a solid box per label in the label's colour, then a COCO 1.0 file with
+ * those boxes.
  */
 export function generateInput(dir: string, smallCount: number, largeBytes: number): DemoInput {
   mkdirSync(dir, { recursive: true });
@@ -65,26 +90,29 @@ export function generateInput(dir: string, smallCount: number, largeBytes: numbe
       [255, 255, 255],
     ];
     const name = `frame_${String(i).padStart(3, '0')}.png`;
-    const data = encodePng(320, 240, gradient(320, 240, from, to));
+    const data = encodePng(320, 240, withBoxes(320, 240, gradient(320, 240, from, to)));
     writeFileSync(join(dir, name), data);
     images.push({ path: join(dir, name), name, width: 320, height: 240, size: data.length });
   }
   // A 4:3 image whose 24-bit pixels take about largeBytes.
   const height = Math.max(3, Math.round(Math.sqrt(largeBytes / 4)));
   const width = Math.round((height * 4) / 3);
-  const large = encodeBmp(width, height, gradient(width, height, [12, 20, 69], [0, 229, 255]));
+  const large = encodeBmp(
+    width,
+    height,
+    withBoxes(width, height, gradient(width, height, [12, 20, 69], [0, 229, 255])),
+  );
   const largeName = 'panorama.bmp';
   writeFileSync(join(dir, largeName), large);
   images.push({ path: join(dir, largeName), name: largeName, width, height, size: large.length });
 
   const annotations = images.flatMap((image, index) =>
     LABELS.map((_, label) => {
-      const w = Math.round(image.width / 5);
-      const h = Math.round(image.height / 4);
+      const [x, y, w, h] = boxOf(image.width, image.height, label);
       return {
         image_id: index + 1,
         category_id: label + 1,
-        bbox: [Math.round(image.width / 10) + label * (w + 8), Math.round(image.height / 3), w, h],
+        bbox: [x, y, w, h],
         area: w * h,
         iscrowd: 0,
         segmentation: [],

@@ -16,6 +16,7 @@ import {
 import type { CvatClient, Project, Task, TransferEvent } from '../../src';
 import { formatBytes } from '../../src/cli/progress';
 import type { ProgressSink } from '../../src/cli/progress';
+import { createColourBlobDetector } from '../functions/colour-blobs';
 import { generateInput, LABELS, type DemoInput } from './dataset';
 
 export interface DemoSettings {
@@ -60,6 +61,7 @@ export interface DemoSummary {
   readonly dataset: { readonly path: string; readonly bytes: number };
   readonly backup: { readonly path: string; readonly bytes: number };
   readonly restored: { readonly id: number; readonly frames: number; readonly annotations: number };
+  readonly autoAnnotated: { readonly frames: number; readonly shapes: number; readonly onServer: number };
 }
 
 /** Shows a long operation's progress on its own bar and emits its result. */
@@ -89,7 +91,7 @@ const shapesOf = (task: Task): Observable<number> =>
 export function demoPipeline(settings: DemoSettings): Observable<DemoSummary> {
   const { client, log } = settings;
   const events = { observe: 'events' } as const;
-  const total = 9;
+  const total = 10;
   const say = (n: number, text: string): void => log(`[${n}/${total}] ${text}`);
   const display = (path: string): string => {
     const rel = relative(process.cwd(), path);
@@ -194,43 +196,68 @@ export function demoPipeline(settings: DemoSettings): Observable<DemoSummary> {
       ),
     );
 
-  return who$.pipe(
-    concatMap((who) => project$.pipe(map((project) => ({ who, project })))),
-    concatMap((s) => input$.pipe(map((input) => ({ ...s, input })))),
-    concatMap((s) => createTask(s.project, s.input).pipe(map((task) => ({ ...s, task })))),
-    concatMap((s) => status$(s.task).pipe(map((status) => ({ ...s, status })))),
-    concatMap((s) => annotate$(s.task, s.input).pipe(map((onServer) => ({ ...s, onServer })))),
-    concatMap((s) => exports$(s.task).pipe(map((files) => ({ ...s, ...files })))),
-    concatMap((s) => restore$(s.backup.path).pipe(map((restored) => ({ ...s, restored })))),
-    concatMap((s) =>
-      s.task.jobs().pipe(
-        count(),
-        map((jobs): DemoSummary => {
-          const tus = s.input.images.filter((image) => image.size > settings.bulkLimitBytes).length;
-          return {
-            user: s.who.user,
-            serverVersion: s.who.version,
-            project: { id: s.project.id, name: s.project.name ?? '', labels: LABELS.map((l) => l.name) },
-            task: { id: s.task.id, name: s.task.name ?? '', frames: s.task.size ?? 0, jobs },
-            uploaded: {
-              files: s.input.images.length,
-              bytes: s.input.totalBytes,
-              bulk: s.input.images.length - tus,
-              tus,
-            },
-            status: s.status,
-            annotations: { imported: s.input.annotationCount, onServer: s.onServer },
-            dataset: s.dataset,
-            backup: s.backup,
-            restored: {
-              id: s.restored.task.id,
-              frames: s.restored.task.size ?? 0,
-              annotations: s.restored.annotations,
-            },
-          };
-        }),
+  // A detection function with no model: it finds the solid label-coloured boxes the frames were painted with.
+  const autoAnnotate$ = (task: Task) =>
+    withProgress(
+      task.autoAnnotate(createColourBlobDetector(), { clearExisting: true, concurrency: 2 }),
+      settings.progress(),
+    ).pipe(
+      switchMap((result) => shapesOf(task).pipe(map((onServer) => ({ ...result, onServer })))),
+      tap((result) =>
+        say(
+          9,
+          `Auto-annotated task #${task.id} with examples/functions/colour-blobs.ts: ` +
+            `${result.shapes} shapes found on ${result.frames} frames, ${result.onServer} on the server`,
+        ),
       ),
-    ),
-    tap(() => say(9, 'Done')),
-  );
+    );
+
+  return who$
+    .pipe(
+      concatMap((who) => project$.pipe(map((project) => ({ who, project })))),
+      concatMap((s) => input$.pipe(map((input) => ({ ...s, input })))),
+      concatMap((s) => createTask(s.project, s.input).pipe(map((task) => ({ ...s, task })))),
+      concatMap((s) => status$(s.task).pipe(map((status) => ({ ...s, status })))),
+      concatMap((s) => annotate$(s.task, s.input).pipe(map((onServer) => ({ ...s, onServer })))),
+      concatMap((s) => exports$(s.task).pipe(map((files) => ({ ...s, ...files })))),
+    )
+    .pipe(
+      concatMap((s) => restore$(s.backup.path).pipe(map((restored) => ({ ...s, restored })))),
+      concatMap((s) => autoAnnotate$(s.task).pipe(map((autoAnnotated) => ({ ...s, autoAnnotated })))),
+      concatMap((s) =>
+        s.task.jobs().pipe(
+          count(),
+          map((jobs): DemoSummary => {
+            const tus = s.input.images.filter((image) => image.size > settings.bulkLimitBytes).length;
+            return {
+              user: s.who.user,
+              serverVersion: s.who.version,
+              project: { id: s.project.id, name: s.project.name ?? '', labels: LABELS.map((l) => l.name) },
+              task: { id: s.task.id, name: s.task.name ?? '', frames: s.task.size ?? 0, jobs },
+              uploaded: {
+                files: s.input.images.length,
+                bytes: s.input.totalBytes,
+                bulk: s.input.images.length - tus,
+                tus,
+              },
+              status: s.status,
+              annotations: { imported: s.input.annotationCount, onServer: s.onServer },
+              dataset: s.dataset,
+              backup: s.backup,
+              restored: {
+                id: s.restored.task.id,
+                frames: s.restored.task.size ?? 0,
+                annotations: s.restored.annotations,
+              },
+              autoAnnotated: {
+                frames: s.autoAnnotated.frames,
+                shapes: s.autoAnnotated.shapes,
+                onServer: s.autoAnnotated.onServer,
+              },
+            };
+          }),
+        ),
+      ),
+      tap(() => say(10, 'Done')),
+    );
 }

@@ -28,7 +28,7 @@ describeTsx('npm start (examples/demo.ts) against the embedded emulator', () => 
     expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
     const out = lines(run.stdout);
     expect(out[0]).toMatch(/started the embedded CVAT emulator at http:\/\/127\.0\.0\.1:\d+/);
-    for (let step = 1; step <= 9; step += 1) expect(run.stdout).toContain(`[${step}/9]`);
+    for (let step = 1; step <= 10; step += 1) expect(run.stdout).toContain(`[${step}/10]`);
     const summary = out.slice(out.indexOf('Summary'));
     expect(summary).toEqual(
       expect.arrayContaining([
@@ -37,6 +37,9 @@ describeTsx('npm start (examples/demo.ts) against the embedded emulator', () => 
         expect.stringMatching(/^ {2}uploaded +7 files, .* \(6 in bulk, 1 by TUS\)$/),
         expect.stringMatching(/^ {2}annotations +21 imported \(COCO 1\.0\), 21 on the server$/),
         expect.stringMatching(/^ {2}restored +task #\d+ — 7 frames, 21 annotations$/),
+        expect.stringMatching(
+          /^ {2}auto-annotated +21 shapes on 7 frames \(examples\/functions\/colour-blobs\.ts\)$/,
+        ),
         expect.stringMatching(/^Demo completed in \d+\.\d s\.$/),
       ]),
     );
@@ -63,7 +66,7 @@ describeTsx('npm start (examples/demo.ts) against the embedded emulator', () => 
 
   it('Ctrl-C stops it cleanly: exit code 130, nothing partial in ./out/', async () => {
     const spawned = demo();
-    await spawned.waitForStdout('[4/9]');
+    await spawned.waitForStdout('[4/10]');
     spawned.child.kill('SIGINT');
     const run = await spawned.done;
     expect(run.code).toBe(130);

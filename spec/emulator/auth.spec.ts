@@ -131,12 +131,12 @@ describe('emulator: authentication', () => {
     expect(obj(past.body).expiry_date).toEqual([expect.any(String)]);
   });
 
-  it('answers 403 when a user touches what is not theirs', async () => {
+  it('answers 403 when a user touches what is not theirs (CVAT finds the object, then refuses)', async () => {
     const p = obj((await admin.post('/api/projects', { name: 'admin-only' })).body);
     const alice = new Api(emu.url, {
       Authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}`,
     });
-    expect((await alice.get(`/api/projects/${String(p.id)}`)).status).toBe(404);
+    expect((await alice.get(`/api/projects/${String(p.id)}`)).status).toBe(403);
     expect((await alice.delete('/api/users/1')).status).toBe(403);
     expect(results((await alice.get('/api/projects')).body)).toEqual([]);
   });

@@ -128,7 +128,8 @@ describe('emulator: frames, chunks, meta and annotations', () => {
     });
     expect(put.status).toBe(200);
     const got = obj((await api.get(`/api/tasks/${String(task.id)}/annotations`)).body);
-    expect(got.version).toBe(1);
+    // CVAT's annotation `version` is a leftover: always 0.
+    expect(got.version).toBe(0);
     const shapes = got.shapes as Array<Record<string, unknown>>;
     expect(shapes).toHaveLength(2);
     expect(shapes[0]).toMatchObject({
@@ -163,18 +164,27 @@ describe('emulator: frames, chunks, meta and annotations', () => {
     expect(
       (afterUpdate.shapes as Array<Record<string, unknown>>).find((s) => s.id === newId)!.points,
     ).toEqual([9, 9, 8, 8, 7, 7]);
+    // A delete names the objects in full, ids included (the serializer validates them as objects).
+    const updatedShape = (afterUpdate.shapes as Array<Record<string, unknown>>).find((s) => s.id === newId)!;
+    expect(
+      (
+        await api.call('PATCH', `/api/tasks/${String(task.id)}/annotations?action=delete`, {
+          json: { shapes: [{ id: newId }] },
+        })
+      ).status,
+    ).toBe(400);
     await api.call('PATCH', `/api/tasks/${String(task.id)}/annotations?action=delete`, {
-      json: { shapes: [{ id: newId }] },
+      json: { shapes: [updatedShape] },
     });
     expect(
       (obj((await api.get(`/api/tasks/${String(task.id)}/annotations`)).body).shapes as unknown[]).length,
     ).toBe(2);
     const bad = await api.put(`/api/tasks/${String(task.id)}/annotations`, {
-      shapes: [{ type: 'rectangle', frame: 99, label_id: car.id, points: [] }],
+      shapes: [{ type: 'rectangle', frame: 99, label_id: car.id, points: [0, 0, 1, 1] }],
     });
     expect(bad.status).toBe(400);
     const badLabel = await api.put(`/api/tasks/${String(task.id)}/annotations`, {
-      shapes: [{ type: 'rectangle', frame: 0, label_id: 12345, points: [] }],
+      shapes: [{ type: 'rectangle', frame: 0, label_id: 12345, points: [0, 0, 1, 1] }],
     });
     expect(badLabel.status).toBe(400);
     expect((await api.delete(`/api/jobs/${String(jobs[1]!.id)}/annotations`)).status).toBe(204);

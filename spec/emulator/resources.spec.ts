@@ -155,14 +155,15 @@ describe('emulator: projects, tasks, jobs, labels, issues, comments, users', () 
       frames: [1, 5],
     });
     expect(gt.status).toBe(201);
+    // A ground-truth job spans the whole task; frame_count says how many frames it holds.
     expect(obj(gt.body)).toMatchObject({
       type: 'ground_truth',
-      start_frame: 1,
-      stop_frame: 5,
+      start_frame: 0,
+      stop_frame: 6,
       frame_count: 2,
     });
     const meta = obj((await api.get(`/api/jobs/${String(obj(gt.body).id)}/data/meta`)).body);
-    expect(meta.included_frames).toEqual([1, 5]);
+    expect(meta).toMatchObject({ included_frames: [1, 5], size: 2, start_frame: 0, stop_frame: 6 });
     expect(obj((await api.get(`/api/tasks/${String(task.id)}`)).body).validation_mode).toBe('gt');
   });
 
@@ -171,7 +172,8 @@ describe('emulator: projects, tasks, jobs, labels, issues, comments, users', () 
       ['0.png', png(4, 4)],
     ]);
     expect(task.consensus_enabled).toBe(true);
-    expect(results((await api.get(`/api/jobs?task_id=${String(task.id)}`)).body)).toHaveLength(1);
+    // Replicas are listed like any job (fixtures/jobs.json).
+    expect(results((await api.get(`/api/jobs?task_id=${String(task.id)}`)).body)).toHaveLength(3);
     const replicas = results(
       (await api.get(`/api/jobs?task_id=${String(task.id)}&type=consensus_replica`)).body,
     );

@@ -459,7 +459,7 @@ describe('emulator: exports, imports and backups', () => {
       'ground_truth',
     ]);
     expect(jobs[1]!.parent_job_id).toBe(jobs[0]!.id);
-    expect(jobs[6]).toMatchObject({ start_frame: 1, stop_frame: 3, frame_count: 2 });
+    expect(jobs[6]).toMatchObject({ start_frame: 0, stop_frame: 3, frame_count: 2 });
     const meta = obj((await api.get(`/api/tasks/${String(restored.id)}/data/meta`)).body);
     expect(meta).toMatchObject({ deleted_frames: [2], chunk_size: 2 });
     expect((meta.frames as Obj[]).map((f) => [f.name, f.width])).toEqual([

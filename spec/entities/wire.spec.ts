@@ -178,6 +178,7 @@ describe('entities on the wire', () => {
       outside: false,
     });
     const data = { version: 3, tags: [], shapes: [shape(1), shape(2)], tracks: [] };
+    const { id: _id, ...newShape } = shape(1);
 
     it.each([
       ['task', '/api/tasks/1', async (c: CvatClient) => retrieveTaskOf(c)],
@@ -187,11 +188,15 @@ describe('entities on the wire', () => {
       const sc = nock(HOST)
         .get(`${base}/annotations/`)
         .reply(200, data)
-        .put(`${base}/annotations/`, data)
+        // PUT and PATCH create go without ids: CVAT refuses them ("must be absent").
+        .put(`${base}/annotations/`, { ...data, shapes: [newShape, newShape] })
         .reply(200)
-        .patch(`${base}/annotations/`, { shapes: [shape(1)] })
+        .patch(`${base}/annotations/`, { shapes: [newShape] })
         .query({ action: 'create' })
         .reply(200, { version: 4, shapes: [shape(1)] })
+        .patch(`${base}/annotations/`, { shapes: [shape(1)] })
+        .query({ action: 'update' })
+        .reply(200, { version: 0, shapes: [shape(1)] })
         .delete(`${base}/annotations/`)
         .reply(204);
       expect((await firstValueFrom(owner.getAnnotations())).shapes).toHaveLength(2);
@@ -199,7 +204,53 @@ describe('entities on the wire', () => {
       expect((await firstValueFrom(owner.updateAnnotations({ shapes: [shape(1)] }, 'create'))).version).toBe(
         4,
       );
+      // update keeps the ids: they name the objects to change.
+      await firstValueFrom(owner.updateAnnotations({ shapes: [shape(1)] }, 'update'));
       await expect(firstValueFrom(owner.removeAnnotations())).resolves.toBeUndefined();
+      expect(sc.isDone()).toBe(true);
+    });
+
+    it('setAnnotations drops the ids of skeleton elements and tracked shapes too', async () => {
+      const task = await retrieveTask();
+      const skeleton = {
+        ...shape(5),
+        type: 'skeleton' as const,
+        points: [],
+        elements: [{ ...shape(6), type: 'points' as const, points: [1, 1] }],
+      };
+      const track = {
+        id: 7,
+        frame: 0,
+        label_id: 1,
+        group: 0,
+        source: 'manual' as const,
+        attributes: [{ spec_id: 3, value: 'x' }],
+        shapes: [{ id: 8, type: 'rectangle' as const, frame: 0, points: [0, 0, 1, 1], attributes: [] }],
+        elements: [],
+      };
+      const { id: _s, elements: _e, ...skeletonRest } = skeleton;
+      const { id: _p, ...elementRest } = skeleton.elements[0]!;
+      const sc = nock(HOST)
+        .put('/api/tasks/1/annotations/', {
+          version: 0,
+          tags: [],
+          shapes: [{ ...skeletonRest, elements: [elementRest] }],
+          tracks: [
+            {
+              frame: 0,
+              label_id: 1,
+              group: 0,
+              source: 'manual',
+              attributes: [{ spec_id: 3, value: 'x' }],
+              shapes: [{ type: 'rectangle', frame: 0, points: [0, 0, 1, 1], attributes: [] }],
+              elements: [],
+            },
+          ],
+        })
+        .reply(200);
+      await firstValueFrom(
+        task.setAnnotations({ version: 0, tags: [], shapes: [skeleton], tracks: [track] }),
+      );
       expect(sc.isDone()).toBe(true);
     });
 

@@ -297,6 +297,16 @@ describe('the high-level client against the emulator', () => {
       const created = await firstValueFrom(job.updateAnnotations({ shapes: [shape] }, 'create'));
       expect(created.shapes).toHaveLength(1);
       expect((await firstValueFrom(fresh.getAnnotations())).shapes).toHaveLength(1);
+      // What getAnnotations() gave goes back as it is: the client drops the ids a PUT may not carry.
+      const current = await firstValueFrom(fresh.getAnnotations());
+      await firstValueFrom(fresh.setAnnotations(current));
+      const before = current.shapes ?? [];
+      const after = (await firstValueFrom(fresh.getAnnotations())).shapes ?? [];
+      expect(after.map((s) => s.points)).toEqual(before.map((s) => s.points));
+      expect(after[0]!.id).not.toBe(before[0]!.id);
+      // ...and a delete by id sends the objects in full.
+      await firstValueFrom(fresh.removeAnnotations([after[0]!.id!]));
+      expect((await firstValueFrom(fresh.getAnnotations())).shapes).toHaveLength(0);
       await firstValueFrom(fresh.removeAnnotations());
       expect((await firstValueFrom(job.getAnnotations())).shapes).toHaveLength(0);
     });

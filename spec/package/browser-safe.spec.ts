@@ -2,15 +2,17 @@ import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 
-// Everything reachable from the package root must run in a browser: bundling it for the browser
-// platform fails on any Node built-in it imports.
+// Everything reachable from the browser-safe entries (the package root, `cvat-rx/auto-annotation`)
+// must run in a browser: bundling them for the browser platform fails on any Node built-in they import.
 const root = path.resolve(__dirname, '../..');
 
-describe('the package root', () => {
+const BROWSER_ENTRIES = ['src/index.ts', 'src/auto-annotation/index.ts'];
+
+describe.each(BROWSER_ENTRIES)('the browser-safe entry %s', (entry) => {
   it('imports no Node built-in module', async () => {
     const nodeImports: string[] = [];
     await build({
-      entryPoints: [path.join(root, 'src/index.ts')],
+      entryPoints: [path.join(root, entry)],
       bundle: true,
       platform: 'browser',
       write: false,

@@ -42,4 +42,15 @@ if (!built) console.warn('spec/package/size: dist/ is missing; run `npm run buil
     expect(report.codecsBundled).toBe(0);
     expect(report.gzipBytes).toBeLessThan(8 * 1024);
   });
+
+  it('of an app that only builds shapes with cvat-rx/auto-annotation stays small', async () => {
+    const report = await measureBundle(root, {
+      source: [
+        "import { rectangle, labelSpec, encodeMask } from 'cvat-rx/auto-annotation';",
+        "console.log(labelSpec('car', 1), rectangle(1, [0, 0, 1, 1]), encodeMask([1], 1, [0, 0, 0, 0]));",
+      ].join('\n'),
+    });
+    expect(report.codecsBundled).toBe(0);
+    expect(report.gzipBytes).toBeLessThan(8 * 1024);
+  });
 });

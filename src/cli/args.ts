@@ -17,6 +17,8 @@ export interface OptionSpec {
   readonly short?: string;
   readonly metavar?: string;
   readonly help: string;
+  /** May be given several times (`-p a=int:1 -p b=str:x`); read with `ArgReader.strings`. */
+  readonly multiple?: boolean;
 }
 
 export interface PositionalSpec {
@@ -26,7 +28,7 @@ export interface PositionalSpec {
   readonly variadic?: boolean;
 }
 
-export type RawValues = Readonly<Record<string, string | boolean | undefined>>;
+export type RawValues = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
 
 /** Turns `--foo_bar=x` into `--foo-bar=x` and aliases into canonical names. */
 export function normalizeArgv(argv: readonly string[], specs: readonly OptionSpec[]): string[] {
@@ -48,7 +50,7 @@ export function normalizeArgv(argv: readonly string[], specs: readonly OptionSpe
   return out;
 }
 
-type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 function toParseArgsOptions(specs: readonly OptionSpec[]): ParseArgsOptions {
   const options: ParseArgsOptions = {};
@@ -56,6 +58,7 @@ function toParseArgsOptions(specs: readonly OptionSpec[]): ParseArgsOptions {
     options[spec.name] = {
       type: spec.kind === 'flag' ? 'boolean' : 'string',
       ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
     };
   }
   return options;
@@ -85,10 +88,11 @@ export function parseStrict(
       strict: true,
       allowPositionals: true,
     });
-    const plain: Record<string, string | boolean | undefined> = {};
+    const plain: Record<string, string | boolean | readonly string[] | undefined> = {};
     for (const [key, value] of Object.entries(values)) {
-      // parseArgs only yields arrays for `multiple: true`, which no option uses.
       if (typeof value === 'string' || typeof value === 'boolean') plain[key] = value;
+      // Arrays come only from `multiple: true` options.
+      else if (Array.isArray(value)) plain[key] = value.filter((v): v is string => typeof v === 'string');
     }
     return { values: plain, positionals };
   } catch (error) {
@@ -122,6 +126,12 @@ export class ArgReader {
   string(name: string): string | undefined {
     const value = this.values[name];
     return typeof value === 'string' ? value : undefined;
+  }
+
+  /** Every value of a `multiple` option, in order. */
+  strings(name: string): readonly string[] {
+    const value = this.values[name];
+    return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
   }
 
   int(name: string, { min = 0 }: { min?: number } = {}): number | undefined {

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { AutoAnnotationBackend } from './backend-functions';
 
 /**
  * The narrow interface between the `cvat-rx` command line and the library. One method per
@@ -166,6 +167,9 @@ export interface CliBackend {
   importProjectDataset(args: ImportDatasetArgs): Observable<TransferEvent<void>>;
   backupProject(args: BackupArgs): Observable<TransferEvent<SavedFile>>;
   createProjectFromBackup(args: RestoreArgs): Observable<TransferEvent<Created>>;
+
+  /** `task auto-annotate` and `function …` (absent in backends without them). */
+  readonly autoAnnotation?: AutoAnnotationBackend;
 }
 
 export type Credentials =

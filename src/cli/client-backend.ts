@@ -10,6 +10,7 @@ import type {
   PollOptions,
 } from './backend';
 import { deleteEach, summary } from './backend-common';
+import { autoAnnotationBackend } from './backend-functions';
 import { downloadFrames } from './backend-frames';
 import { createProject, importProjectDataset } from './backend-projects';
 import { loginOnce } from './backend-session';
@@ -50,6 +51,7 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
     importProjectDataset: (args) => withClient((c) => importProjectDataset(c, args), args),
     backupProject: (args) => withClient((c) => backup(c, 'projects', args), args),
     createProjectFromBackup: (args) => withClient((c) => restore(c, 'projects', args), args),
+    autoAnnotation: autoAnnotationBackend(withClient),
   };
 }
 

@@ -13,6 +13,7 @@ import type {
 } from './backend';
 import type { ArgReader } from './args';
 import { type OptionSpec, type PositionalSpec } from './args';
+import { AUTO_ANNOTATION_COMMANDS } from './commands-auto-annotation';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
 
@@ -24,16 +25,20 @@ export interface CommandContext {
   /** A human note on stderr. */
   readonly info: (line: string) => void;
   readonly progress: ProgressSink;
+  /** Emits on the first Ctrl-C for commands that stop on their own (`stopsOnInterrupt`). */
+  readonly interrupted?: Observable<unknown>;
 }
 
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project';
+  readonly resource: 'task' | 'project' | 'function';
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
   readonly options: readonly OptionSpec[];
+  /** The first Ctrl-C asks the command to stop (`interrupted`) instead of unsubscribing it. */
+  readonly stopsOnInterrupt?: boolean;
   /** Validates everything it can (throwing UsageError) before any credential is asked for. */
   prepare(args: ArgReader, positional: (name: string) => string[]): CommandRun;
 }
@@ -397,22 +402,28 @@ const PROJECT_ONLY: CommandSpec[] = [
 const ORDER = [
   'ls',
   'create',
+  'create-native',
   'delete',
   'frames',
   'export-dataset',
   'import-dataset',
   'backup',
   'create-from-backup',
+  'auto-annotate',
+  'run-agent',
 ];
+
+const RESOURCE_ORDER = ['task', 'project', 'function'];
 
 export const COMMANDS: readonly CommandSpec[] = [
   ...commonCommands('task'),
   ...TASK_ONLY,
   ...commonCommands('project'),
   ...PROJECT_ONLY,
+  ...AUTO_ANNOTATION_COMMANDS,
 ].sort(
   (a, b) =>
-    (a.resource === b.resource ? 0 : a.resource === 'task' ? -1 : 1) ||
+    RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||
     ORDER.indexOf(a.action) - ORDER.indexOf(b.action),
 );
 

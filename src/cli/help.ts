@@ -36,7 +36,7 @@ const NOTES = [
 export function mainHelp(): string {
   const commands = COMMANDS.map((c) => `  ${`${c.resource} ${c.action}`.padEnd(28)}${c.summary}`);
   return [
-    'Usage: cvat-rx [global options] <task|project> <action> [arguments] [options]',
+    'Usage: cvat-rx [global options] <task|project|function> <action> [arguments] [options]',
     '       cvat-rx emulator [--port N] [--host ADDR] [--share-dir DIR] [--user NAME:PASS] ...',
     '',
     'A command line for CVAT, modelled on cvat-cli.',

@@ -1,4 +1,4 @@
-import { switchMap, tap, type Observable, type Subscription } from 'rxjs';
+import { Subject, switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
 import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
@@ -93,6 +93,9 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
 
   let progress: ProgressSink = nullProgress;
   let work: Observable<unknown>;
+  // For commands that stop on their own (run-agent): the first Ctrl-C is a request to stop.
+  const interrupt$ = new Subject<CliSignal>();
+  let interrupted: CliSignal | undefined;
   if (parsed.kind === 'emulator') {
     const warning = exposureWarning(parsed.emulator);
     work = options.backendFactory.startEmulator(parsed.emulator).pipe(
@@ -129,12 +132,13 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
           verifySsl: !globals.insecure,
           debug: debugLine,
         });
-        return run({ backend, out, info: err, progress: ctxProgress });
+        return run({ backend, out, info: err, progress: ctxProgress, interrupted: interrupt$ });
       }),
     );
   }
 
   const isEmulator = parsed.kind === 'emulator';
+  const stopsOnInterrupt = parsed.kind === 'command' && parsed.spec.stopsOnInterrupt === true;
   const signals = options.signals ?? processSignals;
   return new Promise<number>((resolve) => {
     let settled = false;
@@ -149,6 +153,12 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     };
     const stopListening = signals((signal) => {
       if (settled) return;
+      if (stopsOnInterrupt && interrupted === undefined) {
+        interrupted = signal;
+        err('cvat-rx: stopping (interrupt again to abort)');
+        interrupt$.next(signal);
+        return;
+      }
       // Unsubscribing is the cancellation: requests abort and temporary files are removed below us.
       running.subscription?.unsubscribe();
       progress.stop();
@@ -165,7 +175,14 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         progress.stop();
         finish(report(error));
       },
-      complete: () => finish(ExitCode.ok),
+      complete: () =>
+        finish(
+          interrupted === undefined
+            ? ExitCode.ok
+            : interrupted === 'SIGINT'
+              ? ExitCode.interrupted
+              : ExitCode.terminated,
+        ),
     });
   });
 }

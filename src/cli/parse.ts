@@ -39,7 +39,7 @@ const ALL_OPTIONS: readonly OptionSpec[] = [
   ...COMMANDS.flatMap((c) => c.options),
 ];
 
-const RESOURCES = ['task', 'project', 'emulator'];
+const RESOURCES = ['task', 'project', 'function', 'emulator'];
 
 function readGlobals(args: ArgReader): GlobalOptions {
   return {
@@ -62,7 +62,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     const { values } = parseStrict(normalized, GLOBAL_OPTIONS, 'cvat-rx');
     if (values['version'] === true) return { kind: 'version' };
     if (wantsHelp) return { kind: 'help', text: mainHelp() };
-    throw new UsageError('cvat-rx: missing command (task, project or emulator)');
+    throw new UsageError('cvat-rx: missing command (task, project, function or emulator)');
   }
   if (!RESOURCES.includes(resource)) {
     throw new UsageError(`cvat-rx: unknown command "${resource}" (choose from ${RESOURCES.join(', ')})`);

@@ -49,13 +49,6 @@ export class Orgs {
     return ids;
   }
 
-  /** Whether an object with this organization and these related users is visible to the user. */
-  canSee(user: UserRec, orgId: number | null, relatedUserIds: Array<number | null>): boolean {
-    if (user.is_superuser) return true;
-    if (orgId !== null) return this.state.membershipOf(user.id, orgId) !== undefined;
-    return relatedUserIds.includes(user.id);
-  }
-
   /** Applies the request's organization context to a resource's organization. */
   inContext(ctx: Ctx, orgId: number | null): boolean {
     const c = ctx.org;

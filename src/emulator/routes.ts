@@ -11,6 +11,8 @@ import { registerProjects } from './resources/projects';
 import { registerServer } from './resources/server';
 import { registerTasks } from './resources/tasks';
 import { registerUsers } from './resources/users';
+import { registerFunctions } from './resources/functions';
+import { registerLambda } from './resources/lambda';
 import { registerTransfers } from './resources/transfers';
 import type { Emulator } from './server';
 
@@ -18,8 +20,6 @@ import type { Emulator } from './server';
 const NOT_IMPLEMENTED = [
   ['/api/cloudstorages', 'cloud storages'],
   ['/api/webhooks', 'webhooks'],
-  ['/api/lambda', 'serverless functions (lambda)'],
-  ['/api/functions', 'functions'],
   ['/api/quality', 'quality control'],
   ['/api/consensus', 'consensus merging'],
   ['/api/analytics', 'analytics'],
@@ -49,6 +49,8 @@ export function registerRoutes(emu: Emulator): void {
   registerIssues(emu);
   registerRequests(emu);
   registerLegacy(emu);
+  registerFunctions(emu);
+  registerLambda(emu);
   for (const [prefix, what] of NOT_IMPLEMENTED) {
     const handler = (): never => {
       throw notImplemented(what);

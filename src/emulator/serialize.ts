@@ -1,3 +1,4 @@
+import { mayProject, mayTask } from './access';
 import type { Ctx } from './context';
 import type {
   AccessTokenRec,
@@ -138,27 +139,33 @@ export class Serializer {
   job(j: JobRec): Record<string, unknown> {
     const t = this.state.tasks.get(j.task_id);
     const project = t?.project_id != null ? this.state.projects.get(t.project_id) : undefined;
+    // JobReadSerializer: the task's and project's names (and the task's storages) only for users
+    // who may see them; a job's assignee alone sees the job, not its task.
+    const seesTask = t !== undefined && mayTask(this.ctx, t, 'view');
+    const seesProject = project !== undefined && mayProject(this.ctx, project, 'view');
     const issues = [...this.state.issues.values()].filter((i) => i.job_id === j.id).length;
     const replicas = [...this.state.jobs.values()].filter((x) => x.parent_job_id === j.id).length;
     return {
       url: this.ctx.abs(`/api/jobs/${j.id}`),
       id: j.id,
       task_id: j.task_id,
-      task_name: t?.name ?? null,
+      task_name: seesTask ? t.name : null,
       project_id: t?.project_id ?? null,
-      project_name: project?.name ?? null,
+      project_name: seesProject ? project.name : null,
       assignee: this.basicUser(j.assignee_id),
       guide_id: null,
       dimension: '2d',
       mode: 'annotation',
       media_type: 'image',
       bug_tracker: t && t.bug_tracker !== '' ? t.bug_tracker : null,
+      // JobWriteSerializer.update: annotation stage → annotation; accepted and completed →
+      // completed; anything else (validation, or acceptance not completed) → validation.
       status:
-        j.stage === 'acceptance' && j.state === 'completed'
-          ? 'completed'
-          : j.stage === 'validation'
-            ? 'validation'
-            : 'annotation',
+        j.stage === 'annotation'
+          ? 'annotation'
+          : j.stage === 'acceptance' && j.state === 'completed'
+            ? 'completed'
+            : 'validation',
       stage: j.stage,
       state: j.state,
       frame_count: j.frames ? j.frames.length : j.stop_frame - j.start_frame + 1,
@@ -173,8 +180,8 @@ export class Serializer {
       labels: { url: this.ctx.abs(`/api/labels?job_id=${j.id}`) },
       type: j.type,
       organization: t?.org_id ?? null,
-      target_storage: this.storage(t?.target_storage ?? null),
-      source_storage: this.storage(t?.source_storage ?? null),
+      target_storage: seesTask ? this.storage(t.target_storage) : null,
+      source_storage: seesTask ? this.storage(t.source_storage) : null,
       assignee_updated_date: j.assignee_updated_date,
       parent_job_id: j.parent_job_id,
       consensus_replicas: j.type === 'annotation' ? (t?.consensus_replicas ?? 0) : 0,

@@ -17,6 +17,7 @@ import { registerRoutes } from './routes';
 import { Router } from './router';
 import { State } from './state';
 import { Uploads } from './data/uploads';
+import type { EmulatorLambdaFunction } from './resources/lambda';
 
 export interface EmulatorUser {
   username: string;
@@ -26,6 +27,8 @@ export interface EmulatorUser {
   last_name?: string;
   is_superuser?: boolean;
 }
+
+export type { EmulatorLambdaFunction };
 
 export interface EmulatorOptions {
   port?: number;
@@ -46,6 +49,10 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   /** Called for unexpected handler errors (default: console.error). */
   onError?: (error: unknown) => void;
+  /** Serverless (lambda) functions the emulator runs in-process (`/api/lambda/functions`). */
+  lambdaFunctions?: readonly EmulatorLambdaFunction[];
+  /** How long an agent holds a native function's request without an update (default 60 s). */
+  agentLeaseMs?: number;
 }
 
 export interface RunningEmulator {

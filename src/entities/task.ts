@@ -13,6 +13,10 @@ import type { JobListQuery, LabelListQuery } from './query';
 import { taskStatus } from './status';
 import { taskTransfers } from './operations/bindings';
 import type { TaskTransfers } from './operations/bindings';
+import { annotateTask } from '../auto-annotation/driver';
+import type { AnnotateTaskOptions, AnnotateTaskResult } from '../auto-annotation/driver';
+import type { DetectionFunction } from '../auto-annotation/function';
+import type { TransferEvent } from '../transfer/progress';
 
 /**
  * A task snapshot: CVAT's `TaskRead` fields as readonly properties (`task.name`, `task.size`, …),
@@ -33,6 +37,14 @@ export interface Task
   jobs(query?: JobListQuery): Observable<Job>;
   /** The task's labels (`GET /api/labels?task_id=`). */
   labels(query?: LabelListQuery): Observable<Label>;
+  /**
+   * Runs a detection function over the task's frames and uploads its shapes: progress (frames
+   * done of total), then the counts (`annotateTask` from `cvat-rx/auto-annotation`).
+   */
+  autoAnnotate(
+    fn: DetectionFunction,
+    options?: AnnotateTaskOptions,
+  ): Observable<TransferEvent<AnnotateTaskResult>>;
 }
 
 /** Makes a Task from decoded data; a model without an id is a DecodeError (call it inside `map`). */
@@ -49,5 +61,7 @@ export function makeTask(ctx: ClientContext, model: TaskRead): Task {
     status$: taskStatus(ctx, id),
     jobs: (query: JobListQuery = {}) => listJobs(ctx, query, { task_id: id }),
     labels: (query: LabelListQuery = {}) => listLabels(ctx, query, { task_id: id }),
+    autoAnnotate: (fn: DetectionFunction, options?: AnnotateTaskOptions) =>
+      annotateTask({ context: ctx }, id, fn, options),
   });
 }

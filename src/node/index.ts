@@ -6,3 +6,7 @@ export { uploadFiles } from './upload';
 export { nodePlatform } from './platform';
 export { makeNodeClient, toFile } from './client';
 export { fileStore } from './resume-store';
+export type { FunctionParameter, FunctionSource } from './function-module';
+export { loadFunction, parseFunctionParameter, parseFunctionParameters } from './function-module';
+export type { DecodedImage } from './image-decoder';
+export { decodeImage } from './image-decoder';

@@ -8,6 +8,7 @@ import { UsageError } from '../errors';
 import type { TransferPlatform, UploadInput } from '../entities/operations/platform';
 import { validateSources } from '../transfer/source';
 import { downloadToFile } from './download-to-file';
+import { decodeImage } from './image-decoder';
 import { toNodeSource } from './sources';
 import { tempPathFor } from './temp-name';
 import type { NodeUploadInput } from './sources';
@@ -78,4 +79,5 @@ export const nodePlatform: TransferPlatform = {
       map((saved) => ({ ...saved, contentType: undefined })),
     ),
   joinPath: (directory, name) => join(directory, name),
+  decodeImage,
 };

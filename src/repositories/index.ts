@@ -58,6 +58,14 @@ import { projectsRepositoryTransfers, tasksRepositoryTransfers } from '../entiti
 import type { ProjectsRepositoryTransfers, TasksRepositoryTransfers } from '../entities/operations/bindings';
 
 export type { RemoveOutcome, Creating, Listing, RemovingByIds, Retrieving } from './repository';
+export type {
+  LabelMapping,
+  LambdaCallParams,
+  LambdaDetection,
+  LambdaRepository,
+  RunOnTaskOptions,
+} from './lambda';
+export type { LambdaFunction } from './lambda';
 export type { RequestsRepository } from './requests';
 
 /** Retrieve, list and remove by ids. */

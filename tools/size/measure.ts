@@ -11,8 +11,12 @@ import { gzipSync } from 'node:zlib';
  * build and the CommonJS `fp-ts/lib/Either.js` that cvat-rx imports). The budget leaves ~7% for
  * growth: a new dependency or a codec table that stops tree-shaking fails it. Once `client.api`
  * is lazy and the fp-ts imports go, the bundle is ~59 KiB and the budget should follow it down.
+ * Raised from 82 to 89 KiB with auto-annotation: main measured 82.0 KiB (from src) when it was
+ * merged, +5 KiB for `task.autoAnnotate`'s driver and label mapper (~4 KiB) and `client.lambda`
+ * (~1 KiB), plus 2 KiB of room. Loading the driver with `import()` was tried: unsplit bundles then
+ * wrap every module it shares with the root in lazy initialisers, +6 KiB more.
  */
-export const BUDGET_GZIP_BYTES = 82 * 1024;
+export const BUDGET_GZIP_BYTES = 89 * 1024;
 
 /**
  * Codecs the measured app never uses: present, they would mean tree-shaking broke (for example
@@ -66,7 +70,7 @@ export async function measureBundle(root: string, options: MeasureOptions = {}):
     metafile: true,
     logLevel: 'silent',
     // The app imports the package by name; this is the file its "exports" map gives browsers.
-    alias: { 'cvat-rx': dist },
+    alias: { 'cvat-rx/auto-annotation': path.join(root, 'dist/auto-annotation.js'), 'cvat-rx': dist },
   });
   const code = result.outputFiles[0]?.text ?? '';
   const output = Object.values(result.metafile.outputs)[0];

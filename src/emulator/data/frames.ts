@@ -46,13 +46,23 @@ export function taskData(ctx: Ctx, task: TaskRec): Promise<void> {
 }
 
 export function jobFrames(job: JobRec): number[] {
-  if (job.frames) return job.frames;
-  return Array.from({ length: job.stop_frame - job.start_frame + 1 }, (_, i) => job.start_frame + i);
+  return job.frames ?? jobRange(job);
 }
 
 /** GET /api/jobs/{id}/data (see getter.ts). */
 export function jobData(ctx: Ctx, task: TaskRec, job: JobRec): Promise<void> {
   return getJobData(ctx, task, job, jobFrames(job));
+}
+
+/** The step of a `step=N` frame filter (1 without one). */
+function frameStep(filter: string): number {
+  const m = /step\s*=\s*(\d+)/.exec(filter);
+  return m ? Number(m[1]) : 1;
+}
+
+/** Every task frame between the job's start and stop (a ground-truth job spans the task). */
+function jobRange(job: JobRec): number[] {
+  return Array.from({ length: job.stop_frame - job.start_frame + 1 }, (_, i) => job.start_frame + i);
 }
 
 /** DataMetaRead for a task, or for the frames of one job. */
@@ -61,22 +71,28 @@ export function meta(task: TaskRec, job?: JobRec): Record<string, unknown> {
   // TaskViewSet.metadata: a ValidationError, so a list body.
   if (!data) throw badRequest('Data is not uploaded for the task yet');
   const frames = job ? jobFrames(job) : data.frames.map((_, i) => i);
-  const included = job?.frames ?? null;
-  const contiguous = job && !job.frames ? frames : data.frames.map((_, i) => i);
+  // Job meta speaks in media frame numbers (views.py JobViewSet.metadata): the job's range from
+  // the task's start with its step, and a ground-truth job's frames the same way. Frames of the
+  // range the job does not hold are listed as placeholders.
+  const step = frameStep(data.frame_filter);
+  const media = (rel: number): number => data.start_frame + rel * step;
+  const range = job ? jobRange(job) : frames;
+  const held = new Set(frames);
   return {
     chunks_updated_date: data.chunks_updated_date,
     chunk_size: data.chunk_size,
     size: frames.length,
     image_quality: data.image_quality,
-    start_frame: job ? job.start_frame : data.start_frame,
-    stop_frame: job ? job.stop_frame : data.stop_frame,
+    start_frame: job ? media(job.start_frame) : data.start_frame,
+    stop_frame: job ? Math.min(data.stop_frame, media(job.stop_frame)) : data.stop_frame,
     frame_filter: data.frame_filter,
-    frames: contiguous.map((i) => {
+    frames: range.map((i) => {
       const f = data.frames[i]!;
-      return { width: f.width, height: f.height, name: f.name, related_files: 0, has_related_context: false };
+      const name = held.has(i) ? f.name : 'placeholder.jpg';
+      return { width: f.width, height: f.height, name, related_files: 0, has_related_context: false };
     }),
-    deleted_frames: data.deleted_frames.filter((d) => !job || frames.includes(d)),
-    included_frames: included,
+    deleted_frames: data.deleted_frames.filter((d) => !job || held.has(d)),
+    included_frames: job?.frames ? job.frames.map(media) : null,
     storage: data.storage,
     cloud_storage_id: null,
   };

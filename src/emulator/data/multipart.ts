@@ -45,6 +45,31 @@ const MAX_PART_HEADERS = 64 * 1024;
 
 const tooLarge = (what: string): HttpError => detail(413, `Request body is too large: ${what}.`);
 
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * The name Django's MultiPartParser.sanitize_file_name keeps of an uploaded file: HTML entities
+ * decoded, only the part after the last `/` or `\\`, non-printable characters dropped; nothing
+ * (the part is skipped) for '', '.' and '..'. CVAT stores uploads under this name, so clients that
+ * send a full path (cvat-sdk does) get the base name.
+ */
+export function djangoFileName(raw: string): string | undefined {
+  const decoded = raw.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, e: string) => {
+    if (e.startsWith('#')) {
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    }
+    return ENTITIES[e.toLowerCase()] ?? all;
+  });
+  const base = decoded.slice(Math.max(decoded.lastIndexOf('/'), decoded.lastIndexOf('\\')) + 1);
+  // Python's str.isprintable: no control, format, private, unassigned or separator but ' '.
+  const printable = [...base].filter((c) => c === ' ' || !/[\p{C}\p{Z}]/u.test(c)).join('');
+  return printable === '' || printable === '.' || printable === '..' ? undefined : printable;
+}
+
+/** A name with a `..` segment: it is refused (by `placeFile`) rather than cut to its base name. */
+const climbs = (name: string): boolean => name.split(/[\\/]/).includes('..');
+
 /**
  * Streams a multipart/form-data body: file parts are written to disk chunk by chunk as they
  * arrive (never buffered whole), other fields are collected as strings.
@@ -73,6 +98,8 @@ export async function parseMultipart(
   let fieldsSize = 0;
   let parts = 0;
   let bodySize = 0;
+  // A file part whose name Django's parser discards is skipped whole, as Django does.
+  let skipping = false;
 
   const find = (needle: Buffer | string, limit = buf.length): number => {
     meter.work += Math.min(limit, buf.length);
@@ -80,7 +107,7 @@ export async function parseMultipart(
     return i;
   };
   const emit = async (data: Buffer): Promise<void> => {
-    if (data.length === 0) return;
+    if (data.length === 0 || skipping) return;
     if (file) {
       file.entry.size += data.length;
       if (!file.stream.write(data)) await once(file.stream, 'drain');
@@ -96,7 +123,9 @@ export async function parseMultipart(
     }
   };
   const endPart = async (): Promise<void> => {
-    if (file) {
+    if (skipping) {
+      skipping = false;
+    } else if (file) {
       const f = file;
       file = null;
       f.stream.end();
@@ -157,7 +186,10 @@ export async function parseMultipart(
           buf = buf.subarray(end + 4);
           const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
           field = /\bname="([^"]*)"/i.exec(disposition)?.[1] ?? '';
-          const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+          const rawName = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
+          // Django keeps the base name; a name that climbs is refused here, stricter than Django.
+          const filename = rawName === undefined || climbs(rawName) ? rawName : djangoFileName(rawName);
+          if (rawName !== undefined && filename === undefined) skipping = true;
           if (filename !== undefined) {
             const path = placeFile(field, filename);
             const stream = createWriteStream(path);

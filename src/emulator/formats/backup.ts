@@ -423,8 +423,14 @@ function fillTask(
     else if (Array.isArray(j.frames)) frameList = j.frames.map(Number);
     else if (type === 'ground_truth' && Array.isArray(layout.frames))
       frameList = layout.frames.map(frameOf).filter((i) => i >= 0);
-    const start = frameList?.length ? Math.min(...frameList) : Number(j.start_frame ?? 0);
-    const stop = frameList?.length ? Math.max(...frameList) : Number(j.stop_frame ?? start);
+    // A ground-truth job spans the whole task; its frame list says which frames it holds.
+    const spansTask = type === 'ground_truth' && frameList !== null;
+    const start = spansTask ? 0 : frameList?.length ? Math.min(...frameList) : Number(j.start_frame ?? 0);
+    const stop = spansTask
+      ? frames.length - 1
+      : frameList?.length
+        ? Math.max(...frameList)
+        : Number(j.stop_frame ?? start);
     const contiguous = frameList !== null && frameList.length === stop - start + 1 && type !== 'ground_truth';
     let parent: number | null = null;
     if (type === 'consensus_replica') {

@@ -2,6 +2,7 @@ import type { Json, JsonObject, LabelRec } from '../model';
 import { RequestFailure } from '../requests';
 import type { TaskView } from './coco';
 import { frameIndex } from './coco';
+import { trackedShape } from './parsed';
 import { child, escapeXml, parseXml } from './xml';
 import type { XmlNode } from './xml';
 
@@ -73,6 +74,12 @@ function shapeXml(view: TaskView, s: JsonObject, extra = ''): string {
   }
 }
 
+/** The `<meta>` element of a CVAT XML export of one task (one line). */
+export function cvatMetaXml(view: TaskView): string {
+  const frames = view.task.data?.frames ?? [];
+  return `<meta><task><id>${view.task.id}</id><name>${escapeXml(view.task.name)}</name><size>${frames.length}</size><mode>annotation</mode><overlap>${view.task.overlap ?? 0}</overlap><bugtracker>${escapeXml(view.task.bug_tracker)}</bugtracker><created>${view.task.created_date}</created><updated>${view.task.updated_date}</updated><subset>${escapeXml(view.task.subset || 'default')}</subset><start_frame>0</start_frame><stop_frame>${Math.max(0, frames.length - 1)}</stop_frame><frame_filter></frame_filter><labels>${view.labels.map((l) => labelXml(l, view.labels)).join('')}</labels></task><dumped>${new Date().toISOString()}</dumped></meta>`;
+}
+
 /** "CVAT for images 1.1": one <image> per frame with its shapes and tags; tracks become per-frame shapes. */
 export function cvatImagesXml(view: TaskView): string {
   const frames = view.task.data?.frames ?? [];
@@ -81,9 +88,7 @@ export function cvatImagesXml(view: TaskView): string {
     '<annotations>',
     '  <version>1.1</version>',
   ];
-  out.push(
-    `  <meta><task><id>${view.task.id}</id><name>${escapeXml(view.task.name)}</name><size>${frames.length}</size><mode>annotation</mode><overlap>${view.task.overlap ?? 0}</overlap><bugtracker>${escapeXml(view.task.bug_tracker)}</bugtracker><created>${view.task.created_date}</created><updated>${view.task.updated_date}</updated><subset>${escapeXml(view.task.subset || 'default')}</subset><start_frame>0</start_frame><stop_frame>${Math.max(0, frames.length - 1)}</stop_frame><frame_filter></frame_filter><labels>${view.labels.map((l) => labelXml(l, view.labels)).join('')}</labels></task><dumped>${new Date().toISOString()}</dumped></meta>`,
-  );
+  out.push(`  ${cvatMetaXml(view)}`);
   const byFrame = new Map<number, string[]>();
   const add = (frame: number, xml: string): void => {
     if (!xml) return;
@@ -245,16 +250,7 @@ export function parseCvatXml(
         group: Number(node.attrs.group_id ?? 0),
         source: node.attrs.source ?? 'file',
         attributes: [],
-        shapes: shapes.map((s) => ({
-          type: s.type,
-          frame: s.frame,
-          points: s.points,
-          occluded: s.occluded,
-          outside: s.outside,
-          z_order: s.z_order,
-          rotation: s.rotation,
-          attributes: s.attributes,
-        })),
+        shapes: shapes.map((s) => trackedShape(s, s.attributes ?? [])),
       });
     }
   }

@@ -5,11 +5,44 @@ import type { JobRec, JsonObject, TaskRec } from '../model';
 import { RequestFailure } from '../requests';
 import { taskLabels } from '../resources/labels';
 import { jobFrames } from '../data/frames';
-import type { ZipSource } from '../data/zip';
+import type { ZipEntry, ZipSource } from '../data/zip';
 import { isZip, readZip, zipToFile } from '../data/zip';
 import { cocoDocument, parseCoco } from './coco';
 import type { TaskView } from './coco';
+import { cvatVideoXml } from './cvat-video';
 import { cvatImagesXml, parseCvatXml } from './cvat-xml';
+import { datumaroEntries, datumaroMedia, parseDatumaro } from './datumaro';
+import type { DatasetImage } from './items';
+import type { Parsed } from './parsed';
+import { parseVoc, vocEntries, vocMedia } from './voc';
+import { parseYolo, yoloEntries, yoloMedia } from './yolo';
+
+/** The Datumaro-based formats: archives only, written and read whole. */
+const ARCHIVE_FORMATS: Record<
+  string,
+  {
+    write: (views: TaskView[], saveImages: boolean) => ZipSource[];
+    read: (view: TaskView, entries: ZipEntry[], subset?: string) => Parsed;
+    media: (entries: ZipEntry[]) => Map<string, DatasetImage[]>;
+  }
+> = {
+  'Datumaro 1.0': { write: datumaroEntries, read: parseDatumaro, media: datumaroMedia },
+  'PASCAL VOC 1.1': { write: vocEntries, read: parseVoc, media: vocMedia },
+  'YOLO 1.1': { write: yoloEntries, read: parseYolo, media: yoloMedia },
+};
+
+/** Whether CVAT reads this format's archives through Datumaro (YOLO, VOC, Datumaro). */
+export function isArchiveFormat(format: string): boolean {
+  return ARCHIVE_FORMATS[format] !== undefined;
+}
+
+/**
+ * The images of a project dataset by subset, for the formats whose archives CVAT reads through
+ * Datumaro (each has its own layout); undefined for the others.
+ */
+export function archiveMedia(format: string, entries: ZipEntry[]): Map<string, DatasetImage[]> | undefined {
+  return ARCHIVE_FORMATS[format]?.media(entries);
+}
 
 export function taskView(ctx: Ctx, task: TaskRec, job?: JobRec): TaskView {
   const a = ctx.emu.state.annotationsOf(task.id);
@@ -31,8 +64,12 @@ export async function writeDataset(
   views: TaskView[],
   saveImages: boolean,
 ): Promise<void> {
+  const archive = ARCHIVE_FORMATS[format];
+  if (archive) return zipToFile(target, archive.write(views, saveImages));
   const entries: ZipSource[] = [];
-  if (format === 'COCO 1.0') {
+  if (format === 'CVAT for video 1.1') {
+    entries.push({ name: 'annotations.xml', data: Buffer.from(cvatVideoXml(views)) });
+  } else if (format === 'COCO 1.0') {
     const docs = views.map(cocoDocument);
     const merged = docs.length === 1 ? docs[0]! : mergeCoco(docs);
     entries.push({ name: 'annotations/instances_default.json', data: Buffer.from(JSON.stringify(merged)) });
@@ -93,19 +130,30 @@ function mergeXml(docs: string[]): string {
       .filter((l) => l.trimStart().startsWith('<image '))
       .map((l) => l.replace(/<image id="\d+"/, () => `<image id="${id++}"`)),
   );
-  const head = docs[0]!
+  // A project without any task with data still exports a (empty) document.
+  const head = (docs[0] ?? '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>')
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('<image ') && l !== '</annotations>' && l !== '');
   return [...head, ...images, '</annotations>', ''].join('\n');
 }
 
-/** Reads an annotation file (or an archive containing one) in the given format. */
+/**
+ * Reads an annotation file (or an archive containing one) in the given format; `subset` keeps
+ * only that subset of a Datumaro-based archive (the task a project dataset import made of it).
+ */
 export async function readAnnotations(
   view: TaskView,
   format: string,
   path: string,
-): Promise<{ tags: JsonObject[]; shapes: JsonObject[]; tracks: JsonObject[] }> {
+  subset?: string,
+): Promise<Parsed> {
   const buf = await readFile(path);
+  const archive = ARCHIVE_FORMATS[format];
+  if (archive) {
+    if (!isZip(buf.subarray(0, 4)))
+      throw new RequestFailure(`${format}: the dataset file must be a zip archive.`);
+    return archive.read(view, readZip(buf), subset);
+  }
   const coco = format === 'COCO 1.0';
   let text: string;
   if (isZip(buf.subarray(0, 4))) {

@@ -1,7 +1,7 @@
-import { canSeeJob, getIssue, getJob, requireEditor } from '../access';
+import { commentsListed, getComment, getIssue, getJob, issuesListed, requireIssueCreate } from '../access';
 import { asObject, optArray, optBool, optInt, optString, reqInt, reqString } from '../body';
 import type { Ctx } from '../context';
-import { badRequest, notFound } from '../errors';
+import { badRequest } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
 import type { CommentRec, IssueRec } from '../model';
@@ -57,25 +57,18 @@ export function registerIssues(emu: Emulator): void {
     simple: ['issue_id', 'job_id', 'frame_id', 'owner'],
     search: ['owner'],
   });
-  const inScope = (ctx: Ctx, jobId: number): boolean => {
-    const j = ctx.emu.state.jobs.get(jobId);
-    const t = j ? ctx.emu.state.tasks.get(j.task_id) : undefined;
-    return j !== undefined && t !== undefined && canSeeJob(ctx, j) && ctx.emu.orgs.inContext(ctx, t.org_id);
-  };
 
   emu.router
     .add('GET', '/api/issues', (ctx) => {
       const s = new Serializer(ctx);
-      list(
-        ctx,
-        [...ctx.emu.state.issues.values()].filter((i) => inScope(ctx, i.job_id)),
-        issueSpec(ctx),
-        (i) => s.issue(i),
+      list(ctx, [...ctx.emu.state.issues.values()].filter(issuesListed(ctx)), issueSpec(ctx), (i) =>
+        s.issue(i),
       );
     })
     .add('POST', '/api/issues', async (ctx) => {
       const o = asObject(await ctx.readJson());
       const job = getJob(ctx, reqInt(o, 'job'));
+      requireIssueCreate(ctx, job);
       const frame = reqInt(o, 'frame');
       if (frame < job.start_frame || frame > job.stop_frame)
         throw badRequest({
@@ -106,7 +99,7 @@ export function registerIssues(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).issue(getIssue(ctx, ctx.param('id'))));
     })
     .add('PATCH', '/api/issues/:id', async (ctx) => {
-      const issue = getIssue(ctx, ctx.param('id'));
+      const issue = getIssue(ctx, ctx.param('id'), 'update');
       const o = asObject(await ctx.readJson());
       const assignee = optInt(o, 'assignee');
       if (assignee !== undefined) {
@@ -120,9 +113,7 @@ export function registerIssues(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).issue(issue));
     })
     .add('DELETE', '/api/issues/:id', (ctx) => {
-      const issue = getIssue(ctx, ctx.param('id'));
-      const t = ctx.emu.state.tasks.get(ctx.emu.state.jobs.get(issue.job_id)!.task_id)!;
-      requireEditor(ctx, t.org_id, [issue.owner_id, t.owner_id]);
+      const issue = getIssue(ctx, ctx.param('id'), 'delete');
       for (const c of [...ctx.emu.state.comments.values()])
         if (c.issue_id === issue.id) ctx.emu.state.comments.delete(c.id);
       ctx.emu.state.issues.delete(issue.id);
@@ -130,10 +121,7 @@ export function registerIssues(emu: Emulator): void {
     })
     .add('GET', '/api/comments', (ctx) => {
       const s = new Serializer(ctx);
-      const items = [...ctx.emu.state.comments.values()].filter((c) => {
-        const i = ctx.emu.state.issues.get(c.issue_id);
-        return i !== undefined && inScope(ctx, i.job_id);
-      });
+      const items = [...ctx.emu.state.comments.values()].filter(commentsListed(ctx));
       list(ctx, items, commentSpec(ctx), (c) => s.comment(c));
     })
     .add('POST', '/api/comments', async (ctx) => {
@@ -143,27 +131,18 @@ export function registerIssues(emu: Emulator): void {
       ctx.json(201, new Serializer(ctx).comment(c));
     })
     .add('GET', '/api/comments/:id', (ctx) => {
-      ctx.json(200, new Serializer(ctx).comment(getComment(ctx)));
+      ctx.json(200, new Serializer(ctx).comment(getComment(ctx, ctx.param('id'))));
     })
     .add('PATCH', '/api/comments/:id', async (ctx) => {
-      const c = getComment(ctx);
-      requireEditor(ctx, null, [c.owner_id]);
+      const c = getComment(ctx, ctx.param('id'));
       const o = asObject(await ctx.readJson());
       c.message = optString(o, 'message') ?? c.message;
       c.updated_date = now();
       ctx.json(200, new Serializer(ctx).comment(c));
     })
     .add('DELETE', '/api/comments/:id', (ctx) => {
-      const c = getComment(ctx);
-      requireEditor(ctx, null, [c.owner_id]);
+      const c = getComment(ctx, ctx.param('id'));
       ctx.emu.state.comments.delete(c.id);
       ctx.empty(204);
     });
-}
-
-function getComment(ctx: Ctx): CommentRec {
-  const c = ctx.emu.state.comments.get(ctx.param('id'));
-  if (!c) throw notFound();
-  getIssue(ctx, c.issue_id);
-  return c;
 }

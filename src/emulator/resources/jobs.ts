@@ -1,8 +1,9 @@
-import { canSeeJob, getJob, getTask, requireEditor } from '../access';
-import { asObject, optArray, optEnum, optInt, reqInt } from '../body';
+import { getJob, jobsListed, requireJob, taskForNewJob } from '../access';
+import { fieldScopes } from '../iam';
+import { asObject, optEnum, optInt, reqInt } from '../body';
 import type { Ctx } from '../context';
 import { sendPreview } from '../data/frames';
-import { badRequest, forbidden } from '../errors';
+import { badRequest } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
 import type { JobRec, JobType, TaskRec } from '../model';
@@ -11,6 +12,7 @@ import type { Emulator } from '../server';
 import type { State } from '../state';
 import { Serializer } from '../serialize';
 import { deleteJobRecords } from './tasks';
+import { checkAssignee, gtJobParams, selectGtFrames } from './gt-jobs';
 
 const STAGES = ['annotation', 'validation', 'acceptance'] as const;
 const STATES = ['new', 'in progress', 'completed', 'rejected'] as const;
@@ -107,58 +109,28 @@ export function registerJobs(emu: Emulator): void {
   emu.router
     .add('GET', '/api/jobs', (ctx) => {
       const state = ctx.emu.state;
-      let items = [...state.jobs.values()].filter(
-        (j) => canSeeJob(ctx, j) && ctx.emu.orgs.inContext(ctx, state.tasks.get(j.task_id)?.org_id ?? null),
-      );
-      // CVAT hides consensus replicas unless asked for them.
-      if (
-        ctx.query.get('type') === null &&
-        ctx.query.get('parent_job_id') === null &&
-        !ctx.query.get('filter')?.includes('type')
-      ) {
-        items = items.filter((j) => j.type !== 'consensus_replica');
-      }
+      // Consensus replicas are listed like any job (recorded fixtures/jobs.json).
+      const items = [...state.jobs.values()].filter(jobsListed(ctx));
       const s = new Serializer(ctx);
       list(ctx, items, jobSpec(ctx), (j) => s.job(j));
     })
     .add('POST', '/api/jobs', async (ctx) => {
       const o = asObject(await ctx.readJson());
-      const type = optEnum(o, 'type', ['annotation', 'ground_truth', 'consensus_replica'] as const);
-      if (type !== 'ground_truth') throw badRequest({ type: 'Only ground truth jobs can be created.' });
-      const task = getTask(ctx, reqInt(o, 'task_id'));
-      requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
-      if (!task.data) throw badRequest({ task_id: 'The task has no data.' });
-      if ([...ctx.emu.state.jobs.values()].some((j) => j.task_id === task.id && j.type === 'ground_truth')) {
-        throw badRequest({ task_id: 'Task already has a ground truth job.' });
-      }
-      const size = task.data.frames.length;
-      let frames: number[];
-      const method = o.frame_selection_method ?? 'random_uniform';
-      if (method === 'manual') {
-        frames = (optArray(o, 'frames') ?? [])
-          .map(Number)
-          .filter((f) => Number.isInteger(f) && f >= 0 && f < size);
-        if (!frames.length)
-          throw badRequest({ frames: 'This field is required for manual frame selection.' });
-      } else if (method === 'random_uniform') {
-        const count =
-          optInt(o, 'frame_count') ?? Math.max(1, Math.round(size * (Number(o.frame_share) || 0.1)));
-        const step = size / Math.min(count, size);
-        frames = Array.from({ length: Math.min(count, size) }, (_, i) => Math.floor(i * step));
-      } else {
-        throw badRequest({
-          frame_selection_method: `"${String(method)}" is not supported by the CVAT emulator.`,
-        });
-      }
-      frames = [...new Set(frames)].sort((a, b) => a - b);
-      const job = makeJob(
-        ctx.emu.state,
-        task.id,
-        'ground_truth',
-        frames[0]!,
-        frames[frames.length - 1]!,
-        frames,
+      // Permissions come first (the task must exist: 400 otherwise), then the serializer.
+      const task = taskForNewJob(ctx, reqInt(o, 'task_id'));
+      const params = gtJobParams(o);
+      checkAssignee(ctx, params.assignee);
+      const segments = [...ctx.emu.state.jobs.values()].filter(
+        (j) => j.task_id === task.id && j.type === 'annotation',
       );
+      const frames = selectGtFrames(task, segments, params);
+      // A ground-truth job spans the whole task; its frames say which of them it holds.
+      const size = task.data!.frames.length;
+      const job = makeJob(ctx.emu.state, task.id, 'ground_truth', 0, size - 1, frames);
+      if (params.assignee !== null) {
+        job.assignee_id = params.assignee;
+        job.assignee_updated_date = job.updated_date;
+      }
       task.validation_mode = 'gt';
       ctx.json(201, new Serializer(ctx).job(job));
     })
@@ -167,20 +139,23 @@ export function registerJobs(emu: Emulator): void {
     })
     .add('PATCH', '/api/jobs/:id', async (ctx) => {
       const j = getJob(ctx, ctx.param('id'));
-      const t = ctx.emu.state.tasks.get(j.task_id)!;
-      requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id, j.assignee_id]);
       const o = asObject(await ctx.readJson());
+      requireJob(
+        ctx,
+        j,
+        fieldScopes(o, { assignee: 'update:assignee', stage: 'update:stage', state: 'update:state' }),
+      );
       const stage = optEnum(o, 'stage', STAGES);
       const st = optEnum(o, 'state', STATES);
       const assignee = optInt(o, 'assignee');
       if (assignee !== undefined && assignee !== null && !ctx.emu.state.users.has(assignee)) {
         throw badRequest({ assignee: `Invalid pk "${assignee}" - object does not exist.` });
       }
-      if (stage) {
-        j.stage = stage;
-        if (!st) j.state = stage === 'acceptance' ? j.state : 'new';
-      }
-      if (st) j.state = st;
+      // JobWriteSerializer.update: a new stage resets the state to "new" unless one is given;
+      // the same stage sent again keeps it.
+      const nextStage = stage ?? j.stage;
+      j.state = st ?? (nextStage !== j.stage ? 'new' : j.state);
+      j.stage = nextStage;
       if (assignee !== undefined && assignee !== j.assignee_id) {
         j.assignee_id = assignee;
         j.assignee_updated_date = now();
@@ -189,10 +164,9 @@ export function registerJobs(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).job(j));
     })
     .add('DELETE', '/api/jobs/:id', (ctx) => {
-      const j = getJob(ctx, ctx.param('id'));
+      const j = getJob(ctx, ctx.param('id'), 'delete');
       const t = ctx.emu.state.tasks.get(j.task_id)!;
-      requireEditor(ctx, t.org_id, [t.owner_id]);
-      if (j.type !== 'ground_truth') throw forbidden('Only ground truth jobs can be removed.');
+      if (j.type !== 'ground_truth') throw badRequest('Only ground truth jobs can be removed');
       deleteJobRecords(ctx, j);
       if (![...ctx.emu.state.jobs.values()].some((x) => x.task_id === t.id && x.type === 'ground_truth'))
         t.validation_mode = null;

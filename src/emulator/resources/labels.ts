@@ -1,7 +1,7 @@
-import { canSeeJob, canSeeProject, canSeeTask, requireEditor } from '../access';
+import { getJob, getProject, getTask, mayProject, mayTask, projectsListed, tasksListed } from '../access';
 import { asObject, optArray, optBool, optEnum, optInt, optString } from '../body';
 import type { Ctx } from '../context';
-import { badRequest, notFound } from '../errors';
+import { badRequest, forbidden, notFound } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
 import type { AttributeRec, Json, LabelRec } from '../model';
@@ -161,16 +161,36 @@ export function labelTaskId(ctx: Ctx, l: LabelRec): number | null {
   return top?.task_id ?? null;
 }
 
-function labelVisible(ctx: Ctx, l: LabelRec): boolean {
+/** Labels listed: those of the projects and tasks the user lists (labels.rego's filter). */
+function labelsListed(ctx: Ctx): (l: LabelRec) => boolean {
   const state = ctx.emu.state;
-  const top = l.parent_id === null ? l : state.labels.get(l.parent_id);
-  if (!top) return false;
-  if (top.project_id !== null) {
-    const p = state.projects.get(top.project_id);
-    return p !== undefined && canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id);
-  }
-  const t = top.task_id === null ? undefined : state.tasks.get(top.task_id);
-  return t !== undefined && canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id);
+  const project = projectsListed(ctx);
+  const task = tasksListed(ctx);
+  return (l) => {
+    const top = l.parent_id === null ? l : state.labels.get(l.parent_id);
+    if (!top) return false;
+    if (top.project_id !== null) {
+      const p = state.projects.get(top.project_id);
+      return p !== undefined && project(p);
+    }
+    const t = top.task_id === null ? undefined : state.tasks.get(top.task_id);
+    return t !== undefined && task(t);
+  };
+}
+
+/** One label: 404 when missing, 403 unless the user may see (or change) its project or task. */
+function getLabel(ctx: Ctx, change: boolean): LabelRec {
+  const state = ctx.emu.state;
+  const l = state.labels.get(ctx.param('id'));
+  const top = l && (l.parent_id === null ? l : state.labels.get(l.parent_id));
+  if (!l || !top) throw notFound();
+  const p = top.project_id !== null ? state.projects.get(top.project_id) : undefined;
+  const t = top.task_id !== null ? state.tasks.get(top.task_id) : undefined;
+  const ok = p
+    ? mayProject(ctx, p, change ? 'update:desc' : 'view')
+    : t !== undefined && mayTask(ctx, t, change ? 'update:desc' : 'view');
+  if (!ok) throw forbidden();
+  return l;
 }
 
 // LabelViewSet: `parent` is the parent's name (parent__name); ordering id.
@@ -193,39 +213,40 @@ export function registerLabels(emu: Emulator): void {
     .add('GET', '/api/labels', (ctx) => {
       const state = ctx.emu.state;
       const q = ctx.query;
-      let items = [...state.labels.values()].filter((l) => labelVisible(ctx, l));
-      if (q.get('parent_id') === null && q.get('parent') === null)
-        items = items.filter((l) => l.parent_id === null);
       const taskId = q.get('task_id');
       const jobId = q.get('job_id');
       const projectId = q.get('project_id');
-      if (jobId !== null) {
-        const j = state.jobs.get(Number(jobId));
-        if (!j || !canSeeJob(ctx, j)) throw notFound();
-        const ids = new Set(taskLabels(ctx, j.task_id, true).map((l) => l.id));
-        items = items.filter((l) => ids.has(l.id));
+      const owners = [taskId, jobId, projectId].filter((v) => v !== null);
+      if (owners.length > 1)
+        throw badRequest('job_id, task_id and project_id parameters cannot be used together');
+      let items: LabelRec[];
+      if (owners.length === 1) {
+        // views.py LabelViewSet: the permission is checked on that job, task or project, whose
+        // labels are then listed (so a job's assignee gets the labels of its task).
+        let own: LabelRec[];
+        if (jobId !== null) own = taskLabels(ctx, getJob(ctx, Number(jobId)).task_id, true);
+        else if (taskId !== null) own = taskLabels(ctx, getTask(ctx, Number(taskId)).id, true);
+        else {
+          const p = getProject(ctx, Number(projectId));
+          own = [...state.labels.values()].filter(
+            (l) => (l.parent_id === null ? l : state.labels.get(l.parent_id))?.project_id === p.id,
+          );
+        }
+        items = own;
+      } else {
+        items = [...state.labels.values()].filter(labelsListed(ctx));
       }
-      if (taskId !== null) {
-        const ids = new Set(taskLabels(ctx, Number(taskId), true).map((l) => l.id));
-        items = items.filter((l) => ids.has(l.id));
-      }
-      if (projectId !== null) {
-        items = items.filter(
-          (l) => (l.parent_id === null ? l : state.labels.get(l.parent_id))?.project_id === Number(projectId),
-        );
-      }
+      if (q.get('parent_id') === null && q.get('parent') === null)
+        items = items.filter((l) => l.parent_id === null);
       const s = new Serializer(ctx);
       list(ctx, items, spec(ctx), (l) => s.label(l));
     })
     .add('GET', '/api/labels/:id', (ctx) => {
-      const l = ctx.emu.state.labels.get(ctx.param('id'));
-      if (!l || !labelVisible(ctx, l)) throw notFound();
+      const l = getLabel(ctx, false);
       ctx.json(200, new Serializer(ctx).label(l));
     })
     .add('PATCH', '/api/labels/:id', async (ctx) => {
-      const l = ctx.emu.state.labels.get(ctx.param('id'));
-      if (!l || !labelVisible(ctx, l)) throw notFound();
-      requireLabelEditor(ctx, l);
+      const l = getLabel(ctx, true);
       const body = asObject(await ctx.readJson());
       checkLocalLabelPatch(body);
       if (l.parent_id !== null)
@@ -242,19 +263,8 @@ export function registerLabels(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).label(l));
     })
     .add('DELETE', '/api/labels/:id', (ctx) => {
-      const l = ctx.emu.state.labels.get(ctx.param('id'));
-      if (!l || !labelVisible(ctx, l)) throw notFound();
-      requireLabelEditor(ctx, l);
+      const l = getLabel(ctx, true);
       deleteLabel(ctx, l.id);
       ctx.empty(204);
     });
-}
-
-function requireLabelEditor(ctx: Ctx, l: LabelRec): void {
-  const state = ctx.emu.state;
-  const top = l.parent_id === null ? l : state.labels.get(l.parent_id);
-  const p = top?.project_id != null ? state.projects.get(top.project_id) : undefined;
-  const t = top?.task_id != null ? state.tasks.get(top.task_id) : undefined;
-  if (p) requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
-  else if (t) requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
 }

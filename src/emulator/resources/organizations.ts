@@ -8,6 +8,7 @@ import type { InvitationRec, MembershipRec, OrgRec, Role } from '../model';
 import { now } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
+import { actorIn, mayChangeMembership, mayViewMembership, membershipListed } from '../iam';
 import { deleteProject } from './projects';
 import { deleteTask } from './tasks';
 
@@ -15,13 +16,25 @@ const ROLES = ['worker', 'supervisor', 'maintainer', 'owner'] as const;
 
 function visibleOrg(ctx: Ctx, o: OrgRec): boolean {
   const me = ctx.requireUser();
-  return me.is_superuser || ctx.emu.state.membershipOf(me.id, o.id) !== undefined;
+  return me.is_superuser || o.owner_id === me.id || ctx.emu.state.membershipOf(me.id, o.id) !== undefined;
 }
 
+/** 404 when missing, 403 when the user is neither its owner nor a member (organizations.rego). */
 function getOrg(ctx: Ctx, id: number): OrgRec {
   const o = ctx.emu.state.orgs.get(id);
-  if (!o || !visibleOrg(ctx, o)) throw notFound();
+  if (!o) throw notFound();
+  if (!visibleOrg(ctx, o)) throw forbidden();
   return o;
+}
+
+/** A membership: 404 when missing, 403 unless memberships.rego allows the scope. */
+function getMembership(ctx: Ctx, scope: 'view' | 'change:role' | 'delete'): MembershipRec {
+  const m = ctx.emu.state.memberships.get(ctx.param('id'));
+  if (!m) throw notFound();
+  const actor = actorIn(ctx, m.org_id);
+  const ok = scope === 'view' ? mayViewMembership(actor, m) : mayChangeMembership(actor, m, scope);
+  if (!ok) throw forbidden();
+  return m;
 }
 
 /** Owners and maintainers (and superusers) manage an organization. */
@@ -168,37 +181,26 @@ export function registerOrganizations(emu: Emulator): void {
       ctx.empty(204);
     })
     .add('GET', '/api/memberships', (ctx) => {
-      const me = ctx.requireUser();
-      let items = [...ctx.emu.state.memberships.values()].filter(
-        (m) => m.is_active && (me.is_superuser || ctx.emu.state.membershipOf(me.id, m.org_id)),
-      );
       const c = ctx.org;
-      if (c.kind === 'org') items = items.filter((m) => m.org_id === c.org.id);
+      const actor = actorIn(ctx, c.kind === 'org' ? c.org.id : null);
+      const items = [...ctx.emu.state.memberships.values()].filter(
+        (m) => membershipListed(actor, c.kind === 'org', m) && (c.kind !== 'org' || m.org_id === c.org.id),
+      );
       const s = new Serializer(ctx);
       list(ctx, items, membershipSpec(ctx), (m) => s.membership(m));
     })
     .add('GET', '/api/memberships/:id', (ctx) => {
-      const m = ctx.emu.state.memberships.get(ctx.param('id'));
-      if (!m || !getOrg(ctx, m.org_id)) throw notFound();
-      ctx.json(200, new Serializer(ctx).membership(m));
+      ctx.json(200, new Serializer(ctx).membership(getMembership(ctx, 'view')));
     })
     .add('PATCH', '/api/memberships/:id', async (ctx) => {
-      const m = ctx.emu.state.memberships.get(ctx.param('id'));
-      if (!m) throw notFound();
-      getOrg(ctx, m.org_id);
-      requireManager(ctx, m.org_id);
+      const m = getMembership(ctx, 'change:role');
       const role = optEnum(asObject(await ctx.readJson()), 'role', ROLES);
-      if (role === 'owner' || m.role === 'owner')
-        throw forbidden('The owner role cannot be assigned or changed.');
+      if (role === 'owner') throw forbidden('The owner role cannot be assigned or changed.');
       if (role) m.role = role;
       ctx.json(200, new Serializer(ctx).membership(m));
     })
     .add('DELETE', '/api/memberships/:id', (ctx) => {
-      const m = ctx.emu.state.memberships.get(ctx.param('id'));
-      if (!m) throw notFound();
-      getOrg(ctx, m.org_id);
-      if (m.user_id !== ctx.requireUser().id) requireManager(ctx, m.org_id);
-      if (m.role === 'owner') throw forbidden('The organization owner cannot be removed.');
+      const m = getMembership(ctx, 'delete');
       ctx.emu.state.memberships.delete(m.id);
       ctx.empty(204);
     })

@@ -1,4 +1,6 @@
-import { canSeeProject, getProject, requireEditor } from '../access';
+import { getProject, projectsListed, requireCreate, requireProject } from '../access';
+import { fieldScopes } from '../iam';
+import type { ProjectScope } from '../iam';
 import { asObject, optArray, optInt, optString, reqString } from '../body';
 import type { Ctx } from '../context';
 import { list } from '../listing';
@@ -68,17 +70,29 @@ export function deleteProject(ctx: Ctx, p: ProjectRec): void {
   state.projects.delete(p.id);
 }
 
+/** CVAT checks one scope per changed field of a project (ProjectPermission.get_scopes). */
+const FIELD_SCOPES: Record<string, ProjectScope> = {
+  owner_id: 'update:owner',
+  assignee_id: 'update:assignee',
+  name: 'update:desc',
+  labels: 'update:desc',
+  bug_tracker: 'update:desc',
+  organization: 'update:organization',
+  source_storage: 'update:associated_storage',
+  target_storage: 'update:associated_storage',
+};
+
 export function registerProjects(emu: Emulator): void {
   emu.router
     .add('GET', '/api/projects', (ctx) => {
-      const items = [...ctx.emu.state.projects.values()].filter(
-        (p) => canSeeProject(ctx, p) && ctx.emu.orgs.inContext(ctx, p.org_id),
-      );
+      const items = [...ctx.emu.state.projects.values()].filter(projectsListed(ctx));
       const s = new Serializer(ctx);
       list(ctx, items, projectSpec(ctx), (p) => s.project(p));
     })
     .add('POST', '/api/projects', async (ctx) => {
-      const p = createProject(ctx, asObject(await ctx.readJson()));
+      const body = asObject(await ctx.readJson());
+      requireCreate(ctx);
+      const p = createProject(ctx, body);
       ctx.json(201, new Serializer(ctx).project(p));
     })
     .add('GET', '/api/projects/:id', (ctx) => {
@@ -86,8 +100,8 @@ export function registerProjects(emu: Emulator): void {
     })
     .add('PATCH', '/api/projects/:id', async (ctx) => {
       const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
       const o = asObject(await ctx.readJson());
+      requireProject(ctx, p, fieldScopes(o, FIELD_SCOPES));
       checkLabelsField(o, true);
       if (o.name !== undefined) p.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) p.bug_tracker = optString(o, 'bug_tracker') ?? '';
@@ -107,8 +121,7 @@ export function registerProjects(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).project(p));
     })
     .add('DELETE', '/api/projects/:id', (ctx) => {
-      const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id]);
+      const p = getProject(ctx, ctx.param('id'), 'delete');
       deleteProject(ctx, p);
       ctx.empty(204);
     })

@@ -1,4 +1,6 @@
-import { canSeeTask, getProject, getTask, requireEditor } from '../access';
+import { getProject, getTask, requireCreate, requireTask, tasksListed } from '../access';
+import { fieldScopes } from '../iam';
+import type { TaskScope } from '../iam';
 import { asObject, optArray, optInt, optString, reqString } from '../body';
 import type { Ctx } from '../context';
 import { sendTaskPreview } from '../data/getter';
@@ -6,7 +8,7 @@ import { plainText } from '../plain';
 import { badRequest, detail, HttpError } from '../errors';
 import { list } from '../listing';
 import type { ListSpec } from '../listing';
-import type { JobRec, JsonObject, TaskRec } from '../model';
+import type { JobRec, JsonObject, ProjectRec, TaskRec } from '../model';
 import { now } from '../model';
 import type { Emulator } from '../server';
 import { Serializer } from '../serialize';
@@ -137,17 +139,38 @@ export function deleteJobRecords(ctx: Ctx, j: JobRec): void {
   state.jobs.delete(j.id);
 }
 
+/** The project a create request names, for `create@project` (an unknown id is the serializer's 400). */
+function projectOf(ctx: Ctx, body: unknown): ProjectRec | undefined {
+  const o = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as JsonObject) : {};
+  const id = o.project_id ?? o.project;
+  return typeof id === 'number' ? ctx.emu.state.projects.get(id) : undefined;
+}
+
+/** CVAT checks one scope per changed field of a task (TaskPermission.get_scopes). */
+const FIELD_SCOPES: Record<string, TaskScope> = {
+  owner_id: 'update:owner',
+  assignee_id: 'update:assignee',
+  project_id: 'update:project',
+  name: 'update:desc',
+  labels: 'update:desc',
+  bug_tracker: 'update:desc',
+  subset: 'update:desc',
+  organization: 'update:organization',
+  source_storage: 'update:associated_storage',
+  target_storage: 'update:associated_storage',
+};
+
 export function registerTasks(emu: Emulator): void {
   emu.router
     .add('GET', '/api/tasks', (ctx) => {
-      const items = [...ctx.emu.state.tasks.values()].filter(
-        (t) => canSeeTask(ctx, t) && ctx.emu.orgs.inContext(ctx, t.org_id),
-      );
+      const items = [...ctx.emu.state.tasks.values()].filter(tasksListed(ctx));
       const s = new Serializer(ctx);
       list(ctx, items, taskSpec(ctx), (t) => s.task(t));
     })
     .add('POST', '/api/tasks', async (ctx) => {
-      const t = createTask(ctx, await ctx.readJson());
+      const body = await ctx.readJson();
+      requireCreate(ctx, projectOf(ctx, body));
+      const t = createTask(ctx, body);
       ctx.json(201, new Serializer(ctx).task(t));
     })
     .add('GET', '/api/tasks/:id', (ctx) => {
@@ -155,8 +178,8 @@ export function registerTasks(emu: Emulator): void {
     })
     .add('PATCH', '/api/tasks/:id', async (ctx) => {
       const t = getTask(ctx, ctx.param('id'));
-      requireEditor(ctx, t.org_id, [t.owner_id, t.assignee_id]);
       const o = asObject(await ctx.readJson());
+      requireTask(ctx, t, fieldScopes(o, FIELD_SCOPES));
       checkTaskFields(o, true);
       if (o.name !== undefined) t.name = reqString(o, 'name');
       if (o.bug_tracker !== undefined) t.bug_tracker = optString(o, 'bug_tracker') ?? '';
@@ -190,8 +213,7 @@ export function registerTasks(emu: Emulator): void {
       ctx.json(200, new Serializer(ctx).task(t));
     })
     .add('DELETE', '/api/tasks/:id', (ctx) => {
-      const t = getTask(ctx, ctx.param('id'));
-      requireEditor(ctx, t.org_id, [t.owner_id]);
+      const t = getTask(ctx, ctx.param('id'), 'delete');
       deleteTask(ctx, t);
       ctx.empty(204);
     })

@@ -1,12 +1,13 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { getJob, getProject, getTask, requireEditor } from '../access';
+import { getJob, getProject, getTask, requireCreate } from '../access';
 import type { Ctx } from '../context';
 import { sendFile } from '../data/frames';
 import type { UploadedFile } from '../data/uploads';
 import { dataParams, processData } from '../data/processing';
 import { isZip, readZip } from '../data/zip';
+import type { ZipEntry } from '../data/zip';
 import { createTask } from './tasks';
 import { badRequest, detail, notImplemented } from '../errors';
 import {
@@ -17,9 +18,12 @@ import {
   writeProjectBackup,
   writeTaskBackup,
 } from '../formats/backup';
-import { readAnnotations, taskView, writeDataset } from '../formats/dataset';
+import { archiveMedia, isArchiveFormat, readAnnotations, taskView, writeDataset } from '../formats/dataset';
+import { isImage } from '../formats/items';
+import type { DatasetImage } from '../formats/items';
+import type { Parsed } from '../formats/parsed';
 import { exportFormat, importFormat } from '../formats/registry';
-import type { JsonObject, RequestRec } from '../model';
+import type { JsonObject, RequestRec, TaskRec } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import { replaceAnnotations } from '../annotations';
 import { pyRepr } from '../jsonlogic';
@@ -49,6 +53,7 @@ function bool(v: string | null, fallback: boolean): boolean {
 function target(
   ctx: Ctx,
   resource: Resource,
+  access: 'export' | 'import' = 'export',
 ): {
   id: number;
   orgId: number | null;
@@ -59,14 +64,14 @@ function target(
 } {
   const id = ctx.param('id');
   if (resource === 'projects') {
-    const p = getProject(ctx, id);
+    const p = getProject(ctx, id, access === 'export' ? 'export:dataset' : 'import:dataset');
     return { id, orgId: p.org_id, projectId: id, taskId: null, jobId: null, name: p.name };
   }
   if (resource === 'tasks') {
-    const t = getTask(ctx, id);
+    const t = getTask(ctx, id, access === 'export' ? 'export:dataset' : 'import:annotations');
     return { id, orgId: t.org_id, projectId: t.project_id, taskId: id, jobId: null, name: t.name };
   }
-  const j = getJob(ctx, id);
+  const j = getJob(ctx, id, access === 'export' ? 'export:dataset' : 'import:annotations');
   const t = ctx.emu.state.tasks.get(j.task_id)!;
   return { id, orgId: t.org_id, projectId: t.project_id, taskId: t.id, jobId: id, name: `job_${id}` };
 }
@@ -197,19 +202,11 @@ function importProjectDataset(
       const entries = readZip(buf);
       // Every name is checked before the first task is created or the first file written.
       for (const e of entries) checkRelativeName(e.name, { trailingSlash: e.isDirectory });
-      const images = entries.filter(
-        (e) =>
-          !e.isDirectory && /^images\//.test(e.name) && /\.(png|jpe?g|gif|bmp|webp|tiff?)$/i.test(e.name),
-      );
-      if (!images.length)
-        throw new RequestFailure('Dataset file does not contain any images (expected an images/ folder).');
-      const subsets = new Map<string, typeof images>();
-      for (const e of images) {
-        const rest = e.name.slice('images/'.length);
-        const slash = rest.indexOf('/');
-        const subset = format === 'COCO 1.0' || slash < 0 ? 'default' : rest.slice(0, slash);
-        subsets.set(subset, [...(subsets.get(subset) ?? []), e]);
-      }
+      const subsets = archiveMedia(format!, entries) ?? cvatOrCocoMedia(format!, entries);
+      if (!subsets.size)
+        throw new RequestFailure(
+          `Dataset file does not contain any images (expected the image folders of ${String(format)}).`,
+        );
       const dir = join(dirname(file.path), 'dataset');
       let done = 0;
       for (const [subset, list] of subsets) {
@@ -218,14 +215,10 @@ function importProjectDataset(
           project_id: projectId,
           subset: subset === 'default' ? '' : subset,
         });
-        const sources: UploadedFile[] = list.map((e) => {
-          const name =
-            format === 'COCO 1.0'
-              ? e.name.slice('images/'.length)
-              : e.name.slice('images/'.length).replace(/^[^/]+\//, '');
+        const sources: UploadedFile[] = list.map(({ name, entry }) => {
           const path = resolveUnder(join(dir, String(task.id)), name);
           mkdirSync(dirname(path), { recursive: true });
-          writeFileSync(path, e.read());
+          writeFileSync(path, entry.read());
           return { name, path };
         });
         await processData(
@@ -236,21 +229,50 @@ function importProjectDataset(
           dir,
           async () => undefined,
         );
-        const annFile =
-          format === 'COCO 1.0'
-            ? (entries.find((e) => e.name === `annotations/instances_${subset}.json`) ??
-              entries.find((e) => /^annotations\/.*\.json$/.test(e.name)))
-            : entries.find((e) => e.name.endsWith('.xml'));
-        if (annFile) {
-          const path = join(dir, `${task.id}.annotations`);
-          writeFileSync(path, annFile.read());
-          replaceAnnotations(ctx, { task }, await readAnnotations(taskView(ctx, task), format!, path));
-        }
+        const annotations = isArchiveFormat(format!)
+          ? await readAnnotations(taskView(ctx, task), format!, file.path, subset)
+          : await cvatOrCocoAnnotations(ctx, task, format!, entries, subset, dir);
+        if (annotations) replaceAnnotations(ctx, { task }, annotations);
         await progress(++done / subsets.size, 'Importing the dataset');
       }
       return { result_id: projectId };
     },
   );
+}
+
+/** The images of a COCO or CVAT dataset by subset: images/<subset>/<name> (COCO: images/<name>). */
+function cvatOrCocoMedia(format: string, entries: ZipEntry[]): Map<string, DatasetImage[]> {
+  const subsets = new Map<string, DatasetImage[]>();
+  for (const entry of entries) {
+    if (entry.isDirectory || !entry.name.startsWith('images/') || !isImage(entry.name)) continue;
+    const rest = entry.name.slice('images/'.length);
+    const slash = rest.indexOf('/');
+    const byFolder = format !== 'COCO 1.0' && slash >= 0;
+    const subset = byFolder ? rest.slice(0, slash) : 'default';
+    const name = byFolder ? rest.slice(slash + 1) : rest;
+    subsets.set(subset, [...(subsets.get(subset) ?? []), { name, entry }]);
+  }
+  return subsets;
+}
+
+/** The annotations of one subset of a COCO or CVAT dataset, if it has an annotation file. */
+async function cvatOrCocoAnnotations(
+  ctx: Ctx,
+  task: TaskRec,
+  format: string,
+  entries: ZipEntry[],
+  subset: string,
+  dir: string,
+): Promise<Parsed | undefined> {
+  const annFile =
+    format === 'COCO 1.0'
+      ? (entries.find((e) => e.name === `annotations/instances_${subset}.json`) ??
+        entries.find((e) => /^annotations\/.*\.json$/.test(e.name)))
+      : entries.find((e) => e.name.endsWith('.xml'));
+  if (!annFile) return undefined;
+  const path = join(dir, `${task.id}.annotations`);
+  writeFileSync(path, annFile.read());
+  return readAnnotations(taskView(ctx, task), format, path);
 }
 
 function importAnnotations(
@@ -259,7 +281,7 @@ function importAnnotations(
   files: UploadedFile[],
   params: JsonObject,
 ): RequestRec {
-  const t = target(ctx, resource);
+  const t = target(ctx, resource, 'import');
   const rawFormat = typeof params.format === 'string' ? params.format : null;
   const format = rawFormat;
   checkImportFormat(format);
@@ -312,9 +334,8 @@ export function registerTransfers(emu: Emulator): void {
     emu.router
       .add('POST', `/api/${resource}/:id/annotations`, async (ctx) => {
         checkLocation(ctx);
-        const t = target(ctx, resource);
+        const t = target(ctx, resource, 'import');
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
-        requireEditor(ctx, task.org_id, [task.owner_id, task.assignee_id]);
         // task.py ensure_task_is_initialized
         if (!task.data) throw badRequest('This task data has not been initialized yet');
         await ctx.emu.uploads.post(ctx, {
@@ -323,11 +344,11 @@ export function registerTransfers(emu: Emulator): void {
         });
       })
       .add('HEAD', `/api/${resource}/:id/annotations/:file`, (ctx) => {
-        target(ctx, resource);
+        target(ctx, resource, 'import');
         ctx.emu.uploads.tusHead(ctx, key(ctx));
       })
       .add('PATCH', `/api/${resource}/:id/annotations/:file`, async (ctx) => {
-        target(ctx, resource);
+        target(ctx, resource, 'import');
         await ctx.emu.uploads.tusPatch(ctx, key(ctx));
       });
   }
@@ -336,19 +357,18 @@ export function registerTransfers(emu: Emulator): void {
   emu.router
     .add('POST', '/api/projects/:id/dataset', async (ctx) => {
       checkLocation(ctx);
-      const p = getProject(ctx, ctx.param('id'));
-      requireEditor(ctx, p.org_id, [p.owner_id, p.assignee_id]);
+      const p = getProject(ctx, ctx.param('id'), 'import:dataset');
       await ctx.emu.uploads.post(ctx, {
         key: datasetKey(ctx),
         finish: (c, files, params) => importProjectDataset(c, p.id, files, params),
       });
     })
     .add('HEAD', '/api/projects/:id/dataset/:file', (ctx) => {
-      getProject(ctx, ctx.param('id'));
+      getProject(ctx, ctx.param('id'), 'import:dataset');
       ctx.emu.uploads.tusHead(ctx, datasetKey(ctx));
     })
     .add('PATCH', '/api/projects/:id/dataset/:file', async (ctx) => {
-      getProject(ctx, ctx.param('id'));
+      getProject(ctx, ctx.param('id'), 'import:dataset');
       await ctx.emu.uploads.tusPatch(ctx, datasetKey(ctx));
     });
   // Backup restores: the uploaded file gets a server-chosen name, echoed in Upload-Filename.
@@ -357,6 +377,7 @@ export function registerTransfers(emu: Emulator): void {
     emu.router
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
         if (ctx.query.has('rq_id')) throw goneForStatus('import');
+        requireCreate(ctx);
         checkLocation(ctx);
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),

@@ -51,6 +51,11 @@ export interface TransferPlatform {
   ): Observable<SavedFile>;
   /** Joins a folder and a file name. */
   joinPath?(directory: string, name: string): string;
+  /** Decodes an encoded image (PNG, JPEG, …) to RGBA pixels (auto-annotation's default decoder). */
+  decodeImage?(
+    data: Uint8Array,
+    mediaType: string,
+  ): Promise<{ readonly width: number; readonly height: number; readonly data: Uint8Array }>;
 }
 
 /** A ClientContext that may carry a platform (the browser platform when it does not). */

@@ -1,0 +1,135 @@
+import { ReplaySubject, Subscription, defer, finalize, from, map, mergeMap } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { UsageError } from '../errors';
+import type { ClientContext } from '../entities/context';
+import { chunk, frameData } from '../entities/operations/frames';
+import { unzip } from '../entities/operations/unzip';
+import type { DataMetaRead } from '../models';
+import type { FrameImage, ImageDecoder, RgbaImage } from './function';
+
+/** A frame's media type from its first bytes (chunk entries carry no Content-Type). */
+export function sniffMediaType(data: Uint8Array, fallback = 'application/octet-stream'): string {
+  const at = (i: number): number => data[i] ?? -1;
+  if (at(0) === 0x89 && at(1) === 0x50 && at(2) === 0x4e && at(3) === 0x47) return 'image/png';
+  if (at(0) === 0xff && at(1) === 0xd8) return 'image/jpeg';
+  if (at(0) === 0x42 && at(1) === 0x4d) return 'image/bmp';
+  if (at(0) === 0x47 && at(1) === 0x49 && at(2) === 0x46) return 'image/gif';
+  if (at(8) === 0x57 && at(9) === 0x45 && at(10) === 0x42 && at(11) === 0x50) return 'image/webp';
+  return fallback;
+}
+
+/** A FrameImage whose `decode()` runs the decoder once, on first use. */
+export function frameImage(
+  frame: number,
+  info: DataMetaRead,
+  data: Uint8Array,
+  decoder: ImageDecoder,
+  contentType?: string,
+): FrameImage {
+  const meta = info.frames?.[frame] ?? info.frames?.[0];
+  const mediaType = sniffMediaType(data, contentType ?? 'application/octet-stream');
+  let decoded: Promise<RgbaImage> | undefined;
+  return {
+    frame,
+    name: meta?.name ?? `frame_${frame}`,
+    width: meta?.width ?? 0,
+    height: meta?.height ?? 0,
+    data,
+    mediaType,
+    decode: () => (decoded ??= decoder(data, mediaType)),
+  };
+}
+
+/** The frames of a task to run over: all but the deleted ones. */
+export function framesToRun(info: DataMetaRead): number[] {
+  const size = info.size ?? info.frames?.length ?? 0;
+  const deleted = new Set(info.deleted_frames);
+  return Array.from({ length: size }, (_, i) => i).filter((i) => !deleted.has(i));
+}
+
+/**
+ * The task's frames, chunk by chunk (original quality, one request per chunk as CVAT's
+ * TaskDataset reads them). `chunk(k)` gives chunk k's frames that are in `wanted`; subscribing to
+ * it also starts downloading chunks k+1..k+prefetch, so the next chunks arrive while the current
+ * one is processed and at most `prefetch` chunks wait in memory. `close()` aborts every download.
+ */
+export class ChunkReader {
+  readonly count: number;
+  private readonly chunkSize: number;
+  private readonly size: number;
+  private readonly downloads = new Subscription();
+  private readonly loaded = new Map<number, ReplaySubject<readonly FrameImage[]>>();
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly taskId: number,
+    private readonly info: DataMetaRead,
+    private readonly wanted: ReadonlySet<number>,
+    private readonly decoder: ImageDecoder,
+    private readonly prefetch: number,
+  ) {
+    this.size = info.size ?? info.frames?.length ?? 0;
+    this.chunkSize = info.chunk_size ?? 0;
+    if (this.size > 0 && !(this.chunkSize > 0)) throw new UsageError(`Task ${taskId} reports no chunk size`);
+    this.count = this.size === 0 ? 0 : Math.ceil(this.size / this.chunkSize);
+  }
+
+  chunk(index: number): Observable<readonly FrameImage[]> {
+    return defer(() => {
+      for (let ahead = index; ahead <= index + this.prefetch; ahead += 1) this.load(ahead);
+      const subject = this.loaded.get(index);
+      if (!subject) throw new UsageError(`Task ${this.taskId} has no chunk ${index}`);
+      return subject.pipe(finalize(() => this.loaded.delete(index)));
+    });
+  }
+
+  close(): void {
+    this.downloads.unsubscribe();
+    this.loaded.clear();
+  }
+
+  private load(index: number): void {
+    if (index >= this.count || this.loaded.has(index) || this.downloads.closed) return;
+    const first = index * this.chunkSize;
+    const subject = new ReplaySubject<readonly FrameImage[]>(1);
+    this.loaded.set(index, subject);
+    const needed = Array.from({ length: this.chunkSize }, (_, i) => first + i).some((f) =>
+      this.wanted.has(f),
+    );
+    if (!needed) {
+      subject.next([]);
+      subject.complete();
+      return;
+    }
+    this.downloads.add(
+      chunk(this.ctx, 'tasks', this.taskId, index, { quality: 'original' })
+        .pipe(mergeMap((bytes) => from(this.framesOf(bytes, first))))
+        .subscribe(subject),
+    );
+  }
+
+  private async framesOf(bytes: Uint8Array, first: number): Promise<FrameImage[]> {
+    if (bytes[0] !== 0x50 || bytes[1] !== 0x4b)
+      throw new UsageError(`Task ${this.taskId} has video chunks; auto-annotation reads image tasks`);
+    const entries = (await unzip(bytes)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.flatMap((entry, i) => {
+      const frame = first + i;
+      return frame < this.size && this.wanted.has(frame)
+        ? [frameImage(frame, this.info, entry.data, this.decoder)]
+        : [];
+    });
+  }
+}
+
+/** One frame of a task, downloaded on its own (original quality): for single-frame requests. */
+export function singleFrame(
+  ctx: ClientContext,
+  taskId: number,
+  info: DataMetaRead,
+  frame: number,
+  decoder: ImageDecoder,
+): Observable<FrameImage> {
+  return frameData(ctx, 'tasks', taskId, frame, { quality: 'original' }).pipe(
+    map((data) => frameImage(frame, info, data.data, decoder, data.contentType)),
+  );
+}
