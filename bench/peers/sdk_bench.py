@@ -15,23 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-import cvat_sdk.core.uploading as uploading
 from cvat_sdk.core.client import Client, Config
 
-
-class _BaseNames:
-    """The SDK sends each bulk file's resolved absolute path as its multipart file name. Django's
-    multipart parser (CVAT's server) keeps only the base name, but the emulator refuses such names
-    (reported in notes/perf.md), so the names go out as base names here: what CVAT would see."""
-
-    SEEK_END = os.SEEK_END
-
-    @staticmethod
-    def fspath(path):
-        return os.path.basename(os.fspath(path))
-
-
-uploading.os = _BaseNames
 
 MARK = "@@bench-mark "
 RESULT = "@@bench-result "
