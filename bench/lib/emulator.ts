@@ -95,6 +95,16 @@ export class BenchEmulator {
     for (const f of task?.data?.frames ?? []) rmSync(f.path, { force: true });
   }
 
+  /** Removes finished requests' result files (exports, backups) and forgets those requests. */
+  dropRequestResults(): void {
+    const requests = this.running.emulator.state.requests;
+    for (const [id, rq] of requests) {
+      if (rq.status !== 'finished' && rq.status !== 'failed') continue;
+      if (rq.result_file) rmSync(rq.result_file, { force: true });
+      requests.delete(id);
+    }
+  }
+
   close(): Promise<void> {
     return this.running.close();
   }
