@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 // Each library entry is a public subpath of the package (see "exports" in package.json):
-// the browser-safe root, the generated models, the Node-only adapters and emulator, and the
-// browser-safe auto-annotation functions.
+// the browser-safe root, the generated models, the Node-only adapters and emulator, the
+// browser-safe auto-annotation functions, and the Angular service (`@angular/core` is an optional
+// peer dependency, left external).
 export default defineConfig([
   {
     entry: {
@@ -10,6 +11,7 @@ export default defineConfig([
       models: 'src/models/index.ts',
       node: 'src/node/index.ts',
       emulator: 'src/emulator/index.ts',
+      angular: 'src/angular/index.ts',
       'auto-annotation': 'src/auto-annotation/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -102,13 +102,17 @@ async function main(): Promise<number> {
 
     const code = await new Promise<number>((done) => {
       const running: { subscription?: Subscription } = {};
+      let interrupted = false;
       const onSigint = (): void => {
+        // A second Ctrl-C while shutting down changes nothing (and must not kill us half-way).
+        if (interrupted) return;
+        interrupted = true;
         // Unsubscribing aborts the request in flight, stops polling and removes partial downloads.
         running.subscription?.unsubscribe();
         process.stderr.write('\ncvat-rx demo: interrupted\n');
         done(130);
       };
-      process.once('SIGINT', onSigint);
+      process.on('SIGINT', onSigint);
       const finish = (exitCode: number): void => {
         process.removeListener('SIGINT', onSigint);
         done(exitCode);

@@ -13,8 +13,11 @@ import type { RequestStatus } from './lifecycle';
 import { About, RestAuthDetail, Token } from './models';
 import { makeRepositories } from './repositories';
 import type {
+  AccessTokensRepository,
   CloudStoragesRepository,
   CommentsRepository,
+  ConsensusRepository,
+  GuidesRepository,
   InvitationsRepository,
   IssuesRepository,
   JobsRepository,
@@ -22,8 +25,10 @@ import type {
   MembershipsRepository,
   OrganizationsRepository,
   ProjectsRepository,
+  QualityRepository,
   Repositories,
   RequestsRepository,
+  ServerRepository,
   TasksRepository,
   UsersRepository,
   WebhooksRepository,
@@ -66,6 +71,11 @@ export class CvatClient implements Repositories {
   readonly cloudStorages: CloudStoragesRepository;
   readonly webhooks: WebhooksRepository;
   readonly requests: RequestsRepository;
+  readonly quality: QualityRepository;
+  readonly consensus: ConsensusRepository;
+  readonly accessTokens: AccessTokensRepository;
+  readonly guides: GuidesRepository;
+  readonly server: ServerRepository;
   /** CVAT's serverless functions (`/api/lambda`): list, call on a frame, run on a task, cancel. */
   readonly lambda: LambdaRepository;
   /** What entities made by this client carry (for extensions such as uploads and downloads). */
@@ -100,6 +110,11 @@ export class CvatClient implements Repositories {
     this.cloudStorages = repositories.cloudStorages;
     this.webhooks = repositories.webhooks;
     this.requests = repositories.requests;
+    this.quality = repositories.quality;
+    this.consensus = repositories.consensus;
+    this.accessTokens = repositories.accessTokens;
+    this.guides = repositories.guides;
+    this.server = repositories.server;
     this.lambda = lambdaRepository(this.context);
     Object.freeze(this);
   }

@@ -17,16 +17,19 @@ export type {
 export type * from './entities';
 export type * from './repositories';
 
-// Long operations (task data, imports, exports, backups, frames) as functions over a client context;
-// the same are methods on the entities and repositories.
-export * from './entities/operations';
+// What the long operations (task data, imports, exports, backups, frames) take and give. They are
+// methods of the entities and repositories; the functions behind them stay inside the package.
+export type * from './entities/operations';
+export { DEFAULT_IMAGE_QUALITY, ResourceType, TaskCreationError, toBlob } from './entities/operations';
 
-// Server requests (rq_id) and lists.
-export * from './lifecycle';
-export * from './pagination';
+// Server requests (rq_id) and lists: the types a caller names, and the filter builder.
+export type * from './lifecycle';
+export type * from './pagination';
+export { Filter, filterFor } from './pagination';
 
-// Uploads, downloads and progress.
-export * from './transfer';
+// Progress: the events, the view operator and its guards.
+export type * from './transfer';
+export { isProgressEvent, isResultEvent, toProgressView } from './transfer';
 
 // The generated low-level API. Its io-ts models are the `cvat-rx/models` subpath (entity names such
 // as `Task` and `Label` would otherwise clash with schema names).
@@ -39,7 +42,10 @@ export type {
   CallOptions,
   CallResult,
   OperationSpec,
+  ParameterLocation,
+  ParameterSpec,
 } from './api/runtime';
 
-// The transport.
-export * from './transport';
+// The transport, for the low-level API (`new ApiClient(new Configuration({ host, … }))`).
+export type * from './transport';
+export { Configuration, DEFAULT_RETRY, DEFAULT_TIMEOUTS, Transport } from './transport';

@@ -165,13 +165,14 @@ describe('cvat-rx task commands', () => {
     [['task', 'frames', '1'], 'missing FRAME_IDS'],
     [['task', 'frames', '1', '2', '--quality', 'best'], 'invalid choice "best"'],
     [['task', 'export-dataset', '1', 'out.zip', '--with-images', 'maybe'], 'expected yes or no'],
-    [['task', 'backup', '1'], 'missing FILE'],
+    [['task', 'import-dataset', '1'], 'missing FILE'],
     [['task', 'backup', '1', 'a', 'b'], 'unexpected argument "b"'],
     [['task', 'fly'], 'unknown action "fly"'],
     [['task'], 'missing action'],
     [['tusk', 'ls'], 'unknown command "tusk"'],
     [[], 'missing command'],
     [['--server-port', 'abc', 'task', 'ls'], '--server-port: expected an integer'],
+    [['--no-such-global'], 'Unknown option'],
     [
       ['task', 'export-dataset', '1', 'f', '--completion_verification_period', '0'],
       'positive number of seconds',
@@ -181,10 +182,29 @@ describe('cvat-rx task commands', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.lines).toHaveLength(1);
     expect(r.stderr.text).toContain('cvat-rx: error: ');
+    // The program's name once: `cvat-rx: error: cvat-rx: …` said it twice.
+    expect(r.stderr.text).not.toMatch(/error: cvat-rx:/);
     expect(r.stderr.text).toContain(message);
     expect(r.stdout.text).toBe('');
     expect(r.calls).toEqual([]);
     expect(r.connections).toEqual([]);
+  });
+
+  it.each([
+    [['tsk', 'ls'], 'unknown command "tsk" (did you mean "task"?)'],
+    [['projetc', 'ls'], 'unknown command "projetc" (did you mean "project"?)'],
+    [['task', 'sl'], 'unknown action "sl" (did you mean "ls"?)'],
+    [['task', 'expor-dataset', '1', 'x'], 'unknown action "expor-dataset" (did you mean "export-dataset"?)'],
+  ])('%j suggests the closest name: %s', async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr.lines).toEqual([expect.stringMatching(/^cvat-rx: error: /)]);
+    expect(r.stderr.text).toContain(message);
+  });
+
+  it('suggests nothing for a word far from every command', async () => {
+    const r = await run(['zzzzzz', 'ls']);
+    expect(r.stderr.text).not.toContain('did you mean');
   });
 
   it('task delete prints deleted ids and warns about missing ones on stderr', async () => {

@@ -73,6 +73,12 @@ export function makeFakeBackend(overrides: FakeOverrides = {}): { backend: CliBa
     };
   };
   const backend: CliBackend = {
+    checkServer: record('checkServer', (_: { readonly origin?: string }) =>
+      from([
+        { name: 'reachable', ok: true, detail: 'CVAT at http://fake' },
+        { name: 'auth', ok: true, detail: 'logged in as admin' },
+      ]),
+    ),
     listTasks: record('listTasks', (_: void) => from(TASKS)),
     createTask: record('createTask', () => uploadThenProcess({ id: 42 })),
     deleteTasks: record('deleteTasks', (ids: readonly number[]) =>

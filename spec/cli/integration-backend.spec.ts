@@ -3,7 +3,7 @@
  * the emulator: connection options (host without scheme, --org, --insecure), the mapping of task
  * options to CVAT's fields, and input checks.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, switchMap } from 'rxjs';
@@ -145,9 +145,13 @@ describe('the client backend (in-process) against the emulator', () => {
     expect(emu.emulator.state.tasks.size).toBe(before);
   });
 
-  it('task frames into a missing directory is a usage error', async () => {
-    const result = await cli(['task', 'frames', '1', '0', '--outdir', join(work, 'no-such-dir')]);
-    expect(result.code).toBe(2);
+  it('task frames creates a missing output folder with its parents, as cvat-sdk does', async () => {
+    const created = await cli(['task', 'create', 'frames-src', 'local', image('frame-src.png')]);
+    const id = created.stdout.lines.at(-1) ?? '';
+    const outdir = join(work, 'no-such-dir', 'nested');
+    const result = await cli(['task', 'frames', id, '0', '--outdir', outdir]);
+    expect(result.code).toBe(0);
+    expect(readdirSync(outdir)).toHaveLength(1);
   });
 
   it('--insecure turns TLS verification off; --org "" is kept as the personal workspace', () => {

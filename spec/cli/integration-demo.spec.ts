@@ -1,15 +1,17 @@
 /**
- * `npm start` end to end: examples/demo.ts run by tsx in a spawned process, with no CVAT_HOST
+ * `npm start` end to end: examples/demo.ts run as `npm start` runs it (`node --import tsx`), with no CVAT_HOST
  * (so against the emulator it embeds), in a temporary working directory.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO, TSX, cleanEnv, lines, spawnProcess } from './integration-helpers';
+import { pathToFileURL } from 'node:url';
+import { REPO, TSX_LOADER, cleanEnv, lines, spawnProcess } from './integration-helpers';
 
 const DEMO = resolve(REPO, 'examples/demo.ts');
-const hasTsx = existsSync(TSX);
-if (!hasTsx) console.warn(`spec/cli/integration-demo.spec.ts skipped: ${TSX} is missing (run \`npm ci\`)`);
+const hasTsx = existsSync(TSX_LOADER);
+if (!hasTsx)
+  console.warn(`spec/cli/integration-demo.spec.ts skipped: ${TSX_LOADER} is missing (run \`npm ci\`)`);
 const describeTsx = hasTsx ? describe : describe.skip;
 
 describeTsx('npm start (examples/demo.ts) against the embedded emulator', () => {
@@ -21,7 +23,10 @@ describeTsx('npm start (examples/demo.ts) against the embedded emulator', () => 
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
   const demo = (env: Readonly<Record<string, string>> = {}) =>
-    spawnProcess(process.execPath, [TSX, DEMO], { cwd: work, env: cleanEnv({ DEMO_LARGE_MB: '5', ...env }) });
+    spawnProcess(process.execPath, ['--import', pathToFileURL(TSX_LOADER).href, DEMO], {
+      cwd: work,
+      env: cleanEnv({ DEMO_LARGE_MB: '5', ...env }),
+    });
 
   it('runs the whole pipeline, writes ./out/ and prints the summary, exiting 0', async () => {
     const run = await demo().done;

@@ -95,8 +95,13 @@ export function runCliProcess(
   return spawnCli(args, options).done;
 }
 
-/** tsx, which runs the TypeScript examples as `npm start` does. */
-export const TSX = resolve(REPO, 'node_modules/tsx/dist/cli.mjs');
+/**
+ * tsx as a loader in the one Node process (`node --import tsx`, as `npm start` runs the demo).
+ * The `tsx` command instead runs the script in a child process and relays signals: after a
+ * SIGINT it waits 30 ms for the child to answer, then SIGKILLs it and exits 130 itself, so on a
+ * busy machine the script's own Ctrl-C handling never ran.
+ */
+export const TSX_LOADER = resolve(REPO, 'node_modules/tsx/dist/loader.mjs');
 
 /** The non-empty lines of a text. */
 export const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');

@@ -303,6 +303,9 @@ describeBuilt('cvat-rx against the emulator (spawned processes)', () => {
       expect(run.stdout).toBe('');
       expect(lines(run.stderr)).toHaveLength(1);
       expect(run.stderr).toMatch(/^cvat-rx: error: .*Unable to log in/);
+      // What the server said: CVAT rejects a login with 400, not 401.
+      expect(run.stderr).toContain('failed with 400');
+      expect(run.stderr).not.toContain('401');
       expect(run.stderr).not.toContain('s3cret-wrong');
     });
 

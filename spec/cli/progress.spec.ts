@@ -59,6 +59,20 @@ describe('LineProgress (stderr is not a TTY)', () => {
     ]);
   });
 
+  it('says a phase is complete once, even when its message changes afterwards', () => {
+    const lines: string[] = [];
+    const p = new LineProgress((l) => lines.push(l));
+    p.update(ev('processing', 0, 100));
+    p.update(ev('processing', 100, 100, { message: 'Media files are being extracted' }));
+    p.update(ev('processing', 100, 100)); // the final status, message cleared
+    p.update(ev('download', 0, 10));
+    expect(lines).toEqual([
+      'processing 0%',
+      'processing 100% Media files are being extracted',
+      'download 0% 0 B/10 B',
+    ]);
+  });
+
   it('task create on a pipe: plain progress lines on stderr, only the id on stdout', async () => {
     const r = await run(['task', 'create', 't', 'local', 'a.jpg']);
     expect(r.code).toBe(0);

@@ -149,8 +149,8 @@ describe('emulator: authentication', () => {
   });
 
   it('answers 501 for CVAT areas it does not implement', async () => {
-    const r = await admin.get('/api/cloudstorages');
+    const r = await admin.get('/api/analytics');
     expect(r.status).toBe(501);
-    expect(obj(r.body).detail).toMatch(/does not implement cloud storages/);
+    expect(obj(r.body).detail).toMatch(/does not implement analytics/);
   });
 });

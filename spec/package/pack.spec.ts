@@ -66,10 +66,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
     );
     // The dependencies come from npm's cache; the registry only when the cache lacks one.
     const rxjs = `rxjs@${rootPackage.devDependencies?.['rxjs'] ?? '7'}`;
+    // Angular's core too, for the `cvat-rx/angular` consumer (an optional peer dependency).
+    const angular = `@angular/core@${rootPackage.devDependencies?.['@angular/core'] ?? '22'}`;
     const install = (mode: string) =>
       sh(
         'npm',
-        ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts', packed!.tarball, rxjs],
+        ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts', packed!.tarball, rxjs, angular],
         project,
       );
     try {
@@ -161,14 +163,14 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
   describe('in TypeScript', () => {
     const consumer = [
       "import { makeClient, CvatError, UsageError, toProgressView } from 'cvat-rx';",
-      "import type { CvatClient, Task, TransferView } from 'cvat-rx';",
+      "import type { CvatClient, Task, TransferEvent } from 'cvat-rx';",
       "import { TaskRead } from 'cvat-rx/models';",
       "import { startEmulator } from 'cvat-rx/emulator';",
       "import type { Observable } from 'rxjs';",
       '',
       "const client: CvatClient = makeClient({ host: 'http://localhost:8080' });",
       'export const tasks: Observable<Task> = client.tasks.list();',
-      'export const upload: Observable<TransferView<Task>> = client.tasks',
+      'export const upload: Observable<TransferEvent<Task>> = client.tasks',
       "  .createFromData({ spec: { name: 'x', labels: [] }, resources: [] }, { observe: 'events' })",
       '  .pipe(toProgressView());',
       'export const decoded = TaskRead.is({});',
@@ -218,9 +220,90 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
     });
 
     it('compiles with moduleResolution bundler', () => {
-      check('bundler', { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: true }, [
+      check('bundler', { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: false }, [
         'consumer.ts',
       ]);
     });
+
+    it('compiles with moduleResolution node10 (module commonjs): every subpath through typesVersions', () => {
+      const subpaths = [
+        "import { makeClient } from 'cvat-rx';",
+        "import { makeNodeClient, connectNode, connect } from 'cvat-rx/node';",
+        "import { startEmulator } from 'cvat-rx/emulator';",
+        "import { TaskRead } from 'cvat-rx/models';",
+        // Not cvat-rx/angular: Angular's own typings need node16 or bundler resolution.
+        'export const all = [makeClient, makeNodeClient, connectNode, connect, startEmulator, TaskRead];',
+        '',
+      ].join('\n');
+      writeFileSync(path.join(project, 'node10.ts'), subpaths);
+      check(
+        'node10',
+        {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          ignoreDeprecations: '6.0',
+          skipLibCheck: false,
+        },
+        ['node10.ts'],
+      );
+    });
+  });
+
+  describe('in a browser project: lib es2022 + dom, no @types/node, skipLibCheck false', () => {
+    const browser = [
+      "import { makeClient, toProgressView, isApiError } from 'cvat-rx';",
+      "import type { CvatClient, Task, TransferEvent } from 'cvat-rx';",
+      "import type { Observable } from 'rxjs';",
+      '',
+      "const client: CvatClient = makeClient({ host: 'https://cvat.example.com' });",
+      'export function upload(files: readonly File[]): Observable<TransferEvent<Task>> {',
+      '  return client.tasks',
+      "    .createFromData({ spec: { name: 'x', labels: [{ name: 'car' }] }, resources: files }, { observe: 'events' })",
+      '    .pipe(toProgressView());',
+      '}',
+      'export const guard = isApiError;',
+      '',
+    ].join('\n');
+    const angular = [
+      "import { Injector } from '@angular/core';",
+      "import { CvatService, provideCvat } from 'cvat-rx/angular';",
+      "const injector = Injector.create({ providers: [provideCvat({ host: 'https://cvat.example.com' })] });",
+      'export const service: CvatService = injector.get(CvatService);',
+      '',
+    ].join('\n');
+
+    it.each(['bundler'])('the root and cvat-rx/angular type-check (moduleResolution %s)', (resolution) => {
+      writeFileSync(path.join(project, 'browser.ts'), browser);
+      writeFileSync(path.join(project, 'angular-consumer.ts'), angular);
+      const config = {
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          skipLibCheck: false,
+          module: resolution === 'bundler' ? 'esnext' : 'node16',
+          moduleResolution: resolution,
+        },
+        files: ['browser.ts', 'angular-consumer.ts'],
+      };
+      writeFileSync(path.join(project, `tsconfig.browser-${resolution}.json`), JSON.stringify(config));
+      sh(process.execPath, [tsc, '-p', `tsconfig.browser-${resolution}.json`], project);
+    });
+  });
+
+  it('cvat-rx/angular runs: provideCvat gives an injectable CvatService with a client', () => {
+    const script = [
+      "import { Injector } from '@angular/core';",
+      "import { firstValueFrom } from 'rxjs';",
+      "import { CvatService, provideCvat } from 'cvat-rx/angular';",
+      "const injector = Injector.create({ providers: [provideCvat({ host: 'http://localhost:8080' })] });",
+      'const service = injector.get(CvatService);',
+      'const client = await firstValueFrom(service.client$);',
+      'console.log(service instanceof CvatService, client.hasCredentials(), injector.get(CvatService) === service);',
+    ].join('\n');
+    writeFileSync(path.join(project, 'angular.mjs'), script);
+    expect(sh(process.execPath, ['angular.mjs'], project)).toBe('true false true');
   });
 });

@@ -409,6 +409,7 @@ function emulatorCliFactory(logger: {
         },
       });
       return {
+        checkServer: () => EMPTY,
         listTasks: () =>
           client.tasks
             .list()

@@ -48,7 +48,7 @@ export type NativeFunction = t.TypeOf<typeof NativeFunction>;
 
 const Mapping = t.record(t.string, t.unknown);
 
-const ArParams = t.union([
+const ArParamsCodec = t.union([
   t.intersection([
     t.type({ type: t.literal('annotate_task'), task: Integer }),
     t.partial({
@@ -68,10 +68,10 @@ const ArParams = t.union([
   // A type this client does not know: failed as a bad request rather than left acquired.
   t.type({ type: t.string }),
 ]);
-export type ArParams = t.TypeOf<typeof ArParams>;
+export type ArParams = t.TypeOf<typeof ArParamsCodec>;
 
 export const Acquired = t.type({
-  ar_assignment: t.union([t.null, t.type({ ar_id: t.string, ar_params: ArParams })]),
+  ar_assignment: t.union([t.null, t.type({ ar_id: t.string, ar_params: ArParamsCodec })]),
 });
 export type Acquired = t.TypeOf<typeof Acquired>;
 

@@ -32,3 +32,6 @@ export {
   nativeFunctionBody,
   retrieveNativeFunction,
 } from './functions-api';
+export type { Annotated, ShapeExtras } from './shapes';
+export type { LabelExtras } from './spec';
+export type { MapperOptions } from './mapping';

@@ -12,7 +12,7 @@ export interface AttributeValue {
   readonly value: string;
 }
 
-interface Annotated {
+export interface Annotated {
   readonly label_id: number;
   readonly frame: number;
   readonly attributes?: readonly AttributeValue[];
@@ -47,7 +47,7 @@ export type DetectedTag = Annotated;
 
 export type DetectedAnnotation = DetectedShape | DetectedTag;
 
-type ShapeExtras = Omit<DetectedShape, 'type' | 'label_id' | 'frame' | 'points' | 'elements'>;
+export type ShapeExtras = Omit<DetectedShape, 'type' | 'label_id' | 'frame' | 'points' | 'elements'>;
 
 /** A shape of any kind. */
 export function shape(

@@ -45,7 +45,7 @@ export interface DetectionFunctionSpec {
   readonly labels: readonly LabelSpec[];
 }
 
-type LabelExtras = Omit<LabelSpec, 'id' | 'name'>;
+export type LabelExtras = Omit<LabelSpec, 'id' | 'name'>;
 
 /** A label of the function. */
 export function labelSpec(name: string, id: number, extras: LabelExtras = {}): LabelSpec {

@@ -26,6 +26,8 @@ export interface PositionalSpec {
   readonly help: string;
   /** Takes every remaining positional (at least one). */
   readonly variadic?: boolean;
+  /** May be left out (only last, after the required ones). */
+  readonly optional?: boolean;
 }
 
 export type RawValues = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
@@ -97,7 +99,7 @@ export function parseStrict(
     return { values: plain, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${where}: ${firstSentence(message)}`);
+    throw new UsageError(where === '' ? firstSentence(message) : `${where}: ${firstSentence(message)}`);
   }
 }
 
@@ -199,6 +201,7 @@ export function bindPositionals(
       index = positionals.length;
     } else {
       const value = positionals[index];
+      if (value === undefined && spec.optional) continue;
       if (value === undefined) throw new UsageError(`${where}: missing ${spec.name}`);
       bound.set(spec.name, [value]);
       index += 1;

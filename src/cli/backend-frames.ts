@@ -5,7 +5,7 @@ import type { DownloadFramesArgs, SavedFiles, TransferEvent } from './backend';
 
 /**
  * `task frames`: the frames written as cvat-cli names them (`task_<id>_frame_<NNNNNN><ext>`,
- * replacing existing files, each through a temporary file); progress counts frames. The paths
+ * each through a temporary file; existing files are replaced only with `--overwrite`); progress counts frames. The paths
  * are printed in the order the frames were asked for.
  */
 export function downloadFrames(
@@ -25,7 +25,7 @@ export function downloadFrames(
     const written$ = downloadFramesToDir(client.context, 'tasks', args.taskId, args.frameIds, args.outdir, {
       quality: args.quality,
       pattern: `task_${args.taskId}_frame_{frame:06d}{ext}`,
-      overwrite: true,
+      overwrite: args.overwrite === true,
     }).pipe(
       map((file) => {
         saved.set(file.frame, file.path);

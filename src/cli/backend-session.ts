@@ -1,7 +1,6 @@
 import { catchError, defer, of, shareReplay, switchMap, tap, throwError, type Observable } from 'rxjs';
 import { type CvatClient, makeClient } from '../client';
 import { detectHost, hasScheme } from '../client/scheme';
-import { ApiError, isApiError } from '../errors';
 import { nodePlatform } from '../node/platform';
 import { Configuration } from '../transport/configuration';
 import { redactUrl } from '../transport/redact';
@@ -51,28 +50,6 @@ function serverUrl(options: ConnectionOptions): Observable<string> {
 }
 
 /**
- * CVAT answers a rejected login with 400 ("Unable to log in with provided credentials"); for the
- * command line that is an authentication failure, reported (and exited) as a 401 would be.
- */
-function asAuthFailure(error: unknown): Observable<never> {
-  if (isApiError(error) && error.status === 400 && error.operationId === 'auth_create_login') {
-    return throwError(
-      () =>
-        new ApiError({
-          status: 401,
-          method: error.method,
-          url: error.url,
-          body: error.body,
-          headers: error.headers,
-          operationId: error.operationId,
-          cause: error,
-        }),
-    );
-  }
-  return throwError(() => error);
-}
-
-/**
  * A logged-in client, made once per backend on first use and shared by later commands: a password
  * is traded for a token (`POST /api/auth/login`), a personal access token is used as it is.
  * A failed login is not cached, so a later subscription tries again.
@@ -93,7 +70,7 @@ export function loginOnce(options: ConnectionOptions): Observable<CvatClient> {
     const shared = login$.pipe(
       catchError((error: unknown) => {
         cached = undefined;
-        return asAuthFailure(error);
+        return throwError(() => error);
       }),
       shareReplay({ bufferSize: 1, refCount: true }),
     );

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import {
   createProjectFromBackup,
   createTaskFromBackup,
@@ -6,6 +6,7 @@ import {
   exportDataset,
   importAnnotations,
   ResourceType,
+  type CancelCleanup,
   type DataParams,
 } from '../entities/operations';
 import type { CvatClient } from '../client';
@@ -21,6 +22,7 @@ import type {
   TransferEvent,
 } from './backend';
 import { checkSpec, resultAs } from './backend-common';
+import { outputTarget } from './output-target';
 
 type Resource = 'tasks' | 'projects';
 const EVENTS = { observe: 'events' } as const;
@@ -68,9 +70,13 @@ const RESOURCE_TYPES = {
 
 /**
  * `task create`: `tasks.createFromData` — the task, its data (upload, then processing), then the
- * optional annotations; a task left half-made by a failure is removed by the library.
+ * optional annotations; a task left half-made by a failure or by Ctrl-C is removed by the library.
  */
-export function createTask(client: CvatClient, args: CreateTaskArgs): Observable<TransferEvent<Created>> {
+export function createTask(
+  client: CvatClient,
+  args: CreateTaskArgs,
+  onCancelCleanup?: (cleanup: CancelCleanup) => void,
+): Observable<TransferEvent<Created>> {
   return client.tasks
     .createFromData(
       {
@@ -82,34 +88,49 @@ export function createTask(client: CvatClient, args: CreateTaskArgs): Observable
           ? { annotationPath: args.annotations.path, annotationFormat: args.annotations.format }
           : {}),
       },
-      EVENTS,
+      { ...EVENTS, cleanupOnCancel: true, ...(onCancelCleanup ? { onCancelCleanup } : {}) },
     )
     .pipe(resultAs((task) => ({ id: task.id })));
 }
 
-/** `export-dataset`: start the export, follow it, stream the result to the file (replacing it, as cvat-cli). */
+/**
+ * `export-dataset`: start the export, follow it, stream the result to the file, or into a folder
+ * (the current one when FILE is left out) under the server's file name; an existing file is
+ * replaced only with `--overwrite`.
+ */
 export function exportResourceDataset(
   client: CvatClient,
   resource: Resource,
   args: ExportDatasetArgs,
 ): Observable<TransferEvent<SavedFile>> {
-  return exportDataset(client.context, resource, args.id, args.format, args.filename, {
-    ...EVENTS,
-    includeImages: args.includeImages,
-    overwrite: true,
-  }).pipe(resultAs((saved) => ({ path: saved.path })));
+  return defer(() => {
+    const options = { ...EVENTS, includeImages: args.includeImages, overwrite: args.overwrite === true };
+    const target = outputTarget(args.filename, args.overwrite === true);
+    // One call per overload: a path, or a sink writing into the folder.
+    const events$ =
+      typeof target === 'string'
+        ? exportDataset(client.context, resource, args.id, args.format, target, options)
+        : exportDataset(client.context, resource, args.id, args.format, target, options);
+    return events$.pipe(resultAs((saved) => ({ path: saved.path })));
+  });
 }
 
-/** `backup`: start the backup, follow it, stream it to the file. */
+/** `backup`: start the backup, follow it, stream it to the file or into a folder (as export-dataset). */
 export function backup(
   client: CvatClient,
   resource: Resource,
   args: BackupArgs,
 ): Observable<TransferEvent<SavedFile>> {
-  return downloadBackup(client.context, resource, args.id, args.filename, {
-    ...EVENTS,
-    overwrite: true,
-  }).pipe(resultAs((saved) => ({ path: saved.path })));
+  return defer(() => {
+    const options = { ...EVENTS, overwrite: args.overwrite === true };
+    const target = outputTarget(args.filename, args.overwrite === true);
+    // One call per overload: a path, or a sink writing into the folder.
+    const events$ =
+      typeof target === 'string'
+        ? downloadBackup(client.context, resource, args.id, target, options)
+        : downloadBackup(client.context, resource, args.id, target, options);
+    return events$.pipe(resultAs((saved) => ({ path: saved.path })));
+  });
 }
 
 /** `create-from-backup`: upload the backup by TUS, follow the restore, emit the new id. */

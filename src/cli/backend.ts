@@ -1,3 +1,4 @@
+import type { CancelCleanup } from '../entities/operations';
 import type { Observable } from 'rxjs';
 import type { AutoAnnotationBackend } from './backend-functions';
 
@@ -126,6 +127,8 @@ export interface DownloadFramesArgs {
   /** Directory for the files, named like cvat-cli: `task_<id>_frame_<NNNNNN><ext>`. */
   readonly outdir: string;
   readonly quality: FrameQuality;
+  /** `--overwrite`: replace files that exist (otherwise the command fails before writing them). */
+  readonly overwrite?: boolean;
 }
 
 export interface ExportDatasetArgs extends PollOptions {
@@ -133,6 +136,8 @@ export interface ExportDatasetArgs extends PollOptions {
   readonly filename: string;
   readonly format: string;
   readonly includeImages: boolean;
+  /** `--overwrite`: replace the file when it exists. */
+  readonly overwrite?: boolean;
 }
 
 export interface ImportDatasetArgs extends PollOptions {
@@ -144,13 +149,55 @@ export interface ImportDatasetArgs extends PollOptions {
 export interface BackupArgs extends PollOptions {
   readonly id: number;
   readonly filename: string;
+  /** `--overwrite`: replace the file when it exists. */
+  readonly overwrite?: boolean;
 }
 
 export interface RestoreArgs extends PollOptions {
   readonly filename: string;
 }
 
+/** `quality report`: a task's or a project's report, computed now. */
+export interface QualityReportArgs extends PollOptions {
+  readonly taskId?: number;
+  readonly projectId?: number;
+}
+
+/** A computed report: its id and the server's object (what `--json` prints). */
+export interface QualityReportResult {
+  readonly id: number;
+  readonly json: Readonly<Record<string, unknown>>;
+}
+
+/** `consensus merge`: every annotation job of a task, or one job. */
+export interface ConsensusMergeArgs extends PollOptions {
+  readonly taskId?: number;
+  readonly jobId?: number;
+}
+
+/** `storage ls`: one level of a cloud storage's bucket. */
+export interface StorageListArgs {
+  readonly storageId: number;
+  readonly prefix?: string;
+}
+
+/** One entry of a bucket listing. */
+export interface StorageEntry {
+  readonly name: string;
+  readonly type: 'REG' | 'DIR';
+  readonly mimeType: string;
+}
+
+/** One line of `server check`. */
+export interface ServerCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
 export interface CliBackend {
+  /** `server check`: read-only checks of the server, one per line (see src/cli/server-check.ts). */
+  checkServer(args: { readonly origin?: string }): Observable<ServerCheck>;
   listTasks(): Observable<TaskSummary>;
   createTask(args: CreateTaskArgs): Observable<TransferEvent<Created>>;
   deleteTasks(ids: readonly number[]): Observable<DeleteOutcome>;
@@ -168,6 +215,10 @@ export interface CliBackend {
   backupProject(args: BackupArgs): Observable<TransferEvent<SavedFile>>;
   createProjectFromBackup(args: RestoreArgs): Observable<TransferEvent<Created>>;
 
+  // Optional, so that test backends need not have them: the commands say so when one is missing.
+  qualityReport?(args: QualityReportArgs): Observable<TransferEvent<QualityReportResult>>;
+  consensusMerge?(args: ConsensusMergeArgs): Observable<TransferEvent<void>>;
+  listStorage?(args: StorageListArgs): Observable<StorageEntry>;
   /** `task auto-annotate` and `function …` (absent in backends without them). */
   readonly autoAnnotation?: AutoAnnotationBackend;
 }
@@ -186,6 +237,11 @@ export interface ConnectionOptions {
   readonly verifySsl: boolean;
   /** Present with `--debug`: a sink for request-level debug lines (already redacted by the CLI). */
   readonly debug?: (line: string) => void;
+  /**
+   * Told when Ctrl-C cancels a command after it created something on the server (a task) and
+   * the backend removes it; the CLI waits for the removal and says how it went before exiting.
+   */
+  readonly onCancelCleanup?: (cleanup: CancelCleanup) => void;
 }
 
 export interface EmulatorArgs {

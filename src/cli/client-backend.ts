@@ -12,8 +12,10 @@ import type {
 import { deleteEach, summary } from './backend-common';
 import { autoAnnotationBackend } from './backend-functions';
 import { downloadFrames } from './backend-frames';
+import { consensusMerge, listStorage, qualityReport } from './backend-parity';
 import { createProject, importProjectDataset } from './backend-projects';
-import { loginOnce } from './backend-session';
+import { loginOnce, makeCliClient } from './backend-session';
+import { serverChecks } from './server-check';
 import { backup, createTask, exportResourceDataset, importTaskDataset, restore } from './backend-tasks';
 
 /**
@@ -35,8 +37,17 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
   const withClient = <T>(run: (client: CvatClient) => Observable<T>, poll: PollOptions = {}): Observable<T> =>
     client$.pipe(switchMap((client) => run(withPolling(client, poll))));
   return {
+    checkServer: (args) =>
+      serverChecks({
+        anonymous: makeCliClient(options),
+        login: () => client$,
+        host: options.host,
+        verifySsl: options.verifySsl,
+        ...(options.organization === undefined ? {} : { organization: options.organization }),
+        ...(args.origin === undefined ? {} : { origin: args.origin }),
+      }),
     listTasks: () => withClient((c) => c.tasks.list().pipe(map(summary))),
-    createTask: (args) => withClient((c) => createTask(c, args), args),
+    createTask: (args) => withClient((c) => createTask(c, args, options.onCancelCleanup), args),
     deleteTasks: (ids) => withClient((c) => deleteEach(ids, (some) => c.tasks.removeByIds(some))),
     downloadFrames: (args) => withClient((c) => downloadFrames(c, args)),
     exportTaskDataset: (args) => withClient((c) => exportResourceDataset(c, 'tasks', args), args),
@@ -51,6 +62,10 @@ export function connectBackend(options: ConnectionOptions): CliBackend {
     importProjectDataset: (args) => withClient((c) => importProjectDataset(c, args), args),
     backupProject: (args) => withClient((c) => backup(c, 'projects', args), args),
     createProjectFromBackup: (args) => withClient((c) => restore(c, 'projects', args), args),
+
+    qualityReport: (args) => withClient((c) => qualityReport(c, args), args),
+    consensusMerge: (args) => withClient((c) => consensusMerge(c, args), args),
+    listStorage: (args) => withClient((c) => listStorage(c, args)),
     autoAnnotation: autoAnnotationBackend(withClient),
   };
 }

@@ -1,7 +1,6 @@
-import { filter, map, tap, throwIfEmpty, toArray, type Observable } from 'rxjs';
+import { map, tap, toArray, type Observable } from 'rxjs';
 import type {
   CliBackend,
-  CliResultEvent,
   CreateTaskArgs,
   DeleteOutcome,
   ExportDatasetArgs,
@@ -12,10 +11,18 @@ import type {
   TransferEvent,
 } from './backend';
 import type { ArgReader } from './args';
+import type { Env } from './credentials';
+import type { GlobalOptions } from './parse';
 import { type OptionSpec, type PositionalSpec } from './args';
+import { UsageError } from '../errors';
 import { AUTO_ANNOTATION_COMMANDS } from './commands-auto-annotation';
 import { parseLabels } from './labels';
 import type { ProgressSink } from './progress';
+import { results } from './results';
+import { PARITY_COMMANDS } from './commands-parity';
+import { PROFILE_COMMANDS } from './commands-profile';
+
+export { results } from './results';
 
 /** What a running command may touch. */
 export interface CommandContext {
@@ -25,6 +32,12 @@ export interface CommandContext {
   /** A human note on stderr. */
   readonly info: (line: string) => void;
   readonly progress: ProgressSink;
+  /** The environment (where the profile store is, for instance). */
+  readonly env?: Env;
+  /** Asks for a secret with echo off. */
+  readonly readSecret?: (prompt: string) => Observable<string>;
+  /** The global options of the command line. */
+  readonly globals?: GlobalOptions;
   /** Emits on the first Ctrl-C for commands that stop on their own (`stopsOnInterrupt`). */
   readonly interrupted?: Observable<unknown>;
 }
@@ -32,7 +45,10 @@ export interface CommandContext {
 export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
 
 export interface CommandSpec {
-  readonly resource: 'task' | 'project' | 'function';
+  readonly resource:
+    'task' | 'project' | 'function' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config' | 'server';
+  /** Runs without a server or credentials (profile and config commands). */
+  readonly local?: boolean;
   readonly action: string;
   readonly summary: string;
   readonly positionals: readonly PositionalSpec[];
@@ -70,10 +86,18 @@ const WITH_IMAGES_OPT = value('with-images', 'include images in the dataset (def
   metavar: 'yes|no',
 });
 
+const OVERWRITE_OPT = flag('overwrite', 'replace the output file(s) if they exist (default: fail)');
+
 const SORTING: readonly SortingMethod[] = ['lexicographical', 'natural', 'predefined', 'random'];
 
 const ID = (name: string, help: string): PositionalSpec => ({ name, help });
 const FILE = (help: string): PositionalSpec => ({ name: 'FILE', help });
+/** What cvat-cli takes for a download: a file, a folder, or nothing (the server's name, here). */
+const OUTPUT: PositionalSpec = {
+  name: 'FILE',
+  help: "output file or folder (default: the server's file name in the current folder)",
+  optional: true,
+};
 
 function poll(args: ArgReader): PollOptions {
   const seconds = args.seconds(PERIOD_OPT.name);
@@ -81,19 +105,6 @@ function poll(args: ArgReader): PollOptions {
 }
 
 // ---- shared running helpers ---------------------------------------------------------------------
-
-/** Feeds progress to the sink and yields the result value(s); the bar ends before output. */
-export function results<T>(events: Observable<TransferEvent<T>>, progress: ProgressSink): Observable<T> {
-  return events.pipe(
-    tap((event) => {
-      if (event.type === 'progress') progress.update(event);
-      else progress.stop();
-    }),
-    filter((event): event is CliResultEvent<T> => event.type === 'result'),
-    map((event) => event.value),
-    throwIfEmpty(() => new Error('the operation ended without a result')),
-  );
-}
 
 function list(source: Observable<ResourceSummary>, json: boolean, ctx: CommandContext): Observable<unknown> {
   if (!json) return source.pipe(tap((item) => ctx.out(String(item.id))));
@@ -187,14 +198,15 @@ function commonCommands(noun: Noun): CommandSpec[] {
       resource: noun,
       action: 'export-dataset',
       summary: `export a ${noun} as a dataset file; prints the file path`,
-      positionals: [ID(ID_NAME, `${noun} id`), FILE('output file')],
-      options: [formatOpt('CVAT for images 1.1'), WITH_IMAGES_OPT, PERIOD_OPT],
+      positionals: [ID(ID_NAME, `${noun} id`), OUTPUT],
+      options: [formatOpt('CVAT for images 1.1'), WITH_IMAGES_OPT, OVERWRITE_OPT, PERIOD_OPT],
       prepare: (args, pos) => {
         const request: ExportDatasetArgs = {
           id: args.positionalInt(pos(ID_NAME)[0] ?? '', ID_NAME, 1),
           filename: pos('FILE')[0] ?? '',
           format: args.string('format') ?? 'CVAT for images 1.1',
           includeImages: args.yesNo('with-images', false),
+          ...(args.flag('overwrite') ? { overwrite: true } : {}),
           ...poll(args),
         };
         return (ctx) =>
@@ -226,12 +238,13 @@ function commonCommands(noun: Noun): CommandSpec[] {
       resource: noun,
       action: 'backup',
       summary: `download a ${noun} backup; prints the file path`,
-      positionals: [ID(ID_NAME, `${noun} id`), FILE('output file')],
-      options: [PERIOD_OPT],
+      positionals: [ID(ID_NAME, `${noun} id`), OUTPUT],
+      options: [OVERWRITE_OPT, PERIOD_OPT],
       prepare: (args, pos) => {
         const request = {
           id: args.positionalInt(pos(ID_NAME)[0] ?? '', ID_NAME, 1),
           filename: pos('FILE')[0] ?? '',
+          ...(args.flag('overwrite') ? { overwrite: true } : {}),
           ...poll(args),
         };
         return (ctx) =>
@@ -345,6 +358,7 @@ const TASK_ONLY: CommandSpec[] = [
     options: [
       value('outdir', 'directory for the images (default: current directory)', { metavar: 'DIR' }),
       value('quality', 'original|compressed (default: original)', { metavar: 'QUALITY' }),
+      OVERWRITE_OPT,
     ],
     prepare: (args, pos) => {
       const request = {
@@ -352,6 +366,7 @@ const TASK_ONLY: CommandSpec[] = [
         frameIds: pos('FRAME_IDS').map((f) => args.positionalInt(f, 'FRAME_IDS', 0)),
         outdir: args.string('outdir') || '.',
         quality: args.choice('quality', ['original', 'compressed'] as const, 'original'),
+        ...(args.flag('overwrite') ? { overwrite: true } : {}),
       };
       return (ctx) =>
         results(ctx.backend.downloadFrames(request), ctx.progress).pipe(
@@ -413,14 +428,55 @@ const ORDER = [
   'run-agent',
 ];
 
-const RESOURCE_ORDER = ['task', 'project', 'function'];
+/** `server check [--origin URL]`: one line per check on stdout; exit 1 when one fails. */
+const SERVER_CHECK: CommandSpec = {
+  resource: 'server',
+  action: 'check',
+  summary: 'read-only checks: will cvat-rx work with this server (and a browser app at --origin)?',
+  positionals: [],
+  options: [value('origin', "a browser app's origin, to check CORS for uploads", { metavar: 'URL' })],
+  prepare: (args) => {
+    const origin = args.string('origin');
+    if (origin !== undefined && !/^https?:\/\/[^/]+$/.test(origin))
+      throw new UsageError(`--origin: expected an origin such as https://app.example.com, got "${origin}"`);
+    return (ctx) =>
+      ctx.backend.checkServer(origin === undefined ? {} : { origin }).pipe(
+        tap((line) => ctx.out(`${line.ok ? 'ok  ' : 'FAIL'}  ${line.name.padEnd(14)} ${line.detail}`)),
+        toArray(),
+        tap((lines) => {
+          const failed = lines.filter((line) => !line.ok).length;
+          if (failed > 0) throw new ServerCheckFailed(`${failed} of ${lines.length} checks failed`);
+        }),
+      );
+  },
+};
+
+/** Some `server check` line failed; the lines say which. */
+class ServerCheckFailed extends Error {
+  override readonly name = 'ServerCheckFailed';
+}
+
+const RESOURCE_ORDER: readonly CommandSpec['resource'][] = [
+  'task',
+  'project',
+  'function',
+  'quality',
+  'consensus',
+  'storage',
+  'profile',
+  'config',
+  'server',
+];
 
 export const COMMANDS: readonly CommandSpec[] = [
   ...commonCommands('task'),
   ...TASK_ONLY,
   ...commonCommands('project'),
   ...PROJECT_ONLY,
+  ...PARITY_COMMANDS,
+  ...PROFILE_COMMANDS,
   ...AUTO_ANNOTATION_COMMANDS,
+  SERVER_CHECK,
 ].sort(
   (a, b) =>
     RESOURCE_ORDER.indexOf(a.resource) - RESOURCE_ORDER.indexOf(b.resource) ||

@@ -28,9 +28,18 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * CVAT answers a rejected login with 400 ("Unable to log in with provided credentials"): an
+ * authentication failure for the exit code, reported with the status the server sent.
+ */
+function isRejectedLogin(error: unknown): boolean {
+  return isApiError(error) && error.status === 400 && error.operationId === 'auth_create_login';
+}
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof InterruptedError) return ExitCode.interrupted;
   if (isUsageError(error)) return ExitCode.usage;
+  if (isRejectedLogin(error)) return ExitCode.auth;
   if (isApiError(error))
     return error.status === 401 || error.status === 403 ? ExitCode.auth : ExitCode.server;
   if (isRequestFailedError(error) || isDecodeError(error)) return ExitCode.server;
@@ -51,7 +60,8 @@ export function oneLine(message: string): string {
 }
 
 function hintFor(error: unknown): string {
-  if (isApiError(error) && error.status === 401) return ' (check --auth, PASS or CVAT_ACCESS_TOKEN)';
+  if ((isApiError(error) && error.status === 401) || isRejectedLogin(error))
+    return ' (check --auth, PASS or CVAT_ACCESS_TOKEN)';
   if (isApiError(error) && error.status === 403) return ' (permission denied; check --org)';
   return '';
 }

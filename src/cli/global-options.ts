@@ -16,6 +16,12 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     metavar: 'SLUG',
     help: 'organization to work in; "" for the personal workspace',
   },
+  {
+    name: 'profile',
+    kind: 'value',
+    metavar: 'NAME',
+    help: "use a saved profile's server and token (see 'cvat-rx profile')",
+  },
   { name: 'insecure', kind: 'flag', help: 'do not verify the TLS certificate' },
   { name: 'debug', kind: 'flag', help: 'show request details and stack traces' },
   { name: 'help', kind: 'flag', short: 'h', help: 'show help and exit' },

@@ -16,7 +16,9 @@ function optionLines(options: readonly OptionSpec[]): string[] {
 }
 
 function usageOf(spec: CommandSpec): string {
-  const positionals = spec.positionals.map((p) => (p.variadic ? `${p.name}...` : p.name)).join(' ');
+  const positionals = spec.positionals
+    .map((p) => (p.variadic ? `${p.name}...` : p.optional ? `[${p.name}]` : p.name))
+    .join(' ');
   return `cvat-rx [global options] ${spec.resource} ${spec.action}${positionals ? ` ${positionals}` : ''}${
     spec.options.length ? ' [options]' : ''
   }`;

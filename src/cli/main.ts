@@ -1,8 +1,11 @@
-import { Subject, switchMap, tap, type Observable, type Subscription } from 'rxjs';
+import type { CancelCleanup } from '../entities/operations';
+import { Subject, defer, of, switchMap, tap, type Observable, type Subscription } from 'rxjs';
 import type { CliBackendFactory, Credentials } from './backend';
 import { resolveCredentials, type Env } from './credentials';
 import { debugDetails, describeError, ExitCode, exitCodeFor, InterruptedError } from './exit-codes';
-import { parseCommandLine, passwordsInArgv, serverUrl, type ParsedCommandLine } from './parse';
+import { parseCommandLine, passwordsInArgv, type ParsedCommandLine } from './parse';
+import { connection$ } from './profiles';
+import { promptHidden } from './prompt';
 import { exposureWarning } from './emulator-args';
 import { makeProgress, nullProgress, type CliStream, type ProgressSink } from './progress';
 import type { CliInput } from './prompt';
@@ -93,6 +96,8 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
 
   let progress: ProgressSink = nullProgress;
   let work: Observable<unknown>;
+  // Removals the library started because Ctrl-C cancelled a command half-way (a created task).
+  const cleanups: CancelCleanup[] = [];
   // For commands that stop on their own (run-agent): the first Ctrl-C is a request to stop.
   const interrupt$ = new Subject<CliSignal>();
   let interrupted: CliSignal | undefined;
@@ -108,31 +113,58 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
     );
   } else {
     const { globals, run } = parsed;
-    const host = serverUrl(globals);
     progress = makeProgress(scrubbedStderr, err, options.now);
     const ctxProgress = progress;
-    work = resolveCredentials({
-      auth: globals.auth,
+    const local = {
       env,
-      host,
-      stdin: options.stdin,
-      stderr: scrubbedStderr,
-      onSecret: (secret, username) => scrubber.add(secret, username),
-    }).pipe(
-      switchMap((credentials) => {
-        debugLine?.(
-          `${parsed.spec.resource} ${parsed.spec.action} on ${redactUrl(host)} as ${describeCredentials(credentials)}` +
-            (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
-            (globals.insecure ? ', TLS verification off' : ''),
+      readSecret: (prompt: string) => promptHidden(options.stdin, scrubbedStderr, prompt),
+      interrupted: interrupt$,
+    };
+    work = connection$(globals, env).pipe(
+      switchMap((connection) => {
+        const host = connection.host;
+        if (parsed.spec.local) {
+          // Profile and config commands talk to no server: the backend is never used (connect is lazy).
+          const idle = options.backendFactory.connect({
+            host,
+            credentials: { kind: 'token', token: '' },
+            verifySsl: true,
+          });
+          return run({ backend: idle, out, info: err, progress: ctxProgress, ...local, globals });
+        }
+        const credentials$: Observable<Credentials> =
+          connection.token !== undefined
+            ? defer(() => {
+                scrubber.add(connection.token);
+                return of<Credentials>({ kind: 'token', token: connection.token ?? '' });
+              })
+            : resolveCredentials({
+                auth: globals.auth,
+                env,
+                host,
+                stdin: options.stdin,
+                stderr: scrubbedStderr,
+                onSecret: (secret, username) => scrubber.add(secret, username),
+              });
+        return credentials$.pipe(
+          switchMap((credentials) => {
+            debugLine?.(
+              `${parsed.spec.resource} ${parsed.spec.action} on ${redactUrl(host)} as ${describeCredentials(credentials)}` +
+                (connection.profile === undefined ? '' : ` (profile "${connection.profile}")`) +
+                (globals.org === undefined ? '' : `, organization "${globals.org}"`) +
+                (globals.insecure ? ', TLS verification off' : ''),
+            );
+            const backend = options.backendFactory.connect({
+              host,
+              credentials,
+              organization: globals.org,
+              verifySsl: !globals.insecure,
+              debug: debugLine,
+              onCancelCleanup: (cleanup) => cleanups.push(cleanup),
+            });
+            return run({ backend, out, info: err, progress: ctxProgress, ...local, globals });
+          }),
         );
-        const backend = options.backendFactory.connect({
-          host,
-          credentials,
-          organization: globals.org,
-          verifySsl: !globals.insecure,
-          debug: debugLine,
-        });
-        return run({ backend, out, info: err, progress: ctxProgress, interrupted: interrupt$ });
       }),
     );
   }
@@ -151,8 +183,16 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
       progress.stop();
       resolve(code);
     };
+    let cleaningUp = false;
     const stopListening = signals((signal) => {
       if (settled) return;
+      const code = signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated;
+      if (cleaningUp) {
+        // A second Ctrl-C while the half-made object is being removed: stop waiting.
+        err('cvat-rx: interrupted');
+        finish(code);
+        return;
+      }
       if (stopsOnInterrupt && interrupted === undefined) {
         interrupted = signal;
         err('cvat-rx: stopping (interrupt again to abort)');
@@ -167,8 +207,24 @@ export async function runCli(argv: readonly string[], options: RunCliOptions): P
         finish(ExitCode.ok);
         return;
       }
-      err('cvat-rx: interrupted');
-      finish(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
+      const pending = cleanups.splice(0);
+      if (pending.length === 0) {
+        err('cvat-rx: interrupted');
+        finish(code);
+        return;
+      }
+      cleaningUp = true;
+      for (const cleanup of pending) err(`cvat-rx: removing ${cleanup.what}, created before the interrupt`);
+      void Promise.all(
+        pending.map(async (cleanup) => {
+          const removed = await cleanup.removed;
+          err(removed ? `cvat-rx: removed ${cleanup.what}` : `cvat-rx: could not remove ${cleanup.what}`);
+        }),
+      ).then(() => {
+        if (settled) return;
+        err('cvat-rx: interrupted');
+        finish(code);
+      });
     });
     running.subscription = work.subscribe({
       error: (error: unknown) => {

@@ -12,6 +12,8 @@ import { readEmulatorArgs } from './emulator-args';
 import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
+import { expandLegacyCommand } from './legacy';
+import { didYouMean } from './suggest';
 
 export interface GlobalOptions {
   readonly serverHost: string;
@@ -20,6 +22,10 @@ export interface GlobalOptions {
   readonly org: string | undefined;
   readonly insecure: boolean;
   readonly debug: boolean;
+  /** `--profile NAME`: a saved profile's server and token. */
+  readonly profile?: string;
+  /** Whether --server-host was given (otherwise a profile or the configured default server may apply). */
+  readonly serverHostGiven?: boolean;
 }
 
 export type ParsedCommandLine =
@@ -39,7 +45,7 @@ const ALL_OPTIONS: readonly OptionSpec[] = [
   ...COMMANDS.flatMap((c) => c.options),
 ];
 
-const RESOURCES = ['task', 'project', 'function', 'emulator'];
+const RESOURCES = [...new Set(COMMANDS.map((c) => c.resource)), 'emulator'];
 
 function readGlobals(args: ArgReader): GlobalOptions {
   return {
@@ -49,23 +55,27 @@ function readGlobals(args: ArgReader): GlobalOptions {
     org: args.string('org'),
     insecure: args.flag('insecure'),
     debug: args.flag('debug'),
+    profile: args.string('profile'),
+    serverHostGiven: args.string('server-host') !== undefined,
   };
 }
 
 /** Parses the whole command line. Throws UsageError; performs no I/O except reading a --labels file. */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const normalized = normalizeArgv(argv, ALL_OPTIONS);
+  const normalized = expandLegacyCommand(normalizeArgv(argv, ALL_OPTIONS), ALL_OPTIONS).argv;
   const [resource, action] = scanPositionals(normalized, ALL_OPTIONS);
   const wantsHelp = normalized.some((a) => a === '--help' || a === '-h');
 
   if (resource === undefined) {
-    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, 'cvat-rx');
+    const { values } = parseStrict(normalized, GLOBAL_OPTIONS, '');
     if (values['version'] === true) return { kind: 'version' };
     if (wantsHelp) return { kind: 'help', text: mainHelp() };
-    throw new UsageError('cvat-rx: missing command (task, project, function or emulator)');
+    throw new UsageError(`missing command (choose from ${RESOURCES.join(', ')})`);
   }
   if (!RESOURCES.includes(resource)) {
-    throw new UsageError(`cvat-rx: unknown command "${resource}" (choose from ${RESOURCES.join(', ')})`);
+    throw new UsageError(
+      `unknown command "${resource}"${didYouMean(resource, RESOURCES)} (choose from ${RESOURCES.join(', ')})`,
+    );
   }
 
   if (resource === 'emulator') {
@@ -85,7 +95,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   const spec = findCommand(resource, action);
   if (spec === undefined) {
-    throw new UsageError(`${resource}: unknown action "${action}" (choose from ${actions.join(', ')})`);
+    throw new UsageError(
+      `${resource}: unknown action "${action}"${didYouMean(action, actions)} (choose from ${actions.join(', ')})`,
+    );
   }
   if (wantsHelp) return { kind: 'help', text: commandHelp(spec) };
 
@@ -99,18 +111,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   return { kind: 'command', globals, spec, run };
 }
 
-/** `--server-host` plus `--server-port`, as cvat-cli joins them. */
-export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPort'>): string {
-  const host = globals.serverHost.replace(/\/+$/, '');
-  if (globals.serverPort === undefined) return host;
-  try {
-    const url = new URL(host);
-    url.port = String(globals.serverPort);
-    return url.toString().replace(/\/+$/, '');
-  } catch {
-    return `${host}:${globals.serverPort}`;
-  }
-}
+export { serverUrl } from './server-url';
 
 /**
  * The passwords in raw argv, found before parsing so they are scrubbed even from usage errors:

@@ -64,6 +64,9 @@ export class LineProgress implements ProgressSink {
     const at = this.now();
     const isNewPhase = event.phase !== this.phase;
     if (isNewPhase) this.completed = false;
+    // A phase said once that it is complete: a later event of it (the final status, often with
+    // its message cleared) would repeat `processing 100%`.
+    if (this.completed) return;
     const isComplete = event.total !== undefined && event.loaded >= event.total;
     const due =
       isNewPhase ||

@@ -5,6 +5,7 @@ import { HttpError, badRequest, detail } from './errors';
 import type { AnnotationsRec, Json, JobRec, JsonObject, TaskRec } from './model';
 import { taskLabels } from './resources/labels';
 import { jobFrames } from './data/frames';
+import { annotationStore } from './job-annotations';
 
 export interface Scope {
   task: TaskRec;
@@ -72,7 +73,7 @@ export function getAnnotations(ctx: Ctx, scope: Scope): void {
       'This endpoint no longer handles dataset exports. Use POST /api/<resource>/<id>/dataset/export and the Requests API.',
     );
   }
-  ctx.json(200, wire(ctx.emu.state.annotationsOf(scope.task.id), scope));
+  ctx.json(200, wire(annotationStore(ctx.emu.state, scope), scope));
 }
 
 /** Replaces the annotations in scope (all of a task, or a job's frames). CVAT's `version` is always 0. */
@@ -81,13 +82,22 @@ export function replaceAnnotations(
   scope: Scope,
   data: Record<Kind, JsonObject[]>,
 ): Record<string, unknown> {
-  const a = ctx.emu.state.annotationsOf(scope.task.id);
+  const a = annotationStore(ctx.emu.state, scope);
   for (const k of KINDS) {
     a[k] = a[k].filter((o) => !inScope(scope, o));
     for (const o of data[k]) assignIds(ctx, k, o, true);
     a[k].push(...data[k]);
   }
   return { version: 0, ...data, intervals: [] };
+}
+
+/** Adds annotations to those in scope (an import with `import_mode=append`). */
+export function appendAnnotations(ctx: Ctx, scope: Scope, data: Record<Kind, JsonObject[]>): void {
+  const a = annotationStore(ctx.emu.state, scope);
+  for (const k of KINDS) {
+    for (const o of data[k]) assignIds(ctx, k, o, true);
+    a[k].push(...data[k]);
+  }
 }
 
 /** PUT: the serializer runs with action `create`, so objects must come without ids. */
@@ -106,7 +116,7 @@ export async function patchAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
   if (action !== 'create' && action !== 'update' && action !== 'delete')
     throw badRequest("Please specify a correct 'action' for the request");
   const data = parseData(ctx, scope, await ctx.readJson(), action);
-  const a = ctx.emu.state.annotationsOf(scope.task.id);
+  const a = annotationStore(ctx.emu.state, scope);
   for (const k of KINDS) {
     const ids = new Set<Json>(data[k].map((o) => o.id).filter((v) => typeof v === 'number'));
     if (action !== 'create') a[k] = a[k].filter((o) => !(ids.has(o.id) && inScope(scope, o)));
@@ -122,7 +132,7 @@ export async function patchAnnotations(ctx: Ctx, scope: Scope): Promise<void> {
 }
 
 export function deleteAnnotations(ctx: Ctx, scope: Scope): void {
-  const a = ctx.emu.state.annotationsOf(scope.task.id);
+  const a = annotationStore(ctx.emu.state, scope);
   for (const k of KINDS) a[k] = a[k].filter((o) => !inScope(scope, o));
   ctx.empty(204);
 }

@@ -2,4 +2,4 @@
 export { startEmulator, Emulator } from './server';
 export type { EmulatorOptions, EmulatorUser, RunningEmulator } from './server';
 export type { FaultRule } from './faults';
-export type { EmulatorDetection, EmulatorLambdaFunction } from './resources/lambda';
+export type { EmulatorDetection, EmulatorLambdaAttribute, EmulatorLambdaFunction } from './resources/lambda';

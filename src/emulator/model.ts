@@ -111,6 +111,8 @@ export interface TaskDataRec {
   frame_filter: string;
   deleted_frames: number[];
   storage: 'local' | 'share' | 'cloud_storage';
+  /** The cloud storage the data was read from (storage `cloud_storage`). */
+  cloud_storage_id?: number | null;
   sorting_method: string;
   chunks_updated_date: string;
 }

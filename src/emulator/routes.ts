@@ -1,6 +1,11 @@
 import { notImplemented } from './errors';
 import { registerRequests } from './requests';
 import { registerAuth } from './resources/auth';
+import { registerWebhooks } from './resources/webhooks';
+import { registerGuides } from './resources/guides';
+import { registerCloudStorages } from './resources/cloudstorages';
+import { registerConsensus } from './resources/consensus';
+import { registerQuality } from './resources/quality';
 import { registerData } from './resources/data';
 import { registerIssues } from './resources/issues';
 import { registerJobs } from './resources/jobs';
@@ -18,12 +23,8 @@ import type { Emulator } from './server';
 
 /** CVAT API areas the emulator knows about but does not implement: they answer 501, never a wrong shape. */
 const NOT_IMPLEMENTED = [
-  ['/api/cloudstorages', 'cloud storages'],
-  ['/api/webhooks', 'webhooks'],
-  ['/api/quality', 'quality control'],
-  ['/api/consensus', 'consensus merging'],
+  ['/api/cloudstorages/:id/actions', 'cloud storage actions'],
   ['/api/analytics', 'analytics'],
-  ['/api/guides', 'annotation guides'],
   ['/api/assets', 'guide assets'],
   ['/api/events', 'events'],
   ['/api/growth', 'user growth data'],
@@ -48,6 +49,11 @@ export function registerRoutes(emu: Emulator): void {
   registerLabels(emu);
   registerIssues(emu);
   registerRequests(emu);
+  registerQuality(emu);
+  registerWebhooks(emu);
+  registerGuides(emu);
+  registerCloudStorages(emu);
+  registerConsensus(emu);
   registerLegacy(emu);
   registerFunctions(emu);
   registerLambda(emu);

@@ -1,3 +1,4 @@
+import { guideIdOf } from './resources/guides';
 import { mayProject, mayTask } from './access';
 import type { Ctx } from './context';
 import type {
@@ -69,7 +70,7 @@ export class Serializer {
       name: p.name,
       owner: this.basicUser(p.owner_id),
       assignee: this.basicUser(p.assignee_id),
-      guide_id: null,
+      guide_id: guideIdOf(this.state, { project_id: p.id }),
       bug_tracker: p.bug_tracker,
       task_subsets: subsets,
       created_date: p.created_date,
@@ -105,8 +106,9 @@ export class Serializer {
       segment_size: t.segment_size,
       status: t.status,
       data_chunk_size: d ? d.chunk_size : null,
-      data_cloud_storage_id: null,
-      guide_id: null,
+      data_cloud_storage_id: t.data?.cloud_storage_id ?? null,
+      guide_id:
+        guideIdOf(this.state, { task_id: t.id }) ?? guideIdOf(this.state, { project_id: t.project_id }),
       size: d ? d.frames.length : 0,
       data: d ? d.id : null,
       dimension: d ? '2d' : '',
@@ -153,7 +155,9 @@ export class Serializer {
       project_id: t?.project_id ?? null,
       project_name: seesProject ? project.name : null,
       assignee: this.basicUser(j.assignee_id),
-      guide_id: null,
+      guide_id:
+        guideIdOf(this.state, { task_id: j.task_id }) ??
+        guideIdOf(this.state, { project_id: t?.project_id ?? null }),
       dimension: '2d',
       mode: 'annotation',
       media_type: 'image',

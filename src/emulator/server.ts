@@ -37,6 +37,11 @@ export interface EmulatorOptions {
   users?: EmulatorUser[];
   /** Directory served as CVAT's share (`server_files`). */
   shareDir?: string;
+  /**
+   * Directory backing cloud storages: a storage whose `resource` (bucket) is `images` lists and
+   * reads `<cloudStorageDir>/images`. Default: a temporary folder removed on close.
+   */
+  cloudStorageDir?: string;
   /** Delay before a queued server-side request starts, and the pace of its progress. */
   processingDelayMs?: number;
   /**
@@ -65,12 +70,17 @@ export interface RunningEmulator {
 }
 
 export class Emulator {
+  /** Everything the emulator remembers, for tests that arrange or inspect it (no stable API). @internal */
   readonly state: State;
+  /** @internal */
   readonly orgs: Orgs;
+  /** @internal */
   readonly router = new Router();
+  /** @internal */
   readonly faults: Faults;
   readonly processingDelayMs: number;
   readonly shareDir: string | undefined;
+  /** @internal */
   readonly uploads: Uploads;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -167,6 +177,7 @@ export class Emulator {
     }
   }
 
+  /** @internal */
   fail(ctx: Ctx, e: unknown): void {
     if (clientWentAway(e)) {
       // A cancelled upload or a closed tab: nobody is left to answer, and nothing is wrong here.

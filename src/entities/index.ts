@@ -1,6 +1,11 @@
 export type { AnnotationAction, AnnotationOperations, AnnotationsInput } from './annotations';
 export type { Fetchable, Removable, Snapshot, Updatable } from './base';
-export type { CloudStorage } from './cloud-storage';
+export type {
+  CloudStorage,
+  CloudStorageContentOptions,
+  CloudStorageOperations,
+  CloudStorageStatus,
+} from './cloud-storage';
 export type { ClientContext } from './context';
 export type { Comment, Issue } from './issue';
 export type { Job } from './job';
@@ -10,4 +15,4 @@ export type { Project } from './project';
 export type * from './query';
 export type { Task } from './task';
 export type { User } from './user';
-export type { Webhook } from './webhook';
+export type { Webhook, WebhookOperations } from './webhook';

@@ -16,16 +16,33 @@ export function fetchRequestStatus(ctx: ClientContext, rqId: string): Observable
   ).pipe(map(fromRequestsApi));
 }
 
-/** Polls one rq_id until it ends, with the client's polling defaults under `options`. */
+/**
+ * The key of a request's shared poll loop: the rq_id and the options of this watch (the client's
+ * polling defaults are the same for all), when those are plain values; `undefined` (a loop of its own) when they hold functions or a scheduler, which cannot
+ * be compared.
+ */
+function loopKey(rqId: string, options: WatchRequestOptions): string | undefined {
+  const entries = Object.entries(options).filter(([, value]) => value !== undefined);
+  if (entries.some(([, value]) => typeof value === 'object' || typeof value === 'function')) return undefined;
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `request:${rqId}:${JSON.stringify(entries)}`;
+}
+
+/**
+ * Polls one rq_id until it ends, with the client's polling defaults under `options`. Every watch
+ * of one rq_id on one client (`client.requests.watch`, the waits of imports, exports and uploads)
+ * shares one poll loop, as `task.status$` does, unless its options differ.
+ */
 export function watchRequestId(
   ctx: ClientContext,
   rqId: string,
   options: WatchRequestOptions = {},
 ): Observable<RequestStatus> {
-  return watchRequest(() => fetchRequestStatus(ctx, rqId), {
-    description: `request ${rqId}`,
-    ...ctx.polling,
-    ...options,
+  return defer(() => {
+    const settings: WatchRequestOptions = { description: `request ${rqId}`, ...ctx.polling, ...options };
+    const start = () => watchRequest(() => fetchRequestStatus(ctx, rqId), settings);
+    const key = loopKey(rqId, options);
+    return key === undefined ? start() : ctx.statusLoops.watch(key, start);
   });
 }
 

@@ -1,4 +1,5 @@
-import { makeClient } from '../client';
+import type { Observable } from 'rxjs';
+import { connect, makeClient } from '../client';
 import type { ClientOptions, CvatClient } from '../client';
 import type { DownloadSink, SavedFile } from '../entities/operations';
 import { downloadToFile } from './download-to-file';
@@ -10,6 +11,14 @@ import { nodePlatform } from './platform';
  */
 export function makeNodeClient(options: ClientOptions): CvatClient {
   return makeClient({ ...options, config: { ...options.config, platform: nodePlatform } });
+}
+
+/**
+ * `connect` with the Node platform: makes the client, logs in (password → token) and checks the
+ * server's version, and the client reads file paths and writes downloads to disk.
+ */
+export function connectNode(options: ClientOptions): Observable<CvatClient> {
+  return connect({ ...options, config: { ...options.config, platform: nodePlatform } });
 }
 
 /** A download sink that streams to `path` through a temporary file renamed on success. */

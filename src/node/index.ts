@@ -4,7 +4,7 @@ export type { DownloadToFileOptions, DownloadedFile } from './download-to-file';
 export { downloadToFile } from './download-to-file';
 export { uploadFiles } from './upload';
 export { nodePlatform } from './platform';
-export { makeNodeClient, toFile } from './client';
+export { connectNode, connectNode as connect, makeNodeClient, toFile } from './client';
 export { fileStore } from './resume-store';
 export type { FunctionParameter, FunctionSource } from './function-module';
 export { loadFunction, parseFunctionParameter, parseFunctionParameters } from './function-module';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { link, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer, map } from 'rxjs';
@@ -7,7 +7,9 @@ import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { TransferPlatform, UploadInput } from '../entities/operations/platform';
 import { validateSources } from '../transfer/source';
+import { prepareDestination } from './destination';
 import { downloadToFile } from './download-to-file';
+import { convertImage } from './image-convert';
 import { decodeImage } from './image-decoder';
 import { toNodeSource } from './sources';
 import { tempPathFor } from './temp-name';
@@ -69,9 +71,10 @@ export const nodePlatform: TransferPlatform = {
     defer(async () =>
       validateSources(await Promise.all(inputs.map((input) => toNodeSource(toNodeInput(input))))),
     ),
-  saveToPath: (transport, request, path, options) =>
+  prepareSave: (path, options) => defer(() => prepareDestination(path, options)),
+  saveToPath: (transport, request, destination, options) =>
     downloadToFile(transport, request, {
-      path,
+      ...destination,
       ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
     }),
   writeFile: (path, data, options): Observable<{ path: string; size: number; contentType: undefined }> =>
@@ -79,5 +82,12 @@ export const nodePlatform: TransferPlatform = {
       map((saved) => ({ ...saved, contentType: undefined })),
     ),
   joinPath: (directory, name) => join(directory, name),
+  makeDirectory: (path) =>
+    defer(async () => {
+      await mkdir(path, { recursive: true }).catch((error: unknown) => {
+        throw new UsageError(`Cannot create the folder "${path}"`, { cause: error });
+      });
+    }),
+  convertImage,
   decodeImage,
 };

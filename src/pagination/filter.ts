@@ -57,7 +57,8 @@ export function serializeFilter(filter: Filter | string): string {
   return typeof filter === 'string' ? filter : filter.toString();
 }
 
-type FieldOf<Shape extends FilterShape> = keyof Shape & string;
+/** The field names of a filter shape. */
+export type FieldOf<Shape extends FilterShape> = keyof Shape & string;
 type StringFieldOf<Shape extends FilterShape> = {
   [K in FieldOf<Shape>]: string extends Shape[K] ? K : Shape[K] extends string ? K : never;
 }[FieldOf<Shape>];
@@ -113,9 +114,12 @@ export function filterFor<Shape extends FilterShape>(): FilterBuilder<Shape> {
 /** An untyped builder, for any field name. */
 export const f: FilterBuilder<FilterShape> = filterFor<FilterShape>();
 
-type JobStatus = 'annotation' | 'validation' | 'completed';
-type JobStage = 'annotation' | 'validation' | 'acceptance';
-type JobState = 'new' | 'in progress' | 'completed' | 'rejected';
+/** A project's, task's or job's `status`. */
+export type JobStatus = 'annotation' | 'validation' | 'completed';
+/** A job's `stage`. */
+export type JobStage = 'annotation' | 'validation' | 'acceptance';
+/** A job's `state`. */
+export type JobState = 'new' | 'in progress' | 'completed' | 'rejected';
 
 /** `filter` fields of `GET /api/tasks` (CVAT 2.73 schema). Users are compared by username. */
 export type TaskFilterFields = {

@@ -2,6 +2,10 @@ export { DEFAULT_PAGE_SIZE, collectAll, pages, paginate } from './paginate';
 export type { CollectOptions, Page, PageFetcher, PaginateOptions } from './paginate';
 export { Filter, f, filterFor, serializeFilter } from './filter';
 export type {
+  FieldOf,
+  JobStage,
+  JobState,
+  JobStatus,
   CloudStorageFilterFields,
   CommentFilterFields,
   FilterBuilder,

@@ -1,6 +1,6 @@
 import { map, type Observable } from 'rxjs';
-import type { CloudStorage } from '../entities/cloud-storage';
-import { makeCloudStorage } from '../entities/cloud-storage';
+import type { CloudStorage, CloudStorageContentOptions, CloudStorageStatus } from '../entities/cloud-storage';
+import { cloudStorageOperations, makeCloudStorage } from '../entities/cloud-storage';
 import type { ClientContext } from '../entities/context';
 import * as d from '../entities/descriptors';
 import { type Comment, type Issue, makeComment, makeIssue } from '../entities/issue';
@@ -32,11 +32,13 @@ import type {
 import { requestDecoded, resourceRequest } from '../entities/resource';
 import { type Task, makeTask } from '../entities/task';
 import { type User, makeUser } from '../entities/user';
-import { type Webhook, makeWebhook } from '../entities/webhook';
-import { MetaUser } from '../models';
+import { type Webhook, makeWebhook, webhookOperations } from '../entities/webhook';
+import { Events, MetaUser } from '../models';
 import type {
   CloudStorageWriteRequest,
   CommentWriteRequest,
+  FileInfo,
+  WebhookDeliveryRead,
   InvitationWriteRequest,
   IssueWriteRequest,
   JobWriteRequest,
@@ -54,6 +56,11 @@ import {
   repositoryOperations,
 } from './repository';
 import { type RequestsRepository, makeRequestsRepository } from './requests';
+import { type QualityRepository, makeQualityRepository } from './quality';
+import { type ConsensusRepository, makeConsensusRepository } from './consensus';
+import { type AccessTokensRepository, makeAccessTokensRepository } from './access-tokens';
+import { type GuidesRepository, makeGuidesRepository } from './guides';
+import { type ServerRepository, makeServerRepository } from './server';
 import { projectsRepositoryTransfers, tasksRepositoryTransfers } from '../entities/operations/bindings';
 import type { ProjectsRepositoryTransfers, TasksRepositoryTransfers } from '../entities/operations/bindings';
 
@@ -67,6 +74,17 @@ export type {
 } from './lambda';
 export type { LambdaFunction } from './lambda';
 export type { RequestsRepository } from './requests';
+export type {
+  ConflictListQuery,
+  QualityReportListQuery,
+  QualityRepository,
+  QualityTarget,
+  RequirementListQuery,
+} from './quality';
+export type { ConsensusRepository, ConsensusTarget } from './consensus';
+export type { AccessTokenListQuery, AccessTokensRepository } from './access-tokens';
+export type { GuideOwner, GuidesRepository } from './guides';
+export type { ServerRepository, ShareEntry, ShareOptions } from './server';
 
 /** Retrieve, list and remove by ids. */
 export type ReadRepository<E, Q, Id = number> = Retrieving<E, Id> & Listing<E, Q> & RemovingByIds<Id>;
@@ -105,8 +123,20 @@ export type CloudStoragesRepository = CrudRepository<
   CloudStorage,
   CloudStorageWriteRequest,
   CloudStorageListQuery
->;
-export type WebhooksRepository = CrudRepository<Webhook, WebhookWriteRequest, WebhookListQuery>;
+> & {
+  /** The bucket's entries under a prefix, lazily over `content-v2` pages (see `CloudStorage.content`). */
+  content(id: number, options?: CloudStorageContentOptions): Observable<FileInfo>;
+  /** Whether the server can reach the bucket (`AVAILABLE`, `NOT_FOUND`, `FORBIDDEN`). */
+  status(id: number): Observable<CloudStorageStatus>;
+  /** A preview image of the bucket's content. */
+  preview(id: number): Observable<Uint8Array>;
+};
+export type WebhooksRepository = CrudRepository<Webhook, WebhookWriteRequest, WebhookListQuery> & {
+  /** The events webhooks of a type can hear (`/api/webhooks/events`). */
+  events(type?: 'organization' | 'project'): Observable<Events>;
+  /** Pings webhook `id` (see `Webhook.ping`). */
+  ping(id: number): Observable<WebhookDeliveryRead>;
+};
 
 export interface Repositories {
   readonly tasks: TasksRepository;
@@ -122,6 +152,16 @@ export interface Repositories {
   readonly cloudStorages: CloudStoragesRepository;
   readonly webhooks: WebhooksRepository;
   readonly requests: RequestsRepository;
+  /** Quality control: settings, reports, conflicts (cvat-core's `analytics.quality`). */
+  readonly quality: QualityRepository;
+  /** Consensus settings and merging. */
+  readonly consensus: ConsensusRepository;
+  /** The current user's personal access tokens. */
+  readonly accessTokens: AccessTokensRepository;
+  /** Annotation guides of tasks and projects. */
+  readonly guides: GuidesRepository;
+  /** The server: about, formats, plugins, share. */
+  readonly server: ServerRepository;
 }
 
 /** The generic operations without `create`, for resources the server does not create by POST. */
@@ -135,6 +175,24 @@ function withoutCreate<E, Id>({
 /** Every repository of one client; built once per client instance. */
 export function makeRepositories(ctx: ClientContext): Repositories {
   const users = repositoryOperations(ctx, d.users, makeUser);
+  const webhooks: WebhooksRepository = {
+    ...repositoryOperations(ctx, d.webhooks, makeWebhook),
+    events: (type) =>
+      requestDecoded(
+        ctx,
+        resourceRequest(d.webhooks, 'GET', `${d.webhooks.path}/events`, 'retrieve_events', {
+          query: type === undefined ? {} : { type },
+        }),
+        Events,
+      ),
+    ping: (id) => webhookOperations(ctx, id).ping(),
+  };
+  const cloudStorages: CloudStoragesRepository = {
+    ...repositoryOperations(ctx, d.cloudStorages, makeCloudStorage),
+    content: (id, options) => cloudStorageOperations(ctx, id).content(options),
+    status: (id) => cloudStorageOperations(ctx, id).status(),
+    preview: (id) => cloudStorageOperations(ctx, id).preview(),
+  };
   return Object.freeze({
     tasks: { ...repositoryOperations(ctx, d.tasks, makeTask), ...tasksRepositoryTransfers(ctx) },
     projects: { ...repositoryOperations(ctx, d.projects, makeProject), ...projectsRepositoryTransfers(ctx) },
@@ -154,8 +212,13 @@ export function makeRepositories(ctx: ClientContext): Repositories {
     invitations: repositoryOperations(ctx, d.invitations, makeInvitation),
     issues: repositoryOperations(ctx, d.issues, makeIssue),
     comments: repositoryOperations(ctx, d.comments, makeComment),
-    cloudStorages: repositoryOperations(ctx, d.cloudStorages, makeCloudStorage),
-    webhooks: repositoryOperations(ctx, d.webhooks, makeWebhook),
+    cloudStorages,
+    webhooks,
     requests: makeRequestsRepository(ctx),
+    quality: makeQualityRepository(ctx),
+    consensus: makeConsensusRepository(ctx),
+    accessTokens: makeAccessTokensRepository(ctx),
+    guides: makeGuidesRepository(ctx),
+    server: makeServerRepository(ctx),
   });
 }

@@ -14,6 +14,12 @@ export interface ProgressEvent {
   readonly loaded: number;
   readonly total?: number;
   readonly message?: string;
+  /** 0..100 when the total is known (filled by `toProgressView()`). */
+  readonly percent?: number;
+  /** Units (bytes for transfers) per second over the recent window (filled by `toProgressView()`). */
+  readonly rate?: number;
+  /** Seconds left at the current rate, when the total and a rate are known (filled by `toProgressView()`). */
+  readonly etaSeconds?: number;
 }
 
 /** The value of a long operation; the last event of its stream. */
@@ -29,17 +35,17 @@ export const isProgressEvent = <T>(event: TransferEvent<T>): event is ProgressEv
   event.type === 'progress';
 export const isResultEvent = <T>(event: TransferEvent<T>): event is ResultEvent<T> => event.type === 'result';
 
-/** A progress event enriched for a progress bar. */
-export interface ProgressView extends ProgressEvent {
-  /** 0..100 when the total is known. */
-  readonly percent?: number;
-  /** Units (bytes for transfers) per second over the recent window, once it can be measured. */
-  readonly rate?: number;
-  /** Seconds left at the current rate, when the total and a rate are known. */
-  readonly etaSeconds?: number;
-}
+/**
+ * A progress event as `toProgressView()` emits it (the same type: one event type for progress).
+ * @deprecated Name `ProgressEvent`.
+ */
+export type ProgressView = ProgressEvent;
 
-export type TransferView<T> = ProgressView | ResultEvent<T>;
+/**
+ * What `toProgressView()` emits: the same events, throttled and with percent, rate and ETA.
+ * @deprecated Name `TransferEvent<T>`.
+ */
+export type TransferView<T> = TransferEvent<T>;
 
 export interface ProgressViewOptions {
   /** The minimum time between two progress views of one phase (default 100 ms). */

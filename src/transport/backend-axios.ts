@@ -32,14 +32,14 @@ import { ProgressMeter } from './progress';
 import { ResponseBudget, responseLimit } from './limits';
 import { redactUrl } from './redact';
 import { decodeBody, isOk } from './response';
-import type { NodeModules } from './runtime';
+import type { NodeBuiltins } from './runtime';
 import { Watchdog, type TimeoutPhase } from './timeouts';
 import type { ApiResponse, Handler, ResponseHeaders, TransportEvent, TransportRequest } from './types';
 import { buildUrl } from './url';
 
 export interface AxiosBackendOptions {
   /** Node modules for the Node path; absent = the browser path. */
-  readonly node?: NodeModules;
+  readonly node?: NodeBuiltins;
   /**
    * Node: send through cvat-rx's own adapter (node-adapter.ts) rather than axios' (default true).
    * axios' adapter is used anyway when a proxy variable is set (it knows how to use proxies).
@@ -219,7 +219,7 @@ function totalOf(headers: ResponseHeaders, encoded: boolean): number | undefined
 
 function sendNode(
   instance: AxiosInstance,
-  node: NodeModules,
+  node: NodeBuiltins,
   agent: HttpsAgent | undefined,
   attempt: Attempt,
 ) {

@@ -20,7 +20,7 @@ import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOption
 import type { Socket } from 'node:net';
 import type { Readable, Transform } from 'node:stream';
 import type * as NodeZlib from 'node:zlib';
-import type { NodeModules } from './runtime';
+import type { NodeBuiltins } from './runtime';
 
 /** What `config.transport` must offer (axios' Node adapter accepts the same). */
 export interface NodeRequestTransport {
@@ -37,7 +37,7 @@ const noop = (): void => undefined;
 const encoder = new TextEncoder();
 
 /** The axios adapter of cvat-rx's Node path; needs `zlib` among the Node modules for decompression. */
-export function createNodeAdapter(node: NodeModules & { readonly zlib: typeof NodeZlib }): AxiosAdapter {
+export function createNodeAdapter(node: NodeBuiltins & { readonly zlib: typeof NodeZlib }): AxiosAdapter {
   return (config) =>
     new Promise<AxiosResponse>((resolve, reject) => {
       send(node, config, resolve, reject);
@@ -101,7 +101,7 @@ function bodyOf(
 }
 
 /** A Transform that gives a zlib header to a raw deflate stream (servers send either under `deflate`). */
-function zlibHeader(node: NodeModules): Transform {
+function zlibHeader(node: NodeBuiltins): Transform {
   let first = true;
   return new node.stream.Transform({
     transform(chunk: Uint8Array, _encoding, callback) {
@@ -116,7 +116,7 @@ function zlibHeader(node: NodeModules): Transform {
 
 /** The decompressing stages for a Content-Encoding, or undefined when it is not one we decode. */
 function decoders(
-  node: NodeModules & { readonly zlib: typeof NodeZlib },
+  node: NodeBuiltins & { readonly zlib: typeof NodeZlib },
   encoding: string,
 ): Transform[] | undefined {
   const zlib = node.zlib;
@@ -142,7 +142,7 @@ function decoders(
 }
 
 function send(
-  node: NodeModules & { readonly zlib: typeof NodeZlib },
+  node: NodeBuiltins & { readonly zlib: typeof NodeZlib },
   config: InternalAxiosRequestConfig,
   resolve: (response: AxiosResponse) => void,
   reject: (error: unknown) => void,
@@ -272,7 +272,7 @@ function send(
 }
 
 function onResponse(
-  node: NodeModules & { readonly zlib: typeof NodeZlib },
+  node: NodeBuiltins & { readonly zlib: typeof NodeZlib },
   config: InternalAxiosRequestConfig,
   method: string,
   req: ClientRequest,

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { bodyKind, bytesOf, destroyBody } from './body';
 import { blobChunks, encodeForm } from './multipart';
 import { PROGRESS_STEP } from './progress';
-import type { NodeModules } from './runtime';
+import type { NodeBuiltins } from './runtime';
 import type { ReadableLike, TransportRequest } from './types';
 
 export interface PreparedBody {
@@ -36,7 +36,7 @@ const encoder = new TextEncoder();
 const BIG_BODY = 8 * 1024 * 1024;
 const BIG_STEP = 512 * 1024;
 
-function toAsyncIterable(source: ReadableLike, node: NodeModules): AsyncIterable<unknown> {
+function toAsyncIterable(source: ReadableLike, node: NodeBuiltins): AsyncIterable<unknown> {
   if (Symbol.asyncIterator in source) return source as unknown as AsyncIterable<unknown>;
   const through = new node.stream.PassThrough();
   source.on('error', (error) => through.destroy(error instanceof Error ? error : new Error(String(error))));
@@ -53,7 +53,7 @@ function asBytes(chunk: unknown): Uint8Array {
 
 export function prepareNodeBody(
   request: TransportRequest,
-  node: NodeModules,
+  node: NodeBuiltins,
   hooks: BodyHooks,
 ): PreparedBody {
   const body = request.body;
@@ -124,7 +124,7 @@ function iteratorOf(
  * chunk costs a promise.
  */
 function countingBody(
-  node: NodeModules,
+  node: NodeBuiltins,
   source: AsyncIterator<unknown> | Iterator<Uint8Array>,
   total: number | undefined,
   hooks: BodyHooks,

@@ -8,7 +8,8 @@ import type * as NodeHttps from 'node:https';
 import type * as NodeStream from 'node:stream';
 import type * as NodeZlib from 'node:zlib';
 
-export interface NodeModules {
+/** Node's built-in modules as the transport uses them (internal: its type needs @types/node). */
+export interface NodeBuiltins {
   readonly stream: typeof NodeStream;
   readonly http: typeof NodeHttp;
   readonly https: typeof NodeHttps;
@@ -16,12 +17,27 @@ export interface NodeModules {
   readonly zlib?: typeof NodeZlib;
 }
 
+/**
+ * Node's `node:stream`, `node:http` and `node:https` modules, for `TransportOptions.node`. Typed
+ * loosely on purpose: the package root's declarations must compile without @types/node.
+ */
+export interface NodeModules {
+  readonly stream: object;
+  readonly http: object;
+  readonly https: object;
+}
+
+/** The modules a caller handed in, seen with their real types (they are Node's own modules). */
+export function asNodeBuiltins(modules: NodeModules): NodeBuiltins {
+  return modules as NodeBuiltins;
+}
+
 interface ProcessLike {
   readonly versions?: { readonly node?: string };
   readonly getBuiltinModule?: (id: string) => unknown;
 }
 
-export function detectNodeModules(): NodeModules | undefined {
+export function detectNodeModules(): NodeBuiltins | undefined {
   const proc = (globalThis as { process?: ProcessLike }).process;
   const load = proc?.getBuiltinModule;
   if (!proc?.versions?.node || typeof load !== 'function') return undefined;

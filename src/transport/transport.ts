@@ -10,7 +10,7 @@ import { applyOrganization } from './organization';
 import { redactUrl } from './redact';
 import { isOk } from './response';
 import { parseRetryAfter, retryStep } from './retry';
-import { detectNodeModules, type NodeModules } from './runtime';
+import { asNodeBuiltins, detectNodeModules, type NodeModules } from './runtime';
 import { Session } from './session';
 import type { ApiResponse, Handler, Interceptor, TransportEvent, TransportRequest } from './types';
 import { buildUrl } from './url';
@@ -59,7 +59,12 @@ export class Transport {
     readonly configuration: Configuration,
     readonly options: TransportOptions = {},
   ) {
-    const node = options.platform === 'browser' ? undefined : (options.node ?? detectNodeModules());
+    const node =
+      options.platform === 'browser'
+        ? undefined
+        : options.node
+          ? asNodeBuiltins(options.node)
+          : detectNodeModules();
     const platform = options.platform ?? (node ? 'node' : 'browser');
     this.session = options.session ?? new Session({ mode: platform === 'node' ? 'jar' : 'browser' });
     const backend =

@@ -8,9 +8,18 @@ export type QueryScalar = string | number | boolean;
 export type QueryValue = QueryScalar | readonly QueryScalar[] | null | undefined;
 export type QueryParams = Readonly<Record<string, QueryValue>>;
 
-/** The minimal shape of a Node `Readable` the transport accepts, so browser code needs no Node types. */
+/** The minimal shape of a Node `Writable` that a `ReadableLike` pipes into. */
+export interface WritableLike {
+  write(...args: never[]): unknown;
+  end(...args: never[]): unknown;
+}
+
+/**
+ * The minimal shape of a Node `Readable` the transport accepts. It names no Node type, so the
+ * package root's declarations compile without @types/node.
+ */
 export interface ReadableLike {
-  pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T;
+  pipe(destination: WritableLike, options?: { end?: boolean }): unknown;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 

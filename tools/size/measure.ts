@@ -16,7 +16,9 @@ import { gzipSync } from 'node:zlib';
  * (~1 KiB), plus 2 KiB of room. Loading the driver with `import()` was tried: unsplit bundles then
  * wrap every module it shares with the root in lazy initialisers, +6 KiB more.
  */
-export const BUDGET_GZIP_BYTES = 89 * 1024;
+// Raised to 92 KiB with #17's repositories on every client (quality, consensus, cloud storage
+// content, webhook deliveries, access tokens, guides, server): measured 89.8 KiB after the merge.
+export const BUDGET_GZIP_BYTES = 92 * 1024;
 
 /**
  * Codecs the measured app never uses: present, they would mean tree-shaking broke (for example

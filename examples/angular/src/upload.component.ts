@@ -3,8 +3,8 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { DecimalPipe } from '@angular/common';
 import type { Subscription } from 'rxjs';
 import { CvatError } from 'cvat-rx';
-import type { ProgressView, Task } from 'cvat-rx';
-import { CvatService } from './cvat.service';
+import type { ProgressEvent, Task } from 'cvat-rx';
+import { CvatService } from 'cvat-rx/angular';
 
 /** Creates a task from the chosen files, with a progress bar that follows the upload and processing. */
 @Component({
@@ -36,7 +36,7 @@ export class UploadComponent {
   private upload: Subscription | undefined;
 
   protected readonly files = signal<readonly File[]>([]);
-  protected readonly progress = signal<ProgressView | undefined>(undefined);
+  protected readonly progress = signal<ProgressEvent | undefined>(undefined);
   protected readonly task = signal<Task | undefined>(undefined);
   protected readonly error = signal<string | undefined>(undefined);
   protected readonly busy = signal(false);

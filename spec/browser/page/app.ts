@@ -6,7 +6,7 @@
 import { firstValueFrom, lastValueFrom, map, tap, toArray } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { makeClient, toProgressView } from '../../../src/index';
-import type { CvatClient, ProgressEvent, Task, TransferView } from '../../../src/index';
+import type { CvatClient, ProgressEvent, Task, TransferEvent } from '../../../src/index';
 
 export interface UploadRecord {
   readonly phase: string;
@@ -130,7 +130,7 @@ async function run(api: string): Promise<MainResults> {
     },
     { observe: 'events', upload: { maxRequestSize: 64 * 1024, chunkSize: 96 * 1024 } },
   );
-  const views: TransferView<Task>[] = await lastValueFrom(
+  const views: TransferEvent<Task>[] = await lastValueFrom(
     create$.pipe(
       tap((event) => {
         if (event.type === 'progress') events.push(record(event));

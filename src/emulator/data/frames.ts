@@ -94,7 +94,7 @@ export function meta(task: TaskRec, job?: JobRec): Record<string, unknown> {
     deleted_frames: data.deleted_frames.filter((d) => !job || held.has(d)),
     included_frames: job?.frames ? job.frames.map(media) : null,
     storage: data.storage,
-    cloud_storage_id: null,
+    cloud_storage_id: data.cloud_storage_id ?? null,
   };
 }
 

@@ -2,11 +2,12 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Ctx } from '../context';
-import { badRequest, notImplemented } from '../errors';
+import { badRequest } from '../errors';
 import type { FrameRec, JsonObject, RequestRec, TaskRec } from '../model';
 import { now } from '../model';
 import { enqueue, RequestFailure, rqId } from '../requests';
 import type { Progress } from '../requests';
+import { cloudFiles } from '../resources/cloudstorages';
 import { createSegments, makeJob } from '../resources/jobs';
 import type { UploadedFile } from './uploads';
 import { probeFile } from './media';
@@ -150,8 +151,11 @@ export function startDataProcessing(
     );
   }
   let sources = [...uploaded];
-  if (params.cloud_storage_id !== null) throw notImplemented('cloud storages');
-  if (params.server_files.length) {
+  if (params.cloud_storage_id !== null) {
+    if (!params.server_files.length)
+      throw badRequest({ server_files: 'No files were selected in the cloud storage.' });
+    sources = sources.concat(cloudFiles(ctx, params.cloud_storage_id, params.server_files));
+  } else if (params.server_files.length) {
     if (!emu.shareDir)
       throw badRequest({ server_files: 'The emulator was started without a share directory.' });
     const root = resolve(emu.shareDir);
@@ -222,7 +226,9 @@ export async function processData(
     stop_frame: params.stop_frame === null ? lastTaken : Math.min(params.stop_frame, lastTaken),
     frame_filter: params.frame_filter,
     deleted_frames: [],
-    storage: params.server_files.length ? 'share' : 'local',
+    storage:
+      params.cloud_storage_id !== null ? 'cloud_storage' : params.server_files.length ? 'share' : 'local',
+    cloud_storage_id: params.cloud_storage_id,
     sorting_method: mapping ? 'predefined' : params.sorting_method,
     chunks_updated_date: now(),
   };

@@ -1,4 +1,5 @@
 import { asObject, optEnum, optInt } from '../body';
+import { cloudStore } from '../cloud/store';
 import type { Ctx } from '../context';
 import { badRequest } from '../errors';
 import type { Json, StorageRec } from '../model';
@@ -10,8 +11,14 @@ export function storage(ctx: Ctx, raw: Json | undefined, field: string): Storage
   const o = asObject(raw, field);
   const location = optEnum(o, 'location', ['local', 'cloud_storage'] as const) ?? 'local';
   const cloud = optInt(o, 'cloud_storage_id') ?? null;
-  if (location === 'cloud_storage')
-    throw badRequest({ [field]: 'Cloud storages are not supported by the CVAT emulator.' });
+  if (location === 'cloud_storage') {
+    if (cloud === null)
+      throw badRequest({
+        [field]: 'Cloud storage was selected as location but cloud_storage_id was not specified',
+      });
+    if (!cloudStore(ctx.emu).storages.has(cloud))
+      throw badRequest({ [field]: `Invalid pk "${cloud}" - object does not exist.` });
+  }
   return { id: ctx.emu.state.nextId('storage'), location, cloud_storage_id: cloud };
 }
 

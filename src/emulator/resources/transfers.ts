@@ -1,5 +1,6 @@
+import { cloudSource, queryParams } from '../cloud/source';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { getJob, getProject, getTask, requireCreate } from '../access';
 import type { Ctx } from '../context';
@@ -9,7 +10,7 @@ import { dataParams, processData } from '../data/processing';
 import { isZip, readZip } from '../data/zip';
 import type { ZipEntry } from '../data/zip';
 import { createTask } from './tasks';
-import { badRequest, detail, notImplemented } from '../errors';
+import { badRequest, detail, forbidden, notFound } from '../errors';
 import {
   planBackup,
   readBackup,
@@ -24,8 +25,11 @@ import type { DatasetImage } from '../formats/items';
 import type { Parsed } from '../formats/parsed';
 import { exportFormat, importFormat } from '../formats/registry';
 import type { JsonObject, RequestRec, TaskRec } from '../model';
+import { cloudStore } from '../cloud/store';
+import type { CloudStorageRec } from '../cloud/store';
+import { bucketPath } from './cloudstorages';
 import { enqueue, RequestFailure, rqId } from '../requests';
-import { replaceAnnotations } from '../annotations';
+import { appendAnnotations, replaceAnnotations } from '../annotations';
 import { pyRepr } from '../jsonlogic';
 import { goneForStatus } from './legacy';
 import type { Emulator } from '../server';
@@ -76,14 +80,57 @@ function target(
   return { id, orgId: t.org_id, projectId: t.project_id, taskId: t.id, jobId: id, name: `job_${id}` };
 }
 
-function checkLocation(ctx: Ctx): void {
-  const loc = ctx.query.get('location');
-  if (loc === 'cloud_storage') throw notImplemented('cloud storage locations');
+/** Where an export's file goes: downloaded from the server, or written into a cloud storage. */
+type ExportLocation = { kind: 'local' } | { kind: 'cloud'; storage: CloudStorageRec };
+
+/**
+ * As CVAT's get_location_configuration: `location` from the query, else the object's own
+ * target storage (a job's is its task's); a cloud storage must exist and be the caller's to use.
+ */
+function exportLocation(ctx: Ctx, resource: Resource, t: ReturnType<typeof target>): ExportLocation {
+  const query = ctx.query.get('location');
+  let location: string;
+  let storageId: number | null = null;
+  let isDefault = false;
+  if (query === null || query === '') {
+    isDefault = true;
+    const own =
+      resource === 'projects'
+        ? ctx.emu.state.projects.get(t.id)?.target_storage
+        : ctx.emu.state.tasks.get(t.taskId ?? -1)?.target_storage;
+    location = own?.location ?? 'local';
+    storageId = own?.cloud_storage_id ?? null;
+  } else {
+    if (query !== 'local' && query !== 'cloud_storage')
+      throw badRequest(`The specified location ${query} is not supported`);
+    location = query;
+    const raw = ctx.query.get('cloud_storage_id');
+    if (raw !== null && raw !== '') {
+      if (!/^\d+$/.test(raw)) throw badRequest({ cloud_storage_id: 'A valid integer is required.' });
+      storageId = Number(raw);
+    }
+    if (location === 'cloud_storage' && storageId === null)
+      throw badRequest('Cloud storage was selected as location but cloud_storage_id was not specified');
+  }
+  if (location === 'local') return { kind: 'local' };
+  const storage = storageId === null ? undefined : cloudStore(ctx.emu).storages.get(storageId);
+  if (!storage) throw notFound();
+  const user = ctx.requireUser();
+  const usable =
+    user.is_superuser ||
+    storage.owner_id === user.id ||
+    (storage.org_id !== null && ctx.emu.orgs.memberOrgIds(user).has(storage.org_id));
+  if (!usable) {
+    throw forbidden(
+      `${isDefault ? 'A cloud storage is selected as the default location. ' : ''}You don't have access to this cloud storage`,
+    );
+  }
+  return { kind: 'cloud', storage };
 }
 
 function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): void {
-  checkLocation(ctx);
   const t = target(ctx, resource);
+  const location = exportLocation(ctx, resource, t);
   const format = kind === 'dataset' ? ctx.query.get('format') : null;
   // DatasetExporter.validate_request / BackupExporter.validate_request
   if (kind === 'dataset' && !exportFormat(format))
@@ -103,6 +150,11 @@ function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): 
   const filename =
     ctx.query.get('filename') ||
     `${TARGET[resource]}_${t.name.replace(/[^\w.-]+/g, '_')}_${kind}_${stamp()}${format ? `_${format.replace(/[^\w]+/g, '_')}` : ''}.zip`;
+  // A name that would leave the bucket's folder is refused before any work is queued.
+  const cloudKey =
+    location.kind === 'cloud'
+      ? resolveUnder(bucketPath(cloudStore(ctx.emu), location.storage), filename)
+      : undefined;
   const emu = ctx.emu;
   const rq = enqueue(
     ctx,
@@ -132,6 +184,13 @@ function startExport(ctx: Ctx, resource: Resource, kind: 'dataset' | 'backup'): 
               ? [taskView(ctx, emu.state.tasks.get(t.id)!)]
               : [taskView(ctx, emu.state.tasks.get(t.taskId!)!, emu.state.jobs.get(t.id)!)];
         await writeDataset(file, format!, views, saveImages);
+      }
+      if (location.kind === 'cloud') {
+        // Uploaded to the bucket: the request finishes without a result_url, as CVAT's does.
+        const key = cloudKey!;
+        mkdirSync(dirname(key), { recursive: true });
+        await copyFile(file, key);
+        return {};
       }
       return {
         result_file: file,
@@ -285,6 +344,9 @@ function importAnnotations(
   const rawFormat = typeof params.format === 'string' ? params.format : null;
   const format = rawFormat;
   checkImportFormat(format);
+  const mode = params.import_mode ?? 'replace';
+  if (mode !== 'replace' && mode !== 'append')
+    throw badRequest({ import_mode: `"${String(mode)}" is not a valid choice.` });
   const file = pickFile(files, params);
   const id = rqId({
     action: 'import',
@@ -312,7 +374,42 @@ function importAnnotations(
       await progress(0.3, 'Reading the annotation file');
       const data = await readAnnotations(view, format!, file.path);
       for (const k of ['tags', 'shapes', 'tracks'] as const) for (const o of data[k]) o.source ??= 'file';
-      replaceAnnotations(ctx, { task, job }, data);
+      if (mode === 'append') appendAnnotations(ctx, { task, job }, data);
+      else replaceAnnotations(ctx, { task, job }, data);
+    },
+  );
+}
+
+/**
+ * Restores a task or project backup from an uploaded (or cloud) file, as a request. The whole
+ * archive is checked before the request is queued: a bad one is a 400 and nothing is written or
+ * created.
+ */
+async function restoreBackup(
+  ctx: Ctx,
+  resource: 'tasks' | 'projects',
+  files: UploadedFile[],
+  params: JsonObject,
+): Promise<RequestRec> {
+  const file = pickFile(files, params);
+  const entries = await readBackup(file.path);
+  const plan = resource === 'tasks' ? planBackup('tasks', entries) : planBackup('projects', entries);
+  const orgId = ctx.emu.orgs.createIn(ctx);
+  const id = rqId({
+    action: 'import',
+    target: TARGET[resource],
+    id: file.name.replace(/\.zip$/, ''),
+    subresource: 'backup',
+  });
+  return enqueue(
+    ctx,
+    id,
+    { type: 'import:backup', target: TARGET[resource], org_id: orgId },
+    async (progress) => {
+      await progress(0.2, 'Restoring the backup');
+      const dir = join(dirname(file.path), 'restored');
+      if ('tasks' in plan) return { result_id: restoreProject(ctx, plan, dir, orgId).id };
+      return { result_id: restoreTask(ctx, plan, dir, null, orgId).id };
     },
   );
 }
@@ -333,11 +430,13 @@ export function registerTransfers(emu: Emulator): void {
     const key = (ctx: Ctx): string => `${resource}-annotations:${ctx.param('id')}`;
     emu.router
       .add('POST', `/api/${resource}/:id/annotations`, async (ctx) => {
-        checkLocation(ctx);
         const t = target(ctx, resource, 'import');
         const task = ctx.emu.state.tasks.get(t.taskId!)!;
         // task.py ensure_task_is_initialized
         if (!task.data) throw badRequest('This task data has not been initialized yet');
+        const cloud = cloudSource(ctx);
+        if (cloud)
+          return ctx.json(202, { rq_id: importAnnotations(ctx, resource, [cloud], queryParams(ctx)).id });
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           finish: (c, files, params) => importAnnotations(c, resource, files, params),
@@ -356,8 +455,10 @@ export function registerTransfers(emu: Emulator): void {
   const datasetKey = (ctx: Ctx): string => `projects-dataset:${ctx.param('id')}`;
   emu.router
     .add('POST', '/api/projects/:id/dataset', async (ctx) => {
-      checkLocation(ctx);
       const p = getProject(ctx, ctx.param('id'), 'import:dataset');
+      const cloud = cloudSource(ctx);
+      if (cloud)
+        return ctx.json(202, { rq_id: importProjectDataset(ctx, p.id, [cloud], queryParams(ctx)).id });
       await ctx.emu.uploads.post(ctx, {
         key: datasetKey(ctx),
         finish: (c, files, params) => importProjectDataset(c, p.id, files, params),
@@ -378,36 +479,13 @@ export function registerTransfers(emu: Emulator): void {
       .add('POST', `/api/${resource}/backup`, async (ctx) => {
         if (ctx.query.has('rq_id')) throw goneForStatus('import');
         requireCreate(ctx);
-        checkLocation(ctx);
+        const cloud = cloudSource(ctx);
+        if (cloud)
+          return ctx.json(202, { rq_id: (await restoreBackup(ctx, resource, [cloud], queryParams(ctx))).id });
         await ctx.emu.uploads.post(ctx, {
           key: key(ctx),
           uniqueNames: true,
-          finish: async (c, files, params) => {
-            const file = pickFile(files, params);
-            // The whole archive is checked before the request is queued: a bad one is a 400 and
-            // nothing is written or created.
-            const entries = await readBackup(file.path);
-            const plan =
-              resource === 'tasks' ? planBackup('tasks', entries) : planBackup('projects', entries);
-            const orgId = c.emu.orgs.createIn(c);
-            const id = rqId({
-              action: 'import',
-              target: TARGET[resource],
-              id: file.name.replace(/\.zip$/, ''),
-              subresource: 'backup',
-            });
-            return enqueue(
-              c,
-              id,
-              { type: 'import:backup', target: TARGET[resource], org_id: orgId },
-              async (progress) => {
-                await progress(0.2, 'Restoring the backup');
-                const dir = join(dirname(file.path), 'restored');
-                if ('tasks' in plan) return { result_id: restoreProject(c, plan, dir, orgId).id };
-                return { result_id: restoreTask(c, plan, dir, null, orgId).id };
-              },
-            );
-          },
+          finish: (c, files, params) => restoreBackup(c, resource, files, params),
         });
       })
       .add('HEAD', `/api/${resource}/backup/:file`, (ctx) => ctx.emu.uploads.tusHead(ctx, key(ctx)))

@@ -1,34 +1,42 @@
 import type { Observable } from 'rxjs';
-import type { DataMetaRead } from '../../models';
+import type { DataMetaRead, ProjectWriteRequest } from '../../models';
 import type { Project } from '../project';
 import type { Task } from '../task';
 import type { ClientContext } from '../context';
 import { exportCall } from './exports';
 import type {
+  BackupOptions,
   CloudExport,
-  CloudExportOptions,
-  DownloadOptions,
+  CloudStorageTarget,
   DownloadSink,
   ExportDatasetOptions,
   Target,
 } from './exports';
+import { editDeletedFrames } from './deleted-frames';
 import { chunk, downloadFrames, frame, frames, meta, preview } from './frames';
 import type { DataOptions, DownloadFramesOptions, FrameData, FramesOptions } from './frames';
 import { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
-import type { ImportAnnotationsOptions, ImportOptions } from './imports';
+import type { ImportAnnotationsOptions, ImportInput, ImportOptions } from './imports';
 import type { Observed } from './observe';
+import { createProjectFromDataset } from './project-dataset';
+import type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
 import { samples } from './samples';
 import type { Sample, SamplesOptions } from './samples';
-import type { SavedFile, UploadInput } from './platform';
+import type { SavedFile } from './platform';
 import { createTaskFromData, uploadTaskData } from './task-data';
 import type {
   CreateFromDataOptions,
   CreateTaskFromDataParams,
   TaskDataParams,
   UploadDataOptions,
+  UploadDataResult,
 } from './task-data';
 
-/** `exportDataset(format, target, options)`: to a path, into a sink, or left in a cloud storage. */
+/**
+ * `exportDataset(format, target, options)`: to a path (a file, or a folder that gets the server's
+ * file name), into a sink, or to a cloud storage (`{ location: 'cloud_storage', cloudStorageId,
+ * filename }`). The target is checked before the server does any work.
+ */
 export interface ExportDatasetMethod {
   <O extends ExportDatasetOptions | undefined = undefined>(
     format: string,
@@ -40,24 +48,27 @@ export interface ExportDatasetMethod {
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  <O extends CloudExportOptions>(
+  <O extends ExportDatasetOptions | undefined = undefined>(
     format: string,
-    filename: string,
-    options: O,
+    target: CloudStorageTarget,
+    options?: O,
   ): Observable<Observed<CloudExport, O>>;
 }
 
-/** `downloadBackup(target, options)`: to a path, into a sink, or left in a cloud storage. */
+/** `downloadBackup(target, options)`: to a path or folder, into a sink, or to a cloud storage. */
 export interface DownloadBackupMethod {
-  <O extends DownloadOptions | undefined = undefined>(
+  <O extends BackupOptions | undefined = undefined>(
     path: string,
     options?: O,
   ): Observable<Observed<SavedFile, O>>;
-  <R, O extends DownloadOptions | undefined = undefined>(
+  <R, O extends BackupOptions | undefined = undefined>(
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  <O extends CloudExportOptions>(filename: string, options: O): Observable<Observed<CloudExport, O>>;
+  <O extends BackupOptions | undefined = undefined>(
+    target: CloudStorageTarget,
+    options?: O,
+  ): Observable<Observed<CloudExport, O>>;
 }
 
 /** Frames, chunks, preview and meta of a task or a job. */
@@ -78,19 +89,29 @@ export interface MediaOperations {
   preview(): Observable<Uint8Array>;
   /** The media meta data (`…/data/meta`). */
   meta(): Observable<DataMetaRead>;
+  /**
+   * Marks frames deleted (task frame numbers, for a job too) over the data-meta PATCH, keeping
+   * those already deleted; emits the new meta. Annotations stay; the frames are skipped.
+   */
+  removeFrames(ids: Iterable<number>): Observable<DataMetaRead>;
+  /** Brings deleted frames back (the reverse of `removeFrames`); emits the new meta. */
+  restoreFrames(ids: Iterable<number>): Observable<DataMetaRead>;
 }
 
 /** What a task can transfer. */
 export interface TaskTransfers extends MediaOperations {
-  /** Attaches data (local files, share paths or URLs), follows the processing, emits the fresh Task. */
+  /**
+   * Attaches data (local files, share paths or URLs), follows the processing, emits the fresh Task;
+   * with `{ wait: false }`, emits the processing request's id once the data is accepted.
+   */
   uploadData<O extends UploadDataOptions | undefined = undefined>(
     params: TaskDataParams,
     options?: O,
-  ): Observable<Observed<Task, O>>;
-  /** Imports an annotation file and waits for the import. */
+  ): Observable<Observed<UploadDataResult<O>, O>>;
+  /** Imports an annotation file (sent from here, or `{ location: 'cloud_storage', cloudStorageId, filename }`) and waits for the import. */
   importAnnotations<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
@@ -103,7 +124,7 @@ export interface TaskTransfers extends MediaOperations {
 export interface JobTransfers extends MediaOperations {
   importAnnotations<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
@@ -114,7 +135,7 @@ export interface ProjectTransfers {
   /** Imports a dataset into the project and waits for the import. */
   importDataset<O extends ImportAnnotationsOptions | undefined = undefined>(
     format: string,
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<void, O>>;
   exportDataset: ExportDatasetMethod;
@@ -131,7 +152,7 @@ export interface TasksRepositoryTransfers {
   ): Observable<Observed<Task, O>>;
   /** Restores a task backup as a new task. */
   createFromBackup<O extends ImportOptions | undefined = undefined>(
-    file: UploadInput,
+    file: ImportInput,
     options?: O,
   ): Observable<Observed<Task, O>>;
 }
@@ -139,7 +160,16 @@ export interface TasksRepositoryTransfers {
 export interface ProjectsRepositoryTransfers {
   /** Restores a project backup as a new project. */
   createFromBackup<O extends ImportOptions | undefined = undefined>(
-    file: UploadInput,
+    file: ImportInput,
+    options?: O,
+  ): Observable<Observed<Project, O>>;
+  /**
+   * Creates a project and imports a dataset into it (cvat-sdk's `create_from_dataset`); when the
+   * import fails the half-made project is removed and a ProjectCreationError says so.
+   */
+  createFromDataset<O extends CreateFromDatasetOptions | undefined = undefined>(
+    spec: ProjectWriteRequest,
+    params: CreateFromDatasetParams,
     options?: O,
   ): Observable<Observed<Project, O>>;
 }
@@ -159,15 +189,15 @@ function bindExportDataset(
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  function method<O extends CloudExportOptions>(
+  function method<O extends ExportDatasetOptions | undefined = undefined>(
     format: string,
-    filename: string,
-    options: O,
+    target: CloudStorageTarget,
+    options?: O,
   ): Observable<Observed<CloudExport, O>>;
   function method(
     format: string,
     target: Target<unknown>,
-    options?: ExportDatasetOptions | CloudExportOptions,
+    options?: ExportDatasetOptions,
   ): Observable<unknown> {
     return exportCall(ctx, kind, id, 'dataset', format, target, options);
   }
@@ -179,22 +209,19 @@ function bindDownloadBackup(
   kind: 'tasks' | 'projects',
   id: number,
 ): DownloadBackupMethod {
-  function method<O extends DownloadOptions | undefined = undefined>(
+  function method<O extends BackupOptions | undefined = undefined>(
     path: string,
     options?: O,
   ): Observable<Observed<SavedFile, O>>;
-  function method<R, O extends DownloadOptions | undefined = undefined>(
+  function method<R, O extends BackupOptions | undefined = undefined>(
     sink: DownloadSink<R>,
     options?: O,
   ): Observable<Observed<R, O>>;
-  function method<O extends CloudExportOptions>(
-    filename: string,
-    options: O,
+  function method<O extends BackupOptions | undefined = undefined>(
+    target: CloudStorageTarget,
+    options?: O,
   ): Observable<Observed<CloudExport, O>>;
-  function method(
-    target: Target<unknown>,
-    options?: DownloadOptions | CloudExportOptions,
-  ): Observable<unknown> {
+  function method(target: Target<unknown>, options?: BackupOptions): Observable<unknown> {
     return exportCall(ctx, kind, id, 'backup', undefined, target, options);
   }
   return method;
@@ -208,6 +235,8 @@ function mediaOperations(ctx: ClientContext, kind: 'tasks' | 'jobs', id: number)
     chunk: (index, options) => chunk(ctx, kind, id, index, options),
     preview: () => preview(ctx, kind, id),
     meta: () => meta(ctx, kind, id),
+    removeFrames: (ids) => editDeletedFrames(ctx, kind, id, ids, 'remove'),
+    restoreFrames: (ids) => editDeletedFrames(ctx, kind, id, ids, 'restore'),
   };
 }
 
@@ -247,5 +276,8 @@ export function tasksRepositoryTransfers(ctx: ClientContext): TasksRepositoryTra
 }
 
 export function projectsRepositoryTransfers(ctx: ClientContext): ProjectsRepositoryTransfers {
-  return { createFromBackup: (file, options) => createProjectFromBackup(ctx, file, options) };
+  return {
+    createFromBackup: (file, options) => createProjectFromBackup(ctx, file, options),
+    createFromDataset: (spec, params, options) => createProjectFromDataset(ctx, spec, params, options),
+  };
 }

@@ -1,5 +1,21 @@
 import { CvatError } from '../../errors';
 
+interface CreationFailure {
+  readonly removed: boolean;
+  readonly cause: unknown;
+  readonly cleanupError?: unknown;
+}
+
+/** `Creating a task from data failed; task 5 was removed: <cause>`. */
+function creationMessage(what: string, noun: string, id: number, init: CreationFailure): string {
+  const outcome = init.removed
+    ? `${noun} ${id} was removed`
+    : init.cleanupError === undefined
+      ? `${noun} ${id} was left on the server`
+      : `${noun} ${id} could not be removed (${describe(init.cleanupError)})`;
+  return `${what} failed; ${outcome}: ${describe(init.cause)}`;
+}
+
 /**
  * Creating a task from data failed after the task itself was created. `cause` is the original
  * error (an ApiError, RequestFailedError, NetworkError, …); `removed` says whether the half-made
@@ -12,14 +28,8 @@ export class TaskCreationError extends CvatError {
   readonly removed: boolean;
   readonly cleanupError: unknown;
 
-  constructor(init: { taskId: number; removed: boolean; cause: unknown; cleanupError?: unknown }) {
-    const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
-    const outcome = init.removed
-      ? `task ${init.taskId} was removed`
-      : init.cleanupError === undefined
-        ? `task ${init.taskId} was left on the server`
-        : `task ${init.taskId} could not be removed (${describe(init.cleanupError)})`;
-    super(`Creating a task from data failed; ${outcome}: ${reason}`, { cause: init.cause });
+  constructor(init: CreationFailure & { readonly taskId: number }) {
+    super(creationMessage('Creating a task from data', 'task', init.taskId, init), { cause: init.cause });
     this.taskId = init.taskId;
     this.removed = init.removed;
     this.cleanupError = init.cleanupError;
@@ -27,6 +37,28 @@ export class TaskCreationError extends CvatError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), taskId: this.taskId, removed: this.removed };
+  }
+}
+
+/** The same for a project created from a dataset whose import failed. */
+export class ProjectCreationError extends CvatError {
+  override readonly name: string = 'ProjectCreationError';
+  readonly kind: string = 'project_creation';
+  readonly projectId: number;
+  readonly removed: boolean;
+  readonly cleanupError: unknown;
+
+  constructor(init: CreationFailure & { readonly projectId: number }) {
+    super(creationMessage('Creating a project from a dataset', 'project', init.projectId, init), {
+      cause: init.cause,
+    });
+    this.projectId = init.projectId;
+    this.removed = init.removed;
+    this.cleanupError = init.cleanupError;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), projectId: this.projectId, removed: this.removed };
   }
 }
 

@@ -1,4 +1,4 @@
-import { concat, defer, filter, mergeMap, of } from 'rxjs';
+import { concat, defer, filter, map, mergeMap, of, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { ApiError, UsageError } from '../../errors';
 import type { RequestStatus } from '../../lifecycle';
@@ -9,7 +9,7 @@ import type { ProgressEvent, TransferEvent } from '../../transfer/progress';
 import type { QueryParams, TransportRequest } from '../../transport/types';
 import { observeAs } from './observe';
 import type { ObserveOptions, Observed } from './observe';
-import { saveToPathOf } from './platform';
+import { savingOf } from './platform';
 import type { OperationsContext, SavedFile } from './platform';
 import { followRequest, rqIdOf } from './processing';
 
@@ -39,26 +39,43 @@ export interface DownloadOptions extends ObserveOptions {
 export interface ExportDatasetOptions extends DownloadOptions {
   /** Include the images (`save_images`; default true, as CVAT's SDK). */
   readonly includeImages?: boolean;
-  /** `local` (the default): download the result here. */
-  readonly location?: 'local';
 }
 
-export interface CloudExportOptions extends ObserveOptions {
-  readonly includeImages?: boolean;
-  /** Leave the result in a cloud storage instead of downloading it. */
+export interface BackupOptions extends DownloadOptions {
+  /**
+   * `lightweight`: leave out the media of tasks whose data is in a cloud storage (CVAT's default
+   * is true; sent only when given).
+   */
+  readonly lightweight?: boolean;
+}
+
+/** A file in a cloud storage: where an export or a backup goes instead of being downloaded. */
+export interface CloudStorageTarget {
   readonly location: 'cloud_storage';
   readonly cloudStorageId: number;
+  /** The file's name in the storage; the server chooses one when it is not given. */
+  readonly filename?: string;
 }
 
 /** What an export to a cloud storage emits: where the server put the file. */
 export interface CloudExport {
   readonly location: 'cloud_storage';
   readonly cloudStorageId: number;
-  readonly filename: string;
+  /** The name asked for; undefined when the server chose it. */
+  readonly filename: string | undefined;
   readonly requestId: string;
 }
 
-export type Target<R> = string | DownloadSink<R>;
+/**
+ * Where an export goes: a path (a file, or a folder that gets the server's file name; missing
+ * parent folders are created), a sink (`toBlob()`, `toFile()`), or a cloud storage.
+ */
+export type Target<R> = string | DownloadSink<R> | CloudStorageTarget;
+
+/** A target once checked: a sink to download into, or a cloud storage the server writes to. */
+type Destination<R> =
+  | { readonly kind: 'download'; readonly sink: DownloadSink<R> }
+  | { readonly kind: 'cloud'; readonly cloud: CloudStorageTarget };
 
 interface ExportPlan {
   readonly url: string;
@@ -74,8 +91,7 @@ interface ExportPlan {
 function runExport<R>(
   ctx: OperationsContext,
   plan: ExportPlan,
-  sink: DownloadSink<R> | undefined,
-  cloud: { readonly cloudStorageId: number; readonly filename: string } | undefined,
+  destination: Destination<R>,
 ): Observable<TransferEvent<R | CloudExport>> {
   return ctx.transport
     .request({ method: 'POST', url: plan.url, query: plan.query, operationId: plan.operationId })
@@ -92,13 +108,14 @@ function runExport<R>(
         const result$ = defer((): Observable<TransferEvent<R | CloudExport>> => {
           const status = final;
           if (status === undefined) throw new UsageError(`export request ${rqId} ended without a status`);
-          if (cloud) {
+          if (destination.kind === 'cloud') {
+            const { cloudStorageId, filename } = destination.cloud;
             return of({
               type: 'result',
-              value: { location: 'cloud_storage', requestId: rqId, ...cloud },
+              value: { location: 'cloud_storage', cloudStorageId, filename, requestId: rqId },
             });
           }
-          if (!status.resultUrl || sink === undefined) {
+          if (!status.resultUrl) {
             throw new ApiError({
               status: 500,
               method: 'GET',
@@ -108,39 +125,77 @@ function runExport<R>(
             });
           }
           const url = resolveDownloadUrl(status.resultUrl, ctx.transport.configuration.host);
-          return sink(ctx.transport, { method: 'GET', url, operationId: `${plan.operationId}_download` });
+          return destination.sink(ctx.transport, {
+            method: 'GET',
+            url,
+            operationId: `${plan.operationId}_download`,
+          });
         });
         return concat(processing$, result$);
       }),
     );
 }
 
-function checkCloud(
-  options: { readonly location?: string; readonly cloudStorageId?: number } | undefined,
-): boolean {
-  const location = options?.location;
-  if (location === undefined || location === 'local') {
-    if (options?.cloudStorageId !== undefined)
-      throw new UsageError('cloudStorageId needs location: cloud_storage');
-    return false;
-  }
-  if (location !== 'cloud_storage') throw new UsageError(`Unknown location "${location}"`);
-  if (!Number.isInteger(options?.cloudStorageId)) {
-    throw new UsageError('An export to a cloud storage needs cloudStorageId');
-  }
-  return true;
+function isCloudTarget(target: unknown): target is CloudStorageTarget {
+  return typeof target === 'object' && target !== null && 'location' in target;
 }
 
-function sinkFor<R>(
+function checkCloudTarget(target: CloudStorageTarget): CloudStorageTarget {
+  if (target.location !== 'cloud_storage')
+    throw new UsageError(`Unknown location "${String(target.location)}" (use a path for a local file)`);
+  if (!Number.isInteger(target.cloudStorageId) || target.cloudStorageId < 1)
+    throw new UsageError('An export to a cloud storage needs cloudStorageId');
+  if (target.filename !== undefined && (typeof target.filename !== 'string' || target.filename === ''))
+    throw new UsageError('filename must be a non-empty string');
+  return target;
+}
+
+/**
+ * Checks the target before the server is asked to do any work: a path's folder is created and a
+ * file there is refused without `overwrite`, so a bad path never costs a server-side export.
+ */
+function destinationFor<R>(
   ctx: OperationsContext,
   target: Target<R>,
   overwrite: boolean,
-): DownloadSink<R | SavedFile> {
-  if (typeof target === 'function') return target;
-  if (typeof target !== 'string' || target === '')
-    throw new UsageError('A download needs a file path or a sink');
-  const save = saveToPathOf(ctx);
-  return (transport, request) => save(transport, request, target, { overwrite });
+): Observable<Destination<R | SavedFile>> {
+  return defer(() => {
+    if (typeof target === 'function') return of({ kind: 'download' as const, sink: target });
+    if (isCloudTarget(target)) return of({ kind: 'cloud' as const, cloud: checkCloudTarget(target) });
+    if (typeof target !== 'string' || target === '')
+      throw new UsageError('A download needs a file path, a folder, a sink or a cloud storage target');
+    const { prepareSave, saveToPath } = savingOf(ctx);
+    return prepareSave(target, { overwrite }).pipe(
+      map((destination) => ({
+        kind: 'download' as const,
+        sink: (transport: TransferTransport, request: TransportRequest) =>
+          saveToPath(transport, request, destination, { overwrite }),
+      })),
+    );
+  });
+}
+
+function queryFor(
+  what: 'dataset' | 'backup',
+  format: string | undefined,
+  options: (ExportDatasetOptions & BackupOptions) | undefined,
+  destination: Destination<unknown>,
+): QueryParams {
+  const where: QueryParams =
+    destination.kind === 'cloud'
+      ? {
+          location: 'cloud_storage',
+          cloud_storage_id: destination.cloud.cloudStorageId,
+          ...(destination.cloud.filename === undefined ? {} : { filename: destination.cloud.filename }),
+        }
+      : // Always said, as cvat-cli does: a task whose default target is a cloud storage would
+        // otherwise export there and leave nothing to download.
+        { location: 'local' };
+  return {
+    ...(what === 'dataset' ? { format, save_images: options?.includeImages ?? true } : {}),
+    ...(what === 'backup' && options?.lightweight !== undefined ? { lightweight: options.lightweight } : {}),
+    ...where,
+  };
 }
 
 /** An export or backup whose target and options were not narrowed by an overload (for the bindings). */
@@ -151,34 +206,26 @@ export function exportCall(
   what: 'dataset' | 'backup',
   format: string | undefined,
   target: Target<unknown>,
-  options: (ExportDatasetOptions | CloudExportOptions) | undefined,
+  options: (ExportDatasetOptions & BackupOptions) | undefined,
 ): Observable<unknown> {
   const events$ = defer(() => {
     if (what === 'dataset' && (typeof format !== 'string' || format.trim() === '')) {
       throw new UsageError('An export needs a format name');
     }
     if (what === 'backup' && kind === 'jobs') throw new UsageError('CVAT has no job backups');
-    const toCloud = checkCloud(options);
-    const cloudStorageId = options && 'cloudStorageId' in options ? options.cloudStorageId : undefined;
-    if (toCloud && typeof target !== 'string')
-      throw new UsageError('A cloud storage export needs a file name');
-    const query: QueryParams = {
-      ...(what === 'dataset' ? { format, save_images: options?.includeImages ?? true } : {}),
-      ...(toCloud
-        ? { location: 'cloud_storage', cloud_storage_id: cloudStorageId, filename: String(target) }
-        : {}),
-    };
-    const plan: ExportPlan = {
-      url: `/api/${kind}/${id}/${what}/export`,
-      operationId: `${kind}_create_${what}_export`,
-      query,
-    };
-    const overwrite = options !== undefined && 'overwrite' in options && options.overwrite === true;
-    return runExport(
-      ctx,
-      plan,
-      toCloud ? undefined : sinkFor(ctx, target, overwrite),
-      toCloud && cloudStorageId !== undefined ? { cloudStorageId, filename: String(target) } : undefined,
+    const overwrite = options?.overwrite === true;
+    return destinationFor(ctx, target, overwrite).pipe(
+      switchMap((destination) =>
+        runExport(
+          ctx,
+          {
+            url: `/api/${kind}/${id}/${what}/export`,
+            operationId: `${kind}_create_${what}_export`,
+            query: queryFor(what, format, options, destination),
+          },
+          destination,
+        ),
+      ),
     );
   });
   return observeAs(events$, options);
@@ -205,13 +252,13 @@ export function exportDataset<R, O extends ExportDatasetOptions | undefined = un
   sink: DownloadSink<R>,
   options?: O,
 ): Observable<Observed<R, O>>;
-export function exportDataset<O extends CloudExportOptions>(
+export function exportDataset<O extends ExportDatasetOptions | undefined = undefined>(
   ctx: OperationsContext,
   kind: ExportableResource,
   id: number,
   format: string,
-  filename: string,
-  options: O,
+  target: CloudStorageTarget,
+  options?: O,
 ): Observable<Observed<CloudExport, O>>;
 export function exportDataset(
   ctx: OperationsContext,
@@ -219,39 +266,39 @@ export function exportDataset(
   id: number,
   format: string,
   target: Target<unknown>,
-  options?: ExportDatasetOptions | CloudExportOptions,
+  options?: ExportDatasetOptions,
 ): Observable<unknown> {
   return exportCall(ctx, kind, id, 'dataset', format, target, options);
 }
 
 /** Makes a backup (`POST /api/{tasks|projects}/{id}/backup/export`) and downloads it. */
-export function downloadBackup<O extends DownloadOptions | undefined = undefined>(
+export function downloadBackup<O extends BackupOptions | undefined = undefined>(
   ctx: OperationsContext,
   kind: 'tasks' | 'projects',
   id: number,
   path: string,
   options?: O,
 ): Observable<Observed<SavedFile, O>>;
-export function downloadBackup<R, O extends DownloadOptions | undefined = undefined>(
+export function downloadBackup<R, O extends BackupOptions | undefined = undefined>(
   ctx: OperationsContext,
   kind: 'tasks' | 'projects',
   id: number,
   sink: DownloadSink<R>,
   options?: O,
 ): Observable<Observed<R, O>>;
-export function downloadBackup<O extends CloudExportOptions>(
+export function downloadBackup<O extends BackupOptions | undefined = undefined>(
   ctx: OperationsContext,
   kind: 'tasks' | 'projects',
   id: number,
-  filename: string,
-  options: O,
+  target: CloudStorageTarget,
+  options?: O,
 ): Observable<Observed<CloudExport, O>>;
 export function downloadBackup(
   ctx: OperationsContext,
   kind: 'tasks' | 'projects',
   id: number,
   target: Target<unknown>,
-  options?: DownloadOptions | CloudExportOptions,
+  options?: BackupOptions,
 ): Observable<unknown> {
   return exportCall(ctx, kind, id, 'backup', undefined, target, options);
 }

@@ -1,4 +1,4 @@
-import { defer, from, map, mergeMap, retry, throwError, timer } from 'rxjs';
+import { defer, from, map, mergeMap, retry, switchMap, throwError, timer } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { ApiError, DecodeError, UsageError } from '../../errors';
 import { DataMetaRead } from '../../models';
@@ -6,7 +6,7 @@ import { header } from '../../transfer/http';
 import type { QueryParams } from '../../transport/types';
 import type { ClientContext } from '../context';
 import { requestDecoded } from '../resource';
-import type { OperationsContext, SavedFile } from './platform';
+import type { OperationsContext, SavedFile, TransferPlatform } from './platform';
 import { platformOf } from './platform';
 
 export type MediaResource = 'tasks' | 'jobs';
@@ -45,6 +45,11 @@ export interface DownloadFramesOptions extends FramesOptions {
   readonly pattern?: string;
   /** Replace existing files (default false). */
   readonly overwrite?: boolean;
+  /**
+   * Save every frame in this format (`png`, `jpg`), converting those the server sent in another
+   * one, as cvat-sdk's `image_extension`; `{ext}` in the pattern becomes it. Default: as sent.
+   */
+  readonly imageExtension?: string;
 }
 
 const DEFAULT_NOT_READY_RETRIES = 30;
@@ -183,10 +188,10 @@ export function chunk(
   }).pipe(map((result) => result.data));
 }
 
-/** The preview image (`GET /api/{tasks|jobs|projects}/{id}/preview`); 404 when there is none. */
+/** The preview image (`GET /api/{tasks|jobs|projects|cloudstorages}/{id}/preview`); 404 when there is none. */
 export function preview(
   ctx: ClientContext,
-  kind: MediaResource | 'projects',
+  kind: MediaResource | 'projects' | 'cloudstorages',
   id: number,
 ): Observable<Uint8Array> {
   return getBinary(ctx, `/api/${kind}/${id}/preview`, {}, `${kind}_retrieve_preview`).pipe(
@@ -233,9 +238,34 @@ export function frameFilename(pattern: string, frameNumber: number, ext: string)
   return name;
 }
 
+/** The extension written for `imageExtension` (`png`, `.jpg`, …), normalised to `.ext`. */
+function normaliseExtension(extension: string): string {
+  const ext = extension.trim().replace(/^\./, '');
+  if (ext === '' || /[^A-Za-z0-9]/.test(ext)) throw new UsageError(`Invalid image extension "${extension}"`);
+  return `.${ext.toLowerCase()}`;
+}
+
+/** The frame's bytes in the format `extension` names (same format: untouched). */
+function encodeAs(
+  convert: TransferPlatform['convertImage'],
+  item: FrameData,
+  extension: string | undefined,
+): Uint8Array {
+  if (extension === undefined || extensionOf(item.contentType) === extension) return item.data;
+  const converted = convert?.(item.data, extension);
+  if (converted === undefined) {
+    throw new UsageError(
+      `Cannot save frame ${item.frame} (${item.contentType ?? 'unknown type'}) as ${extension}: ` +
+        'only PNG and JPEG are converted, on the Node platform',
+    );
+  }
+  return converted;
+}
+
 /**
- * Downloads frames into a folder (Node platform), `concurrency` at a time, each written
- * atomically; emits one SavedFile per frame as it is written.
+ * Downloads frames into a folder (Node platform), created with its parents when missing,
+ * `concurrency` at a time, each written atomically; emits one SavedFile per frame as it is written.
+ * With `imageExtension`, frames are saved in that format (converted when the server sent another).
  */
 export function downloadFrames(
   ctx: OperationsContext,
@@ -249,19 +279,29 @@ export function downloadFrames(
     const platform = platformOf(ctx);
     const write = platform.writeFile;
     const join = platform.joinPath;
-    if (!write || !join) {
+    const makeDirectory = platform.makeDirectory;
+    if (!write || !join || !makeDirectory) {
       throw new UsageError(
         "Writing frames to a folder needs the Node platform (makeNodeClient from 'cvat-rx/node')",
       );
     }
+    if (typeof outdir !== 'string' || outdir === '') throw new UsageError('downloadFrames needs a folder');
     const pattern = options?.pattern ?? 'frame_{frame:06d}{ext}';
     frameFilename(pattern, 0, '.jpg');
-    return frames(ctx, kind, id, ids, options).pipe(
-      mergeMap((item) =>
-        write(join(outdir, frameFilename(pattern, item.frame, extensionOf(item.contentType))), item.data, {
-          overwrite: options?.overwrite === true,
-        }).pipe(map((saved) => ({ ...saved, frame: item.frame }))),
-      ),
+    const extension =
+      options?.imageExtension === undefined ? undefined : normaliseExtension(options.imageExtension);
+    return makeDirectory(outdir).pipe(
+      switchMap(() => frames(ctx, kind, id, ids, options)),
+      mergeMap((item) => {
+        const ext = extension ?? extensionOf(item.contentType);
+        return write(
+          join(outdir, frameFilename(pattern, item.frame, ext)),
+          encodeAs(platform.convertImage, item, extension),
+          {
+            overwrite: options?.overwrite === true,
+          },
+        ).pipe(map((saved) => ({ ...saved, frame: item.frame })));
+      }),
     );
   });
 }

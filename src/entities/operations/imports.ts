@@ -28,6 +28,57 @@ export interface ImportOptions extends ObserveOptions {
 export interface ImportAnnotationsOptions extends ImportOptions {
   /** Convert masks to polygons (`conv_mask_to_poly`); the server's default (true) when absent. */
   readonly convMaskToPoly?: boolean;
+  /**
+   * `replace` (the server's default) drops the annotations there were; `append` adds to them
+   * (`import_mode`, tasks and jobs only).
+   */
+  readonly importMode?: 'append' | 'replace';
+}
+
+/** A file already in a cloud storage: the server reads it there, nothing is uploaded. */
+export interface CloudSource {
+  readonly location: 'cloud_storage';
+  readonly cloudStorageId: number;
+  /** The file's path in the bucket. */
+  readonly filename: string;
+}
+
+/** What an import or restore reads: a file sent from here, or one in a cloud storage. */
+export type ImportInput = UploadInput | CloudSource;
+
+export function isCloudSource(input: unknown): input is CloudSource {
+  return (
+    typeof input === 'object' && input !== null && 'location' in input && input.location === 'cloud_storage'
+  );
+}
+
+/** The query naming a cloud file; a UsageError for an incomplete one. */
+function cloudQuery(source: CloudSource): QueryParams {
+  if (!Number.isSafeInteger(source.cloudStorageId) || source.cloudStorageId < 1)
+    throw new UsageError('A cloud storage source needs cloudStorageId (a positive integer)');
+  if (typeof source.filename !== 'string' || source.filename === '')
+    throw new UsageError('A cloud storage source needs the filename in the bucket');
+  return { location: 'cloud_storage', cloud_storage_id: source.cloudStorageId, filename: source.filename };
+}
+
+/** An import or restore of a file in a cloud storage: one POST (no upload), then the request it starts. */
+function fromCloud(
+  ctx: OperationsContext,
+  url: string,
+  query: QueryParams,
+  operationId: string,
+): Observable<TransferEvent<RequestStatus>> {
+  return ctx.transport
+    .request({ method: 'POST', url, query, operationId })
+    .pipe(mergeMap((response) => followRequest(ctx, rqIdOf(response, operationId))));
+}
+
+function importModeOf(options: ImportAnnotationsOptions | undefined): QueryParams {
+  const mode = options?.importMode;
+  if (mode === undefined) return {};
+  if (mode !== 'append' && mode !== 'replace')
+    throw new UsageError(`importMode must be "append" or "replace", got ${String(mode)}`);
+  return { import_mode: mode };
 }
 
 /** One file by TUS to an import endpoint, then the request it started, followed to its end. */
@@ -55,7 +106,8 @@ function uploadAndFollow(
   );
 }
 
-function singleSource(ctx: OperationsContext, file: UploadInput): Observable<UploadSource> {
+/** The one file of an import, opened and checked (UsageError before any request). */
+export function resolveSingleSource(ctx: OperationsContext, file: UploadInput): Observable<UploadSource> {
   return defer(() => {
     if (file === undefined || file === null) throw new UsageError('No file to import');
     return platformOf(ctx).resolveSources([file]);
@@ -73,13 +125,14 @@ export function importEvents(
   kind: 'tasks' | 'jobs',
   id: number,
   source: UploadSource,
-  options: { readonly format: string; readonly convMaskToPoly?: boolean; readonly chunkSize?: number },
+  options: ImportAnnotationsOptions & { readonly format: string },
 ): Observable<TransferEvent<RequestStatus>> {
   return defer(() => {
     checkFormat(options.format);
     const query: QueryParams = {
       format: options.format,
       ...(options.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+      ...importModeOf(options),
     };
     return uploadAndFollow(ctx, `/api/${kind}/${id}/annotations/`, source, query, options.chunkSize);
   });
@@ -95,20 +148,30 @@ export function importAnnotations<O extends ImportAnnotationsOptions | undefined
   kind: 'tasks' | 'jobs',
   id: number,
   format: string,
-  file: UploadInput,
+  file: ImportInput,
   options?: O,
 ): Observable<Observed<void, O>> {
   const events$ = defer(() => {
     checkFormat(format);
-    return singleSource(ctx, file);
+    if (isCloudSource(file)) {
+      return fromCloud(
+        ctx,
+        `/api/${kind}/${id}/annotations/`,
+        {
+          format,
+          ...(options?.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+          ...importModeOf(options),
+          // The location given here, not the task's default source storage.
+          use_default_location: false,
+          ...cloudQuery(file),
+        },
+        `${kind}_create_annotations`,
+      );
+    }
+    return resolveSingleSource(ctx, file).pipe(
+      switchMap((source) => importEvents(ctx, kind, id, source, { ...options, format })),
+    );
   }).pipe(
-    switchMap((source) =>
-      importEvents(ctx, kind, id, source, {
-        format,
-        ...(options?.convMaskToPoly === undefined ? {} : { convMaskToPoly: options.convMaskToPoly }),
-        ...(options?.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
-      }),
-    ),
     map((event): TransferEvent<void> =>
       event.type === 'result' ? { type: 'result', value: undefined } : event,
     ),
@@ -116,30 +179,56 @@ export function importAnnotations<O extends ImportAnnotationsOptions | undefined
   return observeAs(events$, options);
 }
 
+/** The events of a dataset import into a project from an already opened source. */
+export function importDatasetFrom(
+  ctx: OperationsContext,
+  projectId: number,
+  source: UploadSource,
+  format: string,
+  options: ImportAnnotationsOptions | undefined,
+): Observable<TransferEvent<RequestStatus>> {
+  return defer(() => {
+    checkFormat(format);
+    return uploadAndFollow(
+      ctx,
+      `/api/projects/${projectId}/dataset/`,
+      source,
+      {
+        format,
+        ...(options?.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+      },
+      options?.chunkSize,
+    );
+  });
+}
+
 /** Imports a dataset into a project (`/api/projects/{id}/dataset/`), then waits for the import. */
 export function importDataset<O extends ImportAnnotationsOptions | undefined = undefined>(
   ctx: OperationsContext,
   projectId: number,
   format: string,
-  file: UploadInput,
+  file: ImportInput,
   options?: O,
 ): Observable<Observed<void, O>> {
   const events$ = defer(() => {
     checkFormat(format);
-    return singleSource(ctx, file);
-  }).pipe(
-    switchMap((source) =>
-      uploadAndFollow(
+    if (options?.importMode !== undefined) throw new UsageError('importMode applies to tasks and jobs only');
+    if (isCloudSource(file)) {
+      return fromCloud(
         ctx,
         `/api/projects/${projectId}/dataset/`,
-        source,
         {
           format,
           ...(options?.convMaskToPoly === undefined ? {} : { conv_mask_to_poly: options.convMaskToPoly }),
+          ...cloudQuery(file),
         },
-        options?.chunkSize,
-      ),
-    ),
+        'projects_create_dataset',
+      );
+    }
+    return resolveSingleSource(ctx, file).pipe(
+      switchMap((source) => importDatasetFrom(ctx, projectId, source, format, options)),
+    );
+  }).pipe(
     map((event): TransferEvent<void> =>
       event.type === 'result' ? { type: 'result', value: undefined } : event,
     ),
@@ -150,12 +239,16 @@ export function importDataset<O extends ImportAnnotationsOptions | undefined = u
 function restore(
   ctx: OperationsContext,
   kind: 'tasks' | 'projects',
-  file: UploadInput,
+  file: ImportInput,
   options: ImportOptions | undefined,
 ): Observable<TransferEvent<number>> {
-  return singleSource(ctx, file).pipe(
-    // The server renames backups on upload: the finish must name the file it stored (Upload-Filename).
-    switchMap((source) => uploadAndFollow(ctx, `/api/${kind}/backup/`, source, {}, options?.chunkSize)),
+  const status$ = isCloudSource(file)
+    ? defer(() => fromCloud(ctx, `/api/${kind}/backup/`, cloudQuery(file), `${kind}_create_backup`))
+    : resolveSingleSource(ctx, file).pipe(
+        // The server renames backups on upload: the finish must name the file it stored (Upload-Filename).
+        switchMap((source) => uploadAndFollow(ctx, `/api/${kind}/backup/`, source, {}, options?.chunkSize)),
+      );
+  return status$.pipe(
     map((event): TransferEvent<number> => {
       if (event.type === 'progress') return event;
       const id = event.value.resultId;
@@ -173,7 +266,7 @@ function restore(
 /** Restores a task backup as a new task (`/api/tasks/backup/`) and emits it. */
 export function createTaskFromBackup<O extends ImportOptions | undefined = undefined>(
   ctx: OperationsContext,
-  file: UploadInput,
+  file: ImportInput,
   options?: O,
 ): Observable<Observed<Task, O>> {
   return restoreAs(ctx, 'tasks', tasks, makeTask, file, options);
@@ -182,7 +275,7 @@ export function createTaskFromBackup<O extends ImportOptions | undefined = undef
 /** Restores a project backup as a new project (`/api/projects/backup/`) and emits it. */
 export function createProjectFromBackup<O extends ImportOptions | undefined = undefined>(
   ctx: OperationsContext,
-  file: UploadInput,
+  file: ImportInput,
   options?: O,
 ): Observable<Observed<Project, O>> {
   return restoreAs(ctx, 'projects', projects, makeProject, file, options);
@@ -194,7 +287,7 @@ function restoreAs<Model, Self, O extends ImportOptions | undefined>(
   kind: 'tasks' | 'projects',
   descriptor: ModelDescriptor<Model, number>,
   wrap: Wrap<Model, Self>,
-  file: UploadInput,
+  file: ImportInput,
   options?: O,
 ): Observable<Observed<Self, O>> {
   const events$ = restore(ctx, kind, file, options).pipe(

@@ -1,16 +1,26 @@
 /** Long operations over a ClientContext: task data, imports, restores, exports, backups, frames. */
 export type { ObserveOptions, Observed } from './observe';
 export { observeAs } from './observe';
-export type { OperationsContext, SavedFile, TransferPlatform, UploadInput } from './platform';
+export type {
+  OperationsContext,
+  SaveDestination,
+  SavedFile,
+  TransferPlatform,
+  UploadInput,
+} from './platform';
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
-export { TaskCreationError } from './errors';
+export { ProjectCreationError, TaskCreationError } from './errors';
+export type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
+export { checkProjectSpec, createProjectFromDataset } from './project-dataset';
+export type { CancelCleanup, CancelCleanupOptions } from './cancel-cleanup';
 export type {
   CreateFromDataOptions,
   CreateTaskFromDataParams,
   DataParams,
   TaskDataParams,
   UploadDataOptions,
+  UploadDataResult,
   UploadTuning,
 } from './task-data';
 export {
@@ -21,11 +31,18 @@ export {
   dataBody,
   uploadTaskData,
 } from './task-data';
-export type { ImportAnnotationsOptions, ImportOptions } from './imports';
-export { createProjectFromBackup, createTaskFromBackup, importAnnotations, importDataset } from './imports';
+export type { CloudSource, ImportAnnotationsOptions, ImportInput, ImportOptions } from './imports';
+export {
+  createProjectFromBackup,
+  createTaskFromBackup,
+  importAnnotations,
+  importDataset,
+  isCloudSource,
+} from './imports';
 export type {
+  BackupOptions,
   CloudExport,
-  CloudExportOptions,
+  CloudStorageTarget,
   DownloadOptions,
   DownloadSink,
   ExportDatasetOptions,
@@ -51,9 +68,10 @@ export {
   meta,
   preview,
 } from './frames';
+export { editDeletedFrames } from './deleted-frames';
 export type { Sample, SamplesOptions } from './samples';
 export { samples } from './samples';
-export type { UnzippedEntry } from './unzip';
+export type { UnzipLimits, UnzippedEntry } from './unzip';
 export { unzip } from './unzip';
 export type {
   DownloadBackupMethod,

@@ -28,6 +28,9 @@ export interface SavedFile {
   readonly contentType: string | undefined;
 }
 
+/** Where a download is written: a file, or a folder and the server's file name. */
+export type SaveDestination = { readonly path: string } | { readonly directory: string };
+
 /**
  * What differs between browsers and Node for transfers: how inputs become sources, and whether
  * (and how) a download can be written to a path. Browser-safe code only sees this interface; the
@@ -36,11 +39,20 @@ export interface SavedFile {
 export interface TransferPlatform {
   /** Inputs → validated sources, as a cold Observable (UsageError before any request). */
   resolveSources(inputs: readonly UploadInput[]): Observable<readonly UploadSource[]>;
-  /** Streams a response to a file (temporary file renamed on success, removed on failure). */
+  /**
+   * Checks a download's destination before the server is asked to do any work, creating missing
+   * parent folders: a path that is a folder (or ends with a separator) becomes a folder target,
+   * an existing file without `overwrite` is a UsageError.
+   */
+  prepareSave?(path: string, options: { readonly overwrite?: boolean }): Observable<SaveDestination>;
+  /**
+   * Streams a response to a prepared destination (temporary file renamed on success, removed on
+   * failure); in a folder, under the name the server proposes (Content-Disposition).
+   */
   saveToPath?(
     transport: TransferTransport,
     request: TransportRequest,
-    path: string,
+    destination: SaveDestination,
     options: { readonly overwrite?: boolean },
   ): Observable<TransferEvent<SavedFile>>;
   /** Writes bytes already in memory to a file, atomically. */
@@ -51,6 +63,13 @@ export interface TransferPlatform {
   ): Observable<SavedFile>;
   /** Joins a folder and a file name. */
   joinPath?(directory: string, name: string): string;
+  /** Creates a folder and its missing parents (nothing when it exists). */
+  makeDirectory?(path: string): Observable<void>;
+  /**
+   * Re-encodes an image into the format an extension names (`.png`, `.jpg`); `undefined` when
+   * this platform cannot convert between the two.
+   */
+  convertImage?(data: Uint8Array, extension: string): Uint8Array | undefined;
   /** Decodes an encoded image (PNG, JPEG, …) to RGBA pixels (auto-annotation's default decoder). */
   decodeImage?(
     data: Uint8Array,
@@ -100,9 +119,11 @@ export function platformOf(ctx: OperationsContext): TransferPlatform {
   return ctx.platform ?? browserPlatform;
 }
 
-/** The context platform's save-to-path; a UsageError explaining how to get one when it has none. */
-export function saveToPathOf(ctx: OperationsContext): NonNullable<TransferPlatform['saveToPath']> {
-  const save = platformOf(ctx).saveToPath;
-  if (save) return save;
+/** The context platform's way to save to a path; a UsageError explaining how to get one when it has none. */
+export function savingOf(
+  ctx: OperationsContext,
+): Required<Pick<TransferPlatform, 'prepareSave' | 'saveToPath'>> {
+  const { prepareSave, saveToPath } = platformOf(ctx);
+  if (prepareSave && saveToPath) return { prepareSave, saveToPath };
   throw new UsageError(`Cannot save to a path: ${NODE_HINT}`);
 }

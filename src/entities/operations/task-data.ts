@@ -27,6 +27,8 @@ import { toJson } from '../json';
 import { createData, itemUrl, removeData, resourceRequest, retrieveData } from '../resource';
 import { makeTask } from '../task';
 import type { Task } from '../task';
+import { removeOnCancel } from './cancel-cleanup';
+import type { CancelCleanupOptions } from './cancel-cleanup';
 import { TaskCreationError } from './errors';
 import { importEvents } from './imports';
 import { observeAs } from './observe';
@@ -123,7 +125,16 @@ export interface UploadDataOptions extends ObserveOptions {
    * `localStorageStore()` in browsers.
    */
   readonly resume?: ResumeOptions;
+  /**
+   * `false`: emit the id of the processing request (rq_id) as soon as the server accepted the
+   * data, without waiting for the processing; follow it with `client.requests.watch(rqId)` or
+   * `task.status$`. Default true: wait, then emit the fresh Task.
+   */
+  readonly wait?: boolean;
 }
+
+/** What `uploadData` emits: the fresh Task, or the request id with `{ wait: false }`. */
+export type UploadDataResult<O> = O extends { readonly wait: false } ? string : Task;
 
 export interface CreateTaskFromDataParams extends TaskDataParams {
   readonly spec: TaskWriteRequest;
@@ -133,7 +144,7 @@ export interface CreateTaskFromDataParams extends TaskDataParams {
   readonly annotationFormat?: string;
 }
 
-export interface CreateFromDataOptions extends UploadDataOptions {
+export interface CreateFromDataOptions extends Omit<UploadDataOptions, 'wait'>, CancelCleanupOptions {
   /**
    * Remove the task when a later step fails (default true, as CVAT's own UI does; with `resume`,
    * false: the task and its record are kept for the next attempt).
@@ -236,6 +247,53 @@ function prepareData(ctx: OperationsContext, params: TaskDataParams): Observable
   });
 }
 
+/** Sends prepared data to a task: upload progress, then the rq_id of the processing it started. */
+function startData(
+  ctx: OperationsContext,
+  taskId: number,
+  data: PreparedData,
+  tuning: UploadTuning = {},
+  resume?: ResumeState,
+): Observable<TransferEvent<string>> {
+  const url = `${itemUrl(tasks, taskId)}/data/`;
+  return data.resourceType === ResourceType.Local
+    ? uploadSession(ctx.transport, {
+        url,
+        sources: data.sources,
+        finishBody: data.body,
+        bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
+        ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
+        ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
+        ...(resume ? { resume } : {}),
+        tus: {
+          ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
+          ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
+          ...(tuning.retryDelayMs === undefined ? {} : { retryDelayMs: tuning.retryDelayMs }),
+        },
+      }).pipe(
+        map((event): TransferEvent<string> =>
+          event.type === 'result'
+            ? { type: 'result', value: rqIdOf(event.value.response, 'upload_finish') }
+            : event,
+        ),
+      )
+    : ctx.transport
+        .request(
+          resourceRequest(tasks, 'POST', url, 'create_data', {
+            body: {
+              ...data.body,
+              [data.resourceType === ResourceType.Share ? 'server_files' : 'remote_files']: [...data.paths],
+            },
+          }),
+        )
+        .pipe(
+          map((response): TransferEvent<string> => ({
+            type: 'result',
+            value: rqIdOf(response, 'tasks_create_data'),
+          })),
+        );
+}
+
 /** Sends prepared data to a task and follows its processing: upload, then processing progress. */
 function sendData(
   ctx: OperationsContext,
@@ -244,46 +302,7 @@ function sendData(
   tuning: UploadTuning = {},
   resume?: ResumeState,
 ): Observable<ProgressEvent> {
-  const url = `${itemUrl(tasks, taskId)}/data/`;
-  const rqId$: Observable<TransferEvent<string>> =
-    data.resourceType === ResourceType.Local
-      ? uploadSession(ctx.transport, {
-          url,
-          sources: data.sources,
-          finishBody: data.body,
-          bulkFields: { image_quality: Number(data.body['image_quality'] ?? DEFAULT_IMAGE_QUALITY) },
-          ...(tuning.concurrency === undefined ? {} : { concurrency: tuning.concurrency }),
-          ...(tuning.maxRequestSize === undefined ? {} : { maxRequestSize: tuning.maxRequestSize }),
-          ...(resume ? { resume } : {}),
-          tus: {
-            ...(tuning.chunkSize === undefined ? {} : { chunkSize: tuning.chunkSize }),
-            ...(tuning.maxRetries === undefined ? {} : { maxRetries: tuning.maxRetries }),
-            ...(tuning.retryDelayMs === undefined ? {} : { retryDelayMs: tuning.retryDelayMs }),
-          },
-        }).pipe(
-          map((event): TransferEvent<string> =>
-            event.type === 'result'
-              ? { type: 'result', value: rqIdOf(event.value.response, 'upload_finish') }
-              : event,
-          ),
-        )
-      : ctx.transport
-          .request(
-            resourceRequest(tasks, 'POST', url, 'create_data', {
-              body: {
-                ...data.body,
-                [data.resourceType === ResourceType.Share ? 'server_files' : 'remote_files']: [...data.paths],
-              },
-            }),
-          )
-          .pipe(
-            map((response): TransferEvent<string> => ({
-              type: 'result',
-              value: rqIdOf(response, 'tasks_create_data'),
-            })),
-          );
-
-  return rqId$.pipe(
+  return startData(ctx, taskId, data, tuning, resume).pipe(
     mergeMap((event): Observable<ProgressEvent> =>
       event.type === 'progress'
         ? of(event)
@@ -317,27 +336,30 @@ export function checkTaskSpec(spec: unknown): TaskWriteRequest {
 /**
  * Attaches data to an existing task (`POST /api/tasks/{id}/data/`): local files by CVAT's upload
  * protocol (Upload-Start, bulk groups and TUS, Upload-Finish with every data parameter), share
- * paths and URLs in one JSON request; then follows the processing and emits the fresh Task.
+ * paths and URLs in one JSON request; then follows the processing and emits the fresh Task (or,
+ * with `wait: false`, the processing request's id once the data is accepted).
  */
 export function uploadTaskData<O extends UploadDataOptions | undefined = undefined>(
   ctx: OperationsContext,
   taskId: number,
   params: TaskDataParams,
   options?: O,
-): Observable<Observed<Task, O>> {
+): Observable<Observed<UploadDataResult<O>, O>> {
   const events$ = prepareData(ctx, params).pipe(
     switchMap((data) =>
       openResume(options?.resume, `task-data:${taskId}`, data).pipe(
-        switchMap((resume) =>
-          concat<TransferEvent<Task>[]>(
+        switchMap((resume): Observable<TransferEvent<Task | string>> => {
+          if (options?.wait === false) return startData(ctx, taskId, data, options.upload, resume);
+          return concat<TransferEvent<Task>[]>(
             sendData(ctx, taskId, data, options?.upload, resume),
             fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
-          ),
-        ),
+          );
+        }),
       ),
     ),
   );
-  return observeAs(events$, options);
+  // The branch taken follows `options.wait`, which is what UploadDataResult<O> reads.
+  return observeAs(events$ as Observable<TransferEvent<UploadDataResult<O>>>, options);
 }
 
 /**
@@ -345,7 +367,8 @@ export function uploadTaskData<O extends UploadDataOptions | undefined = undefin
  * (UsageError, nothing created), then `POST /api/tasks`, the data upload and its processing, the
  * optional annotation import, and the fresh Task. When a step after the creation fails, the task
  * is removed (unless `cleanupOnError: false`) and a TaskCreationError says so, with the original
- * error as its cause. Unsubscribing stops everything and sends nothing more (no cleanup request).
+ * error as its cause. Unsubscribing stops everything and sends nothing more, unless
+ * `cleanupOnCancel: true`: then the created task is removed (best effort, see CancelCleanupOptions).
  * With `observe: 'events'`: the data upload and its processing, then the Task; the annotation
  * import (a second upload and request) reports no progress of its own, so each phase stays monotonic.
  */
@@ -383,16 +406,22 @@ export function createTaskFromData<O extends CreateFromDataOptions | undefined =
               fetchTask(ctx, taskId).pipe(map((task) => ({ type: 'result' as const, value: task }))),
             );
             const cleanup = options?.cleanupOnError ?? resume === undefined;
-            return steps$.pipe(
-              catchError((error: unknown) =>
-                // A removed task cannot be resumed: its record goes too.
-                concat(
-                  cleanup && resume
-                    ? from(resume.clear().catch(() => undefined)).pipe(switchMap(() => EMPTY))
-                    : EMPTY,
-                  failCreation(ctx, taskId, error, cleanup),
+            return removeOnCancel(
+              steps$.pipe(
+                catchError((error: unknown) =>
+                  // A removed task cannot be resumed: its record goes too.
+                  concat(
+                    cleanup && resume
+                      ? from(resume.clear().catch(() => undefined)).pipe(switchMap(() => EMPTY))
+                      : EMPTY,
+                    failCreation(ctx, taskId, error, cleanup),
+                  ),
                 ),
               ),
+              { what: `task ${taskId}`, id: taskId },
+              () => removeData(ctx, tasks, taskId),
+              options,
+              (event) => event.type === 'result',
             );
           }),
         ),

@@ -1,9 +1,18 @@
-import { Injectable, InjectionToken, inject } from '@angular/core';
+/**
+ * `cvat-rx/angular`: the CVAT client as an Angular service. Angular is an optional peer dependency
+ * of cvat-rx; only this entry imports it. No decorators: `provideCvat` registers the service with
+ * a factory, so the entry needs no Angular compilation step and works in AOT and JIT apps alike.
+ */
+import { InjectionToken, inject } from '@angular/core';
 import type { Provider } from '@angular/core';
 import { BehaviorSubject, map, switchMap, take, tap, toArray } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { makeClient, toProgressView } from 'cvat-rx';
-import type { CvatClient, RequestStatus, Task, TransferView } from 'cvat-rx';
+import { makeClient } from '../client';
+import type { CvatClient } from '../client';
+import type { Task } from '../entities';
+import type { RequestStatus } from '../lifecycle';
+import { toProgressView } from '../transfer/progress';
+import type { TransferEvent } from '../transfer/progress';
 
 /** Where the CVAT server is (the app's origin must be allowed by the server's CORS settings). */
 export interface CvatConfig {
@@ -14,26 +23,28 @@ export interface CvatConfig {
 
 export const CVAT_CONFIG = new InjectionToken<CvatConfig>('CVAT_CONFIG');
 
-/** `providers: [provideCvat({ host: 'https://cvat.example.com' })]` in the application config. */
-export function provideCvat(config: CvatConfig): Provider {
-  return { provide: CVAT_CONFIG, useValue: config };
-}
-
 /**
  * The app's one CVAT client. The client is immutable, so logging in replaces it; components read
  * the current one through the service and get cold Observables back (nothing is sent until the
  * template or a component subscribes, and unsubscribing cancels the request).
  */
-@Injectable({ providedIn: 'root' })
 export class CvatService {
-  private readonly config = inject(CVAT_CONFIG);
-  private readonly current = new BehaviorSubject<CvatClient>(
-    makeClient({ host: this.config.host, organization: this.config.organization }),
-  );
+  private readonly current: BehaviorSubject<CvatClient>;
 
   /** The current client: anonymous until `login`. */
-  readonly client$: Observable<CvatClient> = this.current.asObservable();
-  readonly loggedIn$: Observable<boolean> = this.current.pipe(map((client) => client.hasCredentials()));
+  readonly client$: Observable<CvatClient>;
+  readonly loggedIn$: Observable<boolean>;
+
+  constructor(config: CvatConfig) {
+    this.current = new BehaviorSubject<CvatClient>(
+      makeClient({
+        host: config.host,
+        ...(config.organization === undefined ? {} : { organization: config.organization }),
+      }),
+    );
+    this.client$ = this.current.asObservable();
+    this.loggedIn$ = this.current.pipe(map((client) => client.hasCredentials()));
+  }
 
   /** Trades the password for a token; later calls use it. */
   login(username: string, password: string): Observable<CvatClient> {
@@ -57,7 +68,7 @@ export class CvatService {
     name: string,
     labels: readonly string[],
     files: readonly File[],
-  ): Observable<TransferView<Task>> {
+  ): Observable<TransferEvent<Task>> {
     return this.withClient((client) =>
       client.tasks.createFromData(
         { spec: { name, labels: labels.map((label) => ({ name: label })) }, resources: files },
@@ -74,4 +85,15 @@ export class CvatService {
   private withClient<T>(call: (client: CvatClient) => Observable<T>): Observable<T> {
     return this.current.pipe(take(1), switchMap(call));
   }
+}
+
+/**
+ * `providers: [provideCvat({ host: 'https://cvat.example.com' })]` in the application config;
+ * then `inject(CvatService)` anywhere in the app.
+ */
+export function provideCvat(config: CvatConfig): Provider[] {
+  return [
+    { provide: CVAT_CONFIG, useValue: config },
+    { provide: CvatService, useFactory: () => new CvatService(inject(CVAT_CONFIG)) },
+  ];
 }
