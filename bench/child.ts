@@ -7,6 +7,7 @@ import { runPerCall } from './suites/percall-child';
 import { runDownload, runFrames, runUpload } from './suites/transfer-child';
 import { runList } from './suites/lists-child';
 import { runNodeUpload } from './suites/node-upload-child';
+import { runPeer } from './suites/peer-child';
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as { kind: string } & Record<string, unknown>;
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
       return reportResult(await runDownload(job));
     case 'list':
       return reportResult(await runList(job));
+    case 'peer':
+      return reportResult(await runPeer(job));
     default:
       throw new Error(`unknown bench job ${job.kind}`);
   }

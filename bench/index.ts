@@ -15,12 +15,13 @@ import { MiB } from './lib/stats';
 import { autoAnnotateSuite } from './suites/auto-annotate';
 import { decodeSuite } from './suites/decode-suite';
 import { listSuite } from './suites/lists';
+import { peerSuite } from './suites/peers';
 import { perCallSuite } from './suites/percall';
 import { pollingSuite } from './suites/polling';
 import { pollingSimulationRows } from './suites/polling-sim';
 import { transferSuite } from './suites/transfers';
 
-const SUITES = ['percall', 'decode', 'transfers', 'lists', 'polling', 'autoannotate'] as const;
+const SUITES = ['percall', 'decode', 'transfers', 'lists', 'peers', 'polling', 'autoannotate'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface Options {
@@ -149,6 +150,12 @@ async function main(): Promise<void> {
       const r = await listSuite(lists.count, lists.pageSize, lists.prefetch, options.runs);
       rows.push(...r.rows);
       raw.lists = r.raw;
+    }
+    if (options.only.has('peers')) {
+      console.log('cvat-sdk (same work, same emulator)…');
+      const r = await peerSuite(tmp, { ...sizes, tasks: lists.count }, options.runs, log);
+      rows.push(...r.rows);
+      raw.peers = r.raw;
     }
     if (options.only.has('polling')) {
       console.log(`polling (${durations.map((d) => `${d} ms`).join(', ')}, runs concurrent)…`);

@@ -20,7 +20,13 @@ export type * from './repositories';
 // What the long operations (task data, imports, exports, backups, frames) take and give. They are
 // methods of the entities and repositories; the functions behind them stay inside the package.
 export type * from './entities/operations';
-export { DEFAULT_IMAGE_QUALITY, ResourceType, TaskCreationError, toBlob } from './entities/operations';
+export {
+  DEFAULT_IMAGE_QUALITY,
+  ResourceType,
+  ProjectCreationError,
+  TaskCreationError,
+  toBlob,
+} from './entities/operations';
 
 // Server requests (rq_id) and lists: the types a caller names, and the filter builder.
 export type * from './lifecycle';

@@ -2,6 +2,7 @@ import { rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { startEmulator } from '../../src/emulator';
 import type { RunningEmulator } from '../../src/emulator';
+import { pngHeader } from './files';
 
 export const USER = 'admin';
 export const PASSWORD = 'admin';
@@ -22,6 +23,16 @@ export class BenchEmulator {
   /** One admin call; a fresh connection each time (a kept-alive socket may be closed by the server meanwhile). */
   api(method: string, path: string, body?: unknown): Promise<unknown> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return this.raw(method, path, payload, { 'Content-Type': 'application/json' });
+  }
+
+  /** One admin call with a body of bytes and the given headers; JSON answers are parsed. */
+  raw(
+    method: string,
+    path: string,
+    payload: Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const req = request(
         `${this.url}${path}`,
@@ -30,7 +41,7 @@ export class BenchEmulator {
           agent: false,
           headers: {
             Authorization: AUTH,
-            'Content-Type': 'application/json',
+            ...headers,
             ...(payload ? { 'Content-Length': String(payload.length) } : {}),
           },
         },
@@ -49,6 +60,29 @@ export class BenchEmulator {
       req.on('error', reject);
       req.end(payload);
     });
+  }
+
+  /**
+   * A task holding one small image (CVAT refuses to back up a task without data). Resolves once
+   * the server has processed the data, which takes the emulator's processing delay.
+   */
+  async createTaskWithData(name: string): Promise<number> {
+    const id = await this.createTask(name);
+    const boundary = `bench-${id}-${Date.now()}`;
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="image_quality"\r\n\r\n70\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="client_files[0]"; filename="frame.png"\r\n` +
+          'Content-Type: image/png\r\n\r\n',
+      ),
+      pngHeader(64, 64),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const { rq_id } = (await this.raw('POST', `/api/tasks/${id}/data/`, body, {
+      'Content-Type': `multipart/form-data; boundary=${boundary}`,
+    })) as { rq_id: string };
+    await this.waitRequest(rq_id);
+    return id;
   }
 
   async createTask(name: string): Promise<number> {
@@ -93,6 +127,16 @@ export class BenchEmulator {
   dropTaskMedia(taskId: number): void {
     const task = this.running.emulator.state.tasks.get(taskId);
     for (const f of task?.data?.frames ?? []) rmSync(f.path, { force: true });
+  }
+
+  /** Removes finished requests' result files (exports, backups) and forgets those requests. */
+  dropRequestResults(): void {
+    const requests = this.running.emulator.state.requests;
+    for (const [id, rq] of requests) {
+      if (rq.status !== 'finished' && rq.status !== 'failed') continue;
+      if (rq.result_file) rmSync(rq.result_file, { force: true });
+      requests.delete(id);
+    }
   }
 
   close(): Promise<void> {

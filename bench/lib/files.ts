@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * A PNG signature and IHDR header: the emulator reads image sizes from headers only, so any
  * payload after it makes a valid "image" frame of any size.
  */
-function pngHeader(width: number, height: number): Buffer {
+export function pngHeader(width: number, height: number): Buffer {
   const h = Buffer.alloc(24);
   h.writeUInt32BE(0x89504e47, 0);
   h.writeUInt32BE(0x0d0a1a0a, 4);

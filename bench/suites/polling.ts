@@ -44,7 +44,7 @@ export async function pollingSuite(
         config: { transport: { interceptors: [counter] } },
       });
       const tasks = await Promise.all(
-        Array.from({ length: runs }, (_, i) => emu.createTask(`poll-${duration}-${i}`)),
+        Array.from({ length: runs }, (_, i) => emu.createTaskWithData(`poll-${duration}-${i}`)),
       );
       const results = await Promise.all(
         tasks.map(async (taskId): Promise<PollRun> => {

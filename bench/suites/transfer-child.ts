@@ -17,6 +17,8 @@ export interface TransferResult extends MemoryFigures {
   readonly ms: number;
   /** CPU time of the whole client process (all threads) during the measured section. */
   readonly cpuMs?: number;
+  /** CPU time of the emulator (the parent process) during the measured section; set by the parent. */
+  readonly serverCpuMs?: number;
   readonly bytes: number;
   readonly rqId?: string;
 }

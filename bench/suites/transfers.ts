@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { curlBulkUpload, curlDownload, curlFrames, curlTusUpload } from '../lib/curl';
 import { BenchEmulator } from '../lib/emulator';
 import { writeImageFile, writeSmallImages } from '../lib/files';
-import { runChild } from '../lib/spawn';
+import { runChild, withServerCpu } from '../lib/spawn';
 import { max, median } from '../lib/stats';
 import { fmtMibps, mib, mibps } from '../lib/table';
 import type { Row } from '../lib/table';
@@ -22,6 +22,8 @@ export interface TransferSizes {
 interface Measured {
   readonly rx: TransferResult[];
   readonly curlMs: number[];
+  /** The emulator's CPU time during each curl run. */
+  readonly curlServerCpuMs: number[];
 }
 
 export interface TransferRaw {
@@ -29,7 +31,7 @@ export interface TransferRaw {
   /** The same file by hand-written node:http (one streamed PATCH): Node's own share of a gap. */
   upload1Node: TransferResult[];
   uploadMany: Measured;
-  frames: { rx: FramesResult[]; curlMs: number[] };
+  frames: { rx: FramesResult[]; curlMs: number[]; curlServerCpuMs: number[] };
   /** The same frames through plain axios and node:http: where the gap to curl comes from. */
   framesAxios: FramesResult[];
   framesHttp: FramesResult[];
@@ -49,13 +51,13 @@ export async function transferSuite(
 ): Promise<{ rows: Row[]; raw: TransferRaw }> {
   const emu = await BenchEmulator.start(0);
   const raw: TransferRaw = {
-    upload1: { rx: [], curlMs: [] },
+    upload1: { rx: [], curlMs: [], curlServerCpuMs: [] },
     upload1Node: [],
-    uploadMany: { rx: [], curlMs: [] },
-    frames: { rx: [], curlMs: [] },
+    uploadMany: { rx: [], curlMs: [], curlServerCpuMs: [] },
+    frames: { rx: [], curlMs: [], curlServerCpuMs: [] },
     framesAxios: [],
     framesHttp: [],
-    download1: { rx: [], curlMs: [] },
+    download1: { rx: [], curlMs: [], curlServerCpuMs: [] },
   };
   const settle = async (taskId: number, keep: boolean): Promise<void> => {
     const rq = emu.running.emulator.state.tasks.get(taskId)?.data_rq_id;
@@ -110,9 +112,10 @@ export async function transferSuite(
         async () => {
           if (!withCurl) return;
           const { result } = await inNewTask(`upload-big-curl-${r}`, false, (id) =>
-            curlTusUpload(emu.url, id, big, sizes.bigBytes),
+            withServerCpu(() => curlTusUpload(emu.url, id, big, sizes.bigBytes)),
           );
-          raw.upload1.curlMs.push(result);
+          raw.upload1.curlMs.push(result.value);
+          raw.upload1.curlServerCpuMs.push(result.serverCpuMs);
         },
       ]);
       log(`upload ${mib(sizes.bigBytes)} run ${r + 1}/${runs}`);
@@ -144,9 +147,10 @@ export async function transferSuite(
         async () => {
           if (!withCurl) return;
           const { result } = await inNewTask(`upload-many-curl-${r}`, false, (id) =>
-            curlBulkUpload(emu.url, id, groups, 2, join(tmp, 'bulk.curlrc')),
+            withServerCpu(() => curlBulkUpload(emu.url, id, groups, 2, join(tmp, 'bulk.curlrc'))),
           );
-          raw.uploadMany.curlMs.push(result);
+          raw.uploadMany.curlMs.push(result.value);
+          raw.uploadMany.curlServerCpuMs.push(result.serverCpuMs);
         },
       ]);
       log(`upload ${sizes.smallCount} files run ${r + 1}/${runs}`);
@@ -170,9 +174,11 @@ export async function transferSuite(
         async () => void raw.framesHttp.push(await runChild<FramesResult>({ ...framesJob, client: 'http' })),
         async () => {
           if (!withCurl) return;
-          raw.frames.curlMs.push(
-            await curlFrames(emu.url, framesTask, frames, sizes.frameConcurrency, join(tmp, 'frames.curlrc')),
+          const { value, serverCpuMs } = await withServerCpu(() =>
+            curlFrames(emu.url, framesTask, frames, sizes.frameConcurrency, join(tmp, 'frames.curlrc')),
           );
+          raw.frames.curlMs.push(value);
+          raw.frames.curlServerCpuMs.push(serverCpuMs);
         },
       ]);
       log(`frames run ${r + 1}/${runs}`);
@@ -194,7 +200,9 @@ export async function transferSuite(
         async () => {
           if (!withCurl) return;
           const t2 = join(tmp, 'download-curl.zip');
-          raw.download1.curlMs.push(await curlDownload(emu.url, path, t2));
+          const { value, serverCpuMs } = await withServerCpu(() => curlDownload(emu.url, path, t2));
+          raw.download1.curlMs.push(value);
+          raw.download1.curlServerCpuMs.push(serverCpuMs);
           rmSync(t2, { force: true });
         },
       ]);
@@ -256,7 +264,17 @@ async function rotated(run: number, steps: ReadonlyArray<() => Promise<void>>): 
 function cpuNote(results: readonly TransferResult[]): string {
   const cpu = results.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
   if (cpu.length === 0) return '';
-  return `, CPU ${(median(cpu) / 1000).toFixed(2)} s of ${(median(results.map((r) => r.ms)) / 1000).toFixed(2)} s`;
+  const wall = `${(median(results.map((r) => r.ms)) / 1000).toFixed(2)} s`;
+  return `, CPU ${(median(cpu) / 1000).toFixed(2)} s of ${wall}${emulatorNote(results.map((r) => r.serverCpuMs))}`;
+}
+
+/**
+ * The emulator's median CPU time during the runs of a row: near the row's wall time, the emulator
+ * (one thread) is what limits it.
+ */
+export function emulatorNote(serverCpuMs: ReadonlyArray<number | undefined>): string {
+  const known = serverCpuMs.filter((ms): ms is number => ms !== undefined);
+  return known.length === 0 ? '' : `; emulator CPU ${(median(known) / 1000).toFixed(2)} s`;
 }
 
 function throughputRows(
@@ -277,7 +295,10 @@ function throughputRows(
       section,
       name: `${name}: throughput`,
       cvatRx: `${fmtMibps(rx)}${cpuNote(m.rx)}`,
-      baseline: curl === null ? 'curl skipped' : `${fmtMibps(curl)} (curl)`,
+      baseline:
+        curl === null
+          ? 'curl skipped'
+          : `${fmtMibps(curl)} (curl, ${(median(m.curlMs) / 1000).toFixed(2)} s${emulatorNote(m.curlServerCpuMs)})`,
       ratio: curl === null ? null : rx / curl,
       goal: '≥ 0.85× curl',
       met: curl === null ? null : rx / curl >= 0.85,
@@ -330,7 +351,7 @@ function frameBaselineRows(
         section: 'download',
         name: `${frames.toLocaleString('en')} frames, ${concurrency} at a time: ${client} (cvat-rx ÷ ${client} in Ratio)`,
         cvatRx: fmtMibps(rx),
-        baseline: `${fmtMibps(v)} (${client}${curl === null ? '' : `; ${(v / curl).toFixed(2)}× curl`})`,
+        baseline: `${fmtMibps(v)} (${client}${curl === null ? '' : `; ${(v / curl).toFixed(2)}× curl`}${emulatorNote(results.map((x) => x.serverCpuMs))})`,
         ratio: rx / v,
         goal: '(informational)',
         met: null,

@@ -20,6 +20,7 @@ describe("the package root's runtime names", () => {
       'DecodeError',
       'Filter',
       'NetworkError',
+      'ProjectCreationError',
       'RequestFailedError',
       'ResourceType',
       'ResponseTooLargeError',

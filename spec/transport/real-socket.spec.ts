@@ -2,35 +2,19 @@
  * Against a real local HTTP server (no nock in this file: nock's interceptor buffers a
  * pass-through request body whole, which would hide the socket's behaviour).
  */
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import type { Socket } from 'node:net';
 import { Duplex, Readable } from 'node:stream';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { TimeoutError } from '../../src/errors';
-import { Configuration, type ConfigurationInit } from '../../src/transport/configuration';
 import { detectNodeModules, type NodeModules } from '../../src/transport/runtime';
+import { Configuration } from '../../src/transport/configuration';
 import { Transport } from '../../src/transport/transport';
 import type { TransportEvent } from '../../src/transport/types';
+import { localServer, transportFor } from './local-server';
 
 const fakeClock = () => jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
 afterEach(() => jest.useRealTimers());
-
-async function localServer(handler: http.RequestListener) {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    host: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-function transportFor(host: string, init: Partial<ConfigurationInit> = {}) {
-  return new Transport(new Configuration({ host, retry: { maxAttempts: 1 }, ...init }));
-}
 
 function record(
   events$: Observable<TransportEvent>,

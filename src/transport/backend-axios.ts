@@ -26,6 +26,7 @@ import { bodyKind, bytesOf, concatBytes } from './body';
 import type { Configuration } from './configuration';
 import { scrubValue, toNetworkError, secretsOf } from './failure';
 import { findHeader, normalizeResponseHeaders } from './headers';
+import { createNodeAdapter } from './node-adapter';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
 import { ResponseBudget, responseLimit } from './limits';
@@ -39,6 +40,11 @@ import { buildUrl } from './url';
 export interface AxiosBackendOptions {
   /** Node modules for the Node path; absent = the browser path. */
   readonly node?: NodeBuiltins;
+  /**
+   * Node: send through cvat-rx's own adapter (node-adapter.ts) rather than axios' (default true).
+   * axios' adapter is used anyway when a proxy variable is set (it knows how to use proxies).
+   */
+  readonly ownAdapter?: boolean;
 }
 
 interface Attempt {
@@ -60,6 +66,12 @@ interface Attempt {
 /** Creates the axios backend of one Transport (one axios instance, one HTTPS agent if needed). */
 export function createAxiosBackend(configuration: Configuration, options: AxiosBackendOptions = {}): Handler {
   const node = options.node;
+  const proxied = node !== undefined && proxyInEnvironment();
+  const zlib = node?.zlib;
+  const adapter =
+    node && zlib && !proxied && options.ownAdapter !== false
+      ? createNodeAdapter({ ...node, zlib })
+      : undefined;
   const instance = axios.create({
     // We serialize bodies and parse responses ourselves, and classify every status.
     transformRequest: [],
@@ -70,7 +82,8 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
     maxContentLength: -1,
     timeout: 0,
     // axios reads the proxy variables on every request; with none set now, skip that work.
-    ...(node && !proxyInEnvironment() ? { proxy: false as const } : {}),
+    ...(node && !proxied ? { proxy: false as const } : {}),
+    ...(adapter ? { adapter } : {}),
   });
   let insecureAgent: HttpsAgent | undefined;
   const httpsAgent = (): HttpsAgent | undefined => {

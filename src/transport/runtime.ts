@@ -6,12 +6,15 @@
 import type * as NodeHttp from 'node:http';
 import type * as NodeHttps from 'node:https';
 import type * as NodeStream from 'node:stream';
+import type * as NodeZlib from 'node:zlib';
 
 /** Node's built-in modules as the transport uses them (internal: its type needs @types/node). */
 export interface NodeBuiltins {
   readonly stream: typeof NodeStream;
   readonly http: typeof NodeHttp;
   readonly https: typeof NodeHttps;
+  /** For decompressing responses on cvat-rx's own request path; without it axios' adapter is used. */
+  readonly zlib?: typeof NodeZlib;
 }
 
 /**
@@ -41,5 +44,6 @@ export function detectNodeModules(): NodeBuiltins | undefined {
   const stream = load.call(proc, 'node:stream') as typeof NodeStream | undefined;
   const http = load.call(proc, 'node:http') as typeof NodeHttp | undefined;
   const https = load.call(proc, 'node:https') as typeof NodeHttps | undefined;
-  return stream && http && https ? { stream, http, https } : undefined;
+  const zlib = load.call(proc, 'node:zlib') as typeof NodeZlib | undefined;
+  return stream && http && https ? { stream, http, https, zlib } : undefined;
 }

@@ -1,6 +1,7 @@
 import { CvatError } from '../../errors';
 
-interface CreationFailure {
+/** What a failed creation reports: whether the half-made object was removed, and why it failed. */
+export interface CreationFailure {
   readonly removed: boolean;
   readonly cause: unknown;
   readonly cleanupError?: unknown;

@@ -11,6 +11,7 @@ export type {
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
 export { ProjectCreationError, TaskCreationError } from './errors';
+export type { CreationFailure } from './errors';
 export type { CreateFromDatasetOptions, CreateFromDatasetParams } from './project-dataset';
 export { checkProjectSpec, createProjectFromDataset } from './project-dataset';
 export type { CancelCleanup, CancelCleanupOptions } from './cancel-cleanup';
