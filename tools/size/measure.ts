@@ -18,7 +18,9 @@ import { gzipSync } from 'node:zlib';
  */
 // Raised to 92 KiB with #17's repositories on every client (quality, consensus, cloud storage
 // content, webhook deliveries, access tokens, guides, server): measured 89.8 KiB after the merge.
-export const BUDGET_GZIP_BYTES = 92 * 1024;
+// Raised to 93 KiB with #17.8's samples (cache folder, offline, sample(i), samplesInfo, project
+// samples) bound on every Task and Project: main measured 93 572 B, with samples 94 780 B (+1.2 KiB).
+export const BUDGET_GZIP_BYTES = 93 * 1024;
 
 /**
  * Codecs the measured app never uses: present, they would mean tree-shaking broke (for example

@@ -28,9 +28,9 @@ export interface SampleSource {
   readonly chunk: (index: number) => Observable<Uint8Array>;
 }
 
-const Labels = t.readonlyArray(Label);
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const Labels = /*#__PURE__*/ t.readonlyArray(Label);
+const encoder = /*#__PURE__*/ new TextEncoder();
+const decoder = /*#__PURE__*/ new TextDecoder();
 
 function parseEntry<A>(bytes: Uint8Array, codec: t.Type<A, unknown, unknown>): A | undefined {
   try {
@@ -146,7 +146,7 @@ function cachedSource(
   });
 }
 
-const TaskIds = t.readonlyArray(t.number);
+const TaskIds = /*#__PURE__*/ t.readonlyArray(t.number);
 
 /**
  * The ids of a project's tasks, in order. With a cache folder they are kept in
