@@ -65,8 +65,13 @@ describe("cvat-rx: downloads into a folder, or the current one, under the server
     expect(written.startsWith(folder)).toBe(true);
     expect(readdirSync(folder)).toHaveLength(1);
     expect(readdirSync(folder)[0]).toMatch(/backup.*\.zip$/);
-    // The same name again: refused without --overwrite.
-    expect((await cli(['task', 'backup', String(task.id), folder])).code).toBe(2);
+    // The file is there now: writing it again is refused without --overwrite, and it is kept.
+    // (Named explicitly: the server's proposed name carries a timestamp, so a second backup into
+    // the folder a second later gets another name.)
+    const before = readFileSync(written);
+    expect((await cli(['task', 'backup', String(task.id), written])).code).toBe(2);
+    expect(readFileSync(written).equals(before)).toBe(true);
+    expect((await cli(['task', 'backup', String(task.id), written, '--overwrite'])).code).toBe(0);
 
     const here = join(workDir, 'cwd');
     mkdirSync(here);

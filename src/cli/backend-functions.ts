@@ -19,7 +19,7 @@ import type { AgentEvent } from '../auto-annotation/agent';
 import { createNativeFunction, deleteNativeFunction } from '../auto-annotation/functions-api';
 import { loadFunction } from '../node/function-module';
 import type { FunctionParameter, FunctionSource } from '../node/function-module';
-import type { Created, DeleteOutcome, TransferEvent } from './backend';
+import type { Created, DeleteOutcome, TransferEvent } from './backend-events';
 
 /** The auto-annotation commands' part of the backend: `task auto-annotate` and `function …`. */
 

@@ -4,8 +4,8 @@ import { parseFunctionParameters, resolveFunctionSource } from '../node/function
 import type { FunctionSource } from '../node/function-module';
 import type { ArgReader, OptionSpec } from './args';
 import type { AutoAnnotationBackend, FunctionArgs } from './backend-functions';
-import type { CommandContext, CommandSpec } from './commands';
-import { results } from './commands';
+import type { CommandContext, CommandSpec } from './command-spec';
+import { results } from './results';
 
 /**
  * `task auto-annotate` and `function create-native | delete | run-agent`, with cvat-cli's

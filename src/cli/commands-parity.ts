@@ -2,7 +2,7 @@ import { defer, tap, toArray, type Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { CliBackend } from './backend';
 import type { OptionSpec } from './args';
-import type { CommandContext, CommandSpec } from './commands';
+import type { CommandContext, CommandSpec } from './command-spec';
 import { results } from './results';
 
 const PERIOD_OPT: OptionSpec = {

@@ -1,6 +1,6 @@
 import { defer, of, switchMap, type Observable } from 'rxjs';
 import { UsageError } from '../errors';
-import type { CommandContext, CommandSpec } from './commands';
+import type { CommandContext, CommandSpec } from './command-spec';
 import { DEFAULT_SERVER, normalizeServer, storeFor } from './profiles';
 import { serverUrl } from './server-url';
 

@@ -11,53 +11,18 @@ import type {
   TransferEvent,
 } from './backend';
 import type { ArgReader } from './args';
-import type { Env } from './credentials';
-import type { GlobalOptions } from './parse';
+import type { CommandContext, CommandSpec } from './command-spec';
 import { type OptionSpec, type PositionalSpec } from './args';
 import { UsageError } from '../errors';
 import { AUTO_ANNOTATION_COMMANDS } from './commands-auto-annotation';
 import { parseLabels } from './labels';
-import type { ProgressSink } from './progress';
 import { results } from './results';
 import { PARITY_COMMANDS } from './commands-parity';
 import { PROFILE_COMMANDS } from './commands-profile';
 
 export { results } from './results';
 
-/** What a running command may touch. */
-export interface CommandContext {
-  readonly backend: CliBackend;
-  /** A result line on stdout. */
-  readonly out: (line: string) => void;
-  /** A human note on stderr. */
-  readonly info: (line: string) => void;
-  readonly progress: ProgressSink;
-  /** The environment (where the profile store is, for instance). */
-  readonly env?: Env;
-  /** Asks for a secret with echo off. */
-  readonly readSecret?: (prompt: string) => Observable<string>;
-  /** The global options of the command line. */
-  readonly globals?: GlobalOptions;
-  /** Emits on the first Ctrl-C for commands that stop on their own (`stopsOnInterrupt`). */
-  readonly interrupted?: Observable<unknown>;
-}
-
-export type CommandRun = (ctx: CommandContext) => Observable<unknown>;
-
-export interface CommandSpec {
-  readonly resource:
-    'task' | 'project' | 'function' | 'quality' | 'consensus' | 'storage' | 'profile' | 'config' | 'server';
-  /** Runs without a server or credentials (profile and config commands). */
-  readonly local?: boolean;
-  readonly action: string;
-  readonly summary: string;
-  readonly positionals: readonly PositionalSpec[];
-  readonly options: readonly OptionSpec[];
-  /** The first Ctrl-C asks the command to stop (`interrupted`) instead of unsubscribing it. */
-  readonly stopsOnInterrupt?: boolean;
-  /** Validates everything it can (throwing UsageError) before any credential is asked for. */
-  prepare(args: ArgReader, positional: (name: string) => string[]): CommandRun;
-}
+export type { CommandContext, CommandRun, CommandSpec } from './command-spec';
 
 // ---- shared option specs ------------------------------------------------------------------------
 

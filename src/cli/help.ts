@@ -1,5 +1,6 @@
 import type { OptionSpec } from './args';
-import { COMMANDS, type CommandSpec } from './commands';
+import { COMMANDS } from './commands';
+import type { CommandSpec } from './command-spec';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
 
 function optionLines(options: readonly OptionSpec[]): string[] {

@@ -9,24 +9,15 @@ import {
 } from './args';
 import type { EmulatorArgs } from './backend';
 import { readEmulatorArgs } from './emulator-args';
-import { COMMANDS, findCommand, type CommandRun, type CommandSpec } from './commands';
+import { COMMANDS, findCommand } from './commands';
+import type { CommandRun, CommandSpec } from './command-spec';
 import { commandHelp, emulatorHelp, mainHelp, resourceHelp } from './help';
 import { EMULATOR_OPTIONS, GLOBAL_OPTIONS } from './global-options';
 import { expandLegacyCommand } from './legacy';
 import { didYouMean } from './suggest';
 
-export interface GlobalOptions {
-  readonly serverHost: string;
-  readonly serverPort: number | undefined;
-  readonly auth: string | undefined;
-  readonly org: string | undefined;
-  readonly insecure: boolean;
-  readonly debug: boolean;
-  /** `--profile NAME`: a saved profile's server and token. */
-  readonly profile?: string;
-  /** Whether --server-host was given (otherwise a profile or the configured default server may apply). */
-  readonly serverHostGiven?: boolean;
-}
+export type { GlobalOptions } from './command-spec';
+import type { GlobalOptions } from './command-spec';
 
 export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }

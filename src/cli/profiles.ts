@@ -2,7 +2,7 @@ import { defer, of, type Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import { AuthStore, authStorePath, normalizeServer } from './auth-store';
 import type { Env } from './credentials';
-import type { GlobalOptions } from './parse';
+import type { GlobalOptions } from './command-spec';
 import { serverUrl } from './server-url';
 
 /** cvat-sdk's DEFAULT_SERVER, used by `profile create` when no server is given or configured. */

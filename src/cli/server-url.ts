@@ -1,4 +1,4 @@
-import type { GlobalOptions } from './parse';
+import type { GlobalOptions } from './command-spec';
 
 /** `--server-host` plus `--server-port`, as cvat-cli joins them. */
 export function serverUrl(globals: Pick<GlobalOptions, 'serverHost' | 'serverPort'>): string {

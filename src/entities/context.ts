@@ -18,3 +18,6 @@ export interface ClientContext {
   /** How files are read and written (Node: `nodePlatform` from `cvat-rx/node`); browser Files and Blobs when absent. */
   readonly platform?: TransferPlatform;
 }
+
+/** A ClientContext that may carry a platform (the browser platform when it does not). */
+export type OperationsContext = ClientContext & { readonly platform?: TransferPlatform };

@@ -10,7 +10,8 @@ import type { QueryParams, TransportRequest } from '../../transport/types';
 import { observeAs } from './observe';
 import type { ObserveOptions, Observed } from './observe';
 import { savingOf } from './platform';
-import type { OperationsContext, SavedFile } from './platform';
+import type { OperationsContext } from '../context';
+import type { SavedFile } from './platform';
 import { followRequest, rqIdOf } from './processing';
 
 /**

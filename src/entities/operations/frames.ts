@@ -6,7 +6,8 @@ import { header } from '../../transfer/http';
 import type { QueryParams } from '../../transport/types';
 import type { ClientContext } from '../context';
 import { requestDecoded } from '../resource';
-import type { OperationsContext, SavedFile, TransferPlatform } from './platform';
+import type { OperationsContext } from '../context';
+import type { SavedFile, TransferPlatform } from './platform';
 import { platformOf } from './platform';
 
 export type MediaResource = 'tasks' | 'jobs';

@@ -17,7 +17,8 @@ import type { Task } from '../task';
 import { observeAs } from './observe';
 import type { ObserveOptions, Observed } from './observe';
 import { platformOf } from './platform';
-import type { OperationsContext, UploadInput } from './platform';
+import type { OperationsContext } from '../context';
+import type { UploadInput } from './platform';
 import { followRequest, rqIdOf } from './processing';
 
 export interface ImportOptions extends ObserveOptions {

@@ -1,13 +1,8 @@
 /** Long operations over a ClientContext: task data, imports, restores, exports, backups, frames. */
 export type { ObserveOptions, Observed } from './observe';
 export { observeAs } from './observe';
-export type {
-  OperationsContext,
-  SaveDestination,
-  SavedFile,
-  TransferPlatform,
-  UploadInput,
-} from './platform';
+export type { OperationsContext } from '../context';
+export type { PlatformCarrier, SaveDestination, SavedFile, TransferPlatform, UploadInput } from './platform';
 export { browserPlatform, platformOf } from './platform';
 export { followRequest } from './processing';
 export { ProjectCreationError, TaskCreationError } from './errors';

@@ -6,7 +6,6 @@ import type { TransferEvent } from '../../transfer/progress';
 import { fromBytes, toBrowserSource, validateSources } from '../../transfer/source';
 import type { BrowserUploadInput, UploadSource } from '../../transfer/source';
 import type { ReadableLike, TransportRequest } from '../../transport/types';
-import type { ClientContext } from '../context';
 
 /**
  * A file to upload. Everywhere: a File, `{ name, blob }`, `{ name, data }` (bytes) or an
@@ -81,8 +80,10 @@ export interface TransferPlatform {
   ): Promise<{ readonly width: number; readonly height: number; readonly data: Uint8Array }>;
 }
 
-/** A ClientContext that may carry a platform (the browser platform when it does not). */
-export type OperationsContext = ClientContext & { readonly platform?: TransferPlatform };
+/** Anything that may carry a platform (a client context; the browser platform when it does not). */
+export interface PlatformCarrier {
+  readonly platform?: TransferPlatform;
+}
 
 const NODE_HINT =
   "file paths and streams need the Node platform: make the client with makeNodeClient from 'cvat-rx/node' " +
@@ -119,13 +120,13 @@ function describe(input: string | { readonly path: string }): string {
   return typeof input === 'string' ? input : input.path;
 }
 
-export function platformOf(ctx: OperationsContext): TransferPlatform {
+export function platformOf(ctx: PlatformCarrier): TransferPlatform {
   return ctx.platform ?? browserPlatform;
 }
 
 /** The context platform's way to save to a path; a UsageError explaining how to get one when it has none. */
 export function savingOf(
-  ctx: OperationsContext,
+  ctx: PlatformCarrier,
 ): Required<Pick<TransferPlatform, 'prepareSave' | 'saveToPath'>> {
   const { prepareSave, saveToPath } = platformOf(ctx);
   if (prepareSave && saveToPath) return { prepareSave, saveToPath };

@@ -14,7 +14,8 @@ import { importDatasetFrom, resolveSingleSource } from './imports';
 import type { ImportAnnotationsOptions } from './imports';
 import { observeAs } from './observe';
 import type { Observed } from './observe';
-import type { OperationsContext, UploadInput } from './platform';
+import type { OperationsContext } from '../context';
+import type { UploadInput } from './platform';
 
 export interface CreateFromDatasetParams {
   /** The dataset file (a path in Node, a File or bytes anywhere). */

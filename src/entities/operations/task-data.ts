@@ -34,7 +34,8 @@ import { importEvents } from './imports';
 import { observeAs } from './observe';
 import type { ObserveOptions, Observed } from './observe';
 import { platformOf } from './platform';
-import type { OperationsContext, UploadInput } from './platform';
+import type { OperationsContext } from '../context';
+import type { UploadInput } from './platform';
 import { followRequest, rqIdOf } from './processing';
 
 /** Where task data comes from. */
