@@ -9,7 +9,8 @@ import { labels as labelsDescriptor, tasks } from '../descriptors';
 import { listData, retrieveData } from '../resource';
 import { chunk, meta } from './frames';
 import type { FrameQuality } from './frames';
-import type { OperationsContext, TransferPlatform } from './platform';
+import type { OperationsContext } from '../context';
+import type { TransferPlatform } from './platform';
 import { platformOf } from './platform';
 
 /** Where samples are cached (cvat-sdk's `cache_dir` and `UpdatePolicy.NEVER`). */

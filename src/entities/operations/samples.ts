@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { UsageError } from '../../errors';
 import type { DataMetaRead, Label, LabeledData } from '../../models';
 import type { FrameQuality } from './frames';
-import type { OperationsContext } from './platform';
+import type { OperationsContext } from '../context';
 import { projectTaskIds, sampleSource } from './sample-source';
 import type { SampleSource, SamplesCacheOptions } from './sample-source';
 import { unzip } from './unzip';
