@@ -9,19 +9,7 @@ import type { AutoAnnotationBackend } from './backend-functions';
  * as `CvatError`s (src/errors.ts): the CLI maps their class to its exit code.
  */
 
-export type {
-  TransferPhase,
-  CliProgressEvent,
-  CliResultEvent,
-  TransferEvent,
-  ResourceSummary,
-  TaskSummary,
-  ProjectSummary,
-  Created,
-  SavedFile,
-  SavedFiles,
-  DeleteOutcome,
-} from './backend-events';
+export type * from './backend-events';
 import type {
   TransferEvent,
   TaskSummary,
