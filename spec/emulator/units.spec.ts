@@ -87,6 +87,62 @@ describe('emulator units', () => {
     }
   });
 
+  it('writes many small file parts and big ones alike; a repeated name keeps the last part', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-'));
+    try {
+      const boundary = 'b0undary';
+      const part = (name: string, bytes: Buffer): Buffer =>
+        Buffer.concat([
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="client_files[]"; filename="${name}"\r\n\r\n`,
+          ),
+          bytes,
+          Buffer.from('\r\n'),
+        ]);
+      const small = Array.from({ length: 40 }, (_, i) => Buffer.alloc(1000 + i, i));
+      const big = Buffer.alloc(3 * 1024 * 1024 + 5, 9); // over the size held in memory: streamed
+      const body = Buffer.concat([
+        ...small.map((bytes, i) => part(`f${i}.bin`, bytes)),
+        part('big.bin', big),
+        part('f0.bin', Buffer.from('second copy')),
+        Buffer.from(`--${boundary}--\r\n`),
+      ]);
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < body.length; i += 65536) chunks.push(body.subarray(i, i + 65536));
+      const res = await parseMultipart(
+        Readable.from(chunks) as unknown as IncomingMessage,
+        boundary,
+        (_f, name) => join(dir, name),
+      );
+      expect(res.files).toHaveLength(42);
+      // Every write has ended when the parser returns.
+      for (let i = 1; i < small.length; i++)
+        expect(readFileSync(join(dir, `f${i}.bin`)).equals(small[i]!)).toBe(true);
+      expect(readFileSync(join(dir, 'big.bin')).equals(big)).toBe(true);
+      expect(readFileSync(join(dir, 'f0.bin'), 'utf8')).toBe('second copy');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a multipart body whose small file cannot be written, after every write has ended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-'));
+    try {
+      const body = Buffer.from(
+        '--b\r\nContent-Disposition: form-data; name="client_files[0]"; filename="a.bin"\r\n\r\nabc\r\n' +
+          '--b\r\nContent-Disposition: form-data; name="client_files[1]"; filename="b.bin"\r\n\r\ndef\r\n--b--\r\n',
+      );
+      await expect(
+        parseMultipart(Readable.from([body]) as unknown as IncomingMessage, 'b', (_f, name) =>
+          join(dir, name === 'a.bin' ? 'missing-folder' : '', name),
+        ),
+      ).rejects.toThrow(/ENOENT/);
+      expect(readFileSync(join(dir, 'b.bin'), 'utf8')).toBe('def');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('evaluates JSON Logic like CVAT', () => {
     const data: Record<string, unknown> = { name: 'Alpha', id: 3, owner: null };
     const v = (n: string): unknown => data[n];

@@ -337,7 +337,8 @@ describe('emulator: names, paths and cancels (#14.7, #16.9)', () => {
     });
     req.on('error', () => undefined);
     req.write(`--zz\r\nContent-Disposition: form-data; name="client_files[0]"; filename="a.png"\r\n\r\n`);
-    req.write(Buffer.alloc(256 * 1024));
+    // Over 1 MiB: a part that big is streamed to disk as it arrives (smaller ones are held).
+    req.write(Buffer.alloc(2 * 1024 * 1024));
     const tempDir = running.emulator.state.tempDir;
     await until(() => filesUnder(tempDir).some((f) => f.path.endsWith('a.png')), 'the upload started');
     req.destroy();

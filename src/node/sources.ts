@@ -1,4 +1,4 @@
-import { constants, openAsBlob } from 'node:fs';
+import { close as fsClose, constants, fstat, open as fsOpen, openAsBlob, read as fsRead } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { defer } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
+import { setWholeReader } from '../transport/multipart';
 import { fromBlob, fromBytes, isUploadSource, validateSources } from '../transfer/source';
 import type { UploadSource } from '../transfer/source';
 
@@ -43,12 +44,20 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
   } catch (error) {
     throw new UsageError(`Cannot upload "${path}": ${describeFsError(error)}`, { cause: error });
   }
-  const blob = await openAsBlob(path);
   const chosen = info;
   return {
-    ...fromBlob(blob, name),
     name,
+    size: chosen.size,
+    seekable: true,
     identity: `path:${resolve(path)}|${chosen.size}|${chosen.mtimeMs}`,
+    // Made when a multipart request needs it: a File under the stored name, so that a form keeps
+    // it as it is, read whole by readFileWhole (a file-backed Blob's own reader costs more CPU).
+    blob: async () => {
+      await checkUnchanged(path, chosen, await stat(path));
+      const file = new File([await openAsBlob(path)], name);
+      setWholeReader(file, () => readFileWhole(path, chosen));
+      return file;
+    },
     // Ranges are streamed straight from the file (what TUS chunks use); multipart requests take the Blob.
     open: (start = 0, end = chosen.size) => openFileRange(path, chosen, start, end),
   };
@@ -69,10 +78,7 @@ const FILE_READ_SIZE = 512 * 1024;
 async function openFileRange(path: string, chosen: Stats, start: number, end: number): Promise<Readable> {
   const handle = await open(path, 'r');
   try {
-    const now = await handle.stat();
-    if (now.size !== chosen.size || now.mtimeMs !== chosen.mtimeMs) {
-      throw new UsageError(`"${path}" changed after it was chosen for upload`);
-    }
+    await checkUnchanged(path, chosen, await handle.stat());
   } catch (error) {
     await handle.close();
     throw error;
@@ -82,6 +88,47 @@ async function openFileRange(path: string, chosen: Stats, start: number, end: nu
     return Readable.from([]);
   }
   return handle.createReadStream({ start, end: end - 1, highWaterMark: FILE_READ_SIZE });
+}
+
+const changed = (chosen: Stats, now: Stats): boolean =>
+  now.size !== chosen.size || now.mtimeMs !== chosen.mtimeMs;
+const changedError = (path: string): UsageError =>
+  new UsageError(`"${path}" changed after it was chosen for upload`);
+
+async function checkUnchanged(path: string, chosen: Stats, now: Stats): Promise<void> {
+  if (changed(chosen, now)) throw changedError(path);
+}
+
+/**
+ * A whole (small) file in one read, checked like openFileRange. Node's callback API: for many
+ * small files the promise API's FileHandle costs several times the CPU per file.
+ */
+function readFileWhole(path: string, chosen: Stats): Promise<Uint8Array> {
+  return new Promise((resolvePromise, reject) => {
+    fsOpen(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: unknown, bytes?: Uint8Array): void =>
+        fsClose(fd, (closeError) => {
+          const failure = error ?? closeError;
+          if (failure) reject(failure);
+          else resolvePromise(bytes!);
+        });
+      fstat(fd, (statError, now) => {
+        if (statError) return finish(statError);
+        if (changed(chosen, now)) return finish(changedError(path));
+        const bytes = Buffer.allocUnsafe(chosen.size);
+        const readFrom = (at: number): void => {
+          if (at === bytes.length) return finish(undefined, bytes);
+          fsRead(fd, bytes, at, bytes.length - at, at, (readError, bytesRead) => {
+            if (readError) return finish(readError);
+            if (bytesRead === 0) return finish(new UsageError(`"${path}" was cut short while it was read`));
+            readFrom(at + bytesRead);
+          });
+        };
+        readFrom(0);
+      });
+    });
+  });
 }
 
 /**

@@ -65,7 +65,14 @@ export function bulkUpload(
       switchMap((blobs) => {
         const form = new FormData();
         for (const [key, value] of Object.entries(options.fields ?? {})) form.append(key, String(value));
-        blobs.forEach((blob, i) => form.append(`client_files[${i}]`, blob, sources[i].name));
+        blobs.forEach((blob, i) => {
+          const name = sources[i]!.name;
+          // A File already under its name goes in as it is (a new File would hide what the source
+          // set up for it, see setWholeReader).
+          if (typeof File !== 'undefined' && blob instanceof File && blob.name === name)
+            form.append(`client_files[${i}]`, blob);
+          else form.append(`client_files[${i}]`, blob, name);
+        });
         return transport.events({
           method: 'POST',
           url: options.url,

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { badRequest, detail } from '../errors';
 import type { HttpError } from '../errors';
@@ -42,6 +43,15 @@ export interface ParseMeter {
 /** Transport padding (spaces, tabs) allowed after a delimiter before its CRLF (RFC 2046). */
 const MAX_PADDING = 1024;
 const MAX_PART_HEADERS = 64 * 1024;
+
+/**
+ * File parts up to this size are held until they end and written in one go, without waiting for
+ * the write before parsing on (at most MAX_WRITES at a time): a bulk upload of many small files
+ * would otherwise wait for an open, a write and a close per file, one file after the other.
+ * Bigger parts are streamed to disk as they arrive.
+ */
+const SMALL_FILE = 1024 * 1024;
+const MAX_WRITES = 8;
 
 const tooLarge = (what: string): HttpError => detail(413, `Request body is too large: ${what}.`);
 
@@ -91,7 +101,14 @@ export async function parseMultipart(
   let buf: Buffer = Buffer.from('\r\n');
   let state: 'preamble' | 'after_delim' | 'headers' | 'body' | 'done' = 'preamble';
   let field = '';
-  let file: { stream: WriteStream; entry: MultipartResult['files'][number] } | null = null;
+  let file: {
+    entry: MultipartResult['files'][number];
+    /** The part so far, while it is small; undefined once it streams to disk. */
+    held: Buffer[] | undefined;
+    stream: WriteStream | undefined;
+  } | null = null;
+  /** Writes of small files under way, by path (a second part with the same name waits for the first). */
+  const writes = new Map<string, Promise<void>>();
   let value: Buffer[] = [];
   let fileError: Error | undefined;
   let valueSize = 0;
@@ -110,6 +127,18 @@ export async function parseMultipart(
     if (data.length === 0 || skipping) return;
     if (file) {
       file.entry.size += data.length;
+      if (file.held && file.entry.size <= SMALL_FILE) {
+        file.held.push(data);
+        return;
+      }
+      if (!file.stream) {
+        // Grown past SMALL_FILE: stream the rest, after what was held.
+        const stream = createWriteStream(file.entry.path);
+        stream.on('error', (e) => (fileError = e));
+        file.stream = stream;
+        for (const held of file.held ?? []) stream.write(held);
+        file.held = undefined;
+      }
       if (!file.stream.write(data)) await once(file.stream, 'drain');
     } else {
       valueSize += data.length;
@@ -128,8 +157,22 @@ export async function parseMultipart(
     } else if (file) {
       const f = file;
       file = null;
-      f.stream.end();
-      if (!f.stream.closed) await once(f.stream, 'close');
+      if (f.stream) {
+        f.stream.end();
+        if (!f.stream.closed) await once(f.stream, 'close');
+      } else {
+        const { path } = f.entry;
+        if (writes.size >= MAX_WRITES || writes.has(path))
+          await (writes.get(path) ?? Promise.race(writes.values()));
+        const write: Promise<void> = writeFile(path, Buffer.concat(f.held ?? [])).then(
+          () => void writes.delete(path),
+          (error: unknown) => {
+            writes.delete(path);
+            fileError ??= error instanceof Error ? error : new Error(String(error));
+          },
+        );
+        writes.set(path, write);
+      }
       if (fileError) throw fileError;
       result.files.push(f.entry);
     } else {
@@ -192,9 +235,7 @@ export async function parseMultipart(
           if (rawName !== undefined && filename === undefined) skipping = true;
           if (filename !== undefined) {
             const path = placeFile(field, filename);
-            const stream = createWriteStream(path);
-            stream.on('error', (e) => (fileError = e));
-            file = { stream, entry: { field, filename, path, size: 0 } };
+            file = { entry: { field, filename, path, size: 0 }, held: [], stream: undefined };
           }
           state = 'body';
         } else if (state === 'body') {
@@ -219,9 +260,12 @@ export async function parseMultipart(
       }
     }
   } finally {
-    const open = file as { stream: WriteStream } | null;
-    if (open) open.stream.destroy();
+    const open = file as { stream: WriteStream | undefined } | null;
+    open?.stream?.destroy();
+    // Every file written (or failed) before the caller moves or removes the folder.
+    await Promise.all(writes.values());
   }
+  if (fileError) throw fileError;
   if (state !== 'done') throw badRequest('Malformed multipart body: missing closing boundary.');
   return result;
 }
