@@ -26,6 +26,8 @@ import { bodyKind, bytesOf, concatBytes } from './body';
 import type { Configuration } from './configuration';
 import { scrubValue, toNetworkError, secretsOf } from './failure';
 import { findHeader, normalizeResponseHeaders } from './headers';
+import { directDispatch } from './direct-dispatch';
+import type { Dispatch } from './direct-dispatch';
 import { createNodeAdapter } from './node-adapter';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
@@ -85,6 +87,9 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
     ...(node && !proxied ? { proxy: false as const } : {}),
     ...(adapter ? { adapter } : {}),
   });
+  const dispatch: Dispatch = adapter
+    ? directDispatch(instance, adapter)
+    : (config) => instance.request(config);
   let insecureAgent: HttpsAgent | undefined;
   const httpsAgent = (): HttpsAgent | undefined => {
     if (!node || configuration.verifySsl) return undefined;
@@ -112,7 +117,7 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
       };
       subscriber.next({ type: 'sent', attempt: 1 });
       attempt.watchdog.start();
-      if (node) sendNode(instance, node, httpsAgent(), attempt);
+      if (node) sendNode(dispatch, node, httpsAgent(), attempt);
       else sendBrowser(instance, attempt);
       return () => {
         if (!attempt.done) {
@@ -217,12 +222,7 @@ function totalOf(headers: ResponseHeaders, encoded: boolean): number | undefined
 
 // ---------------------------------------------------------------- Node
 
-function sendNode(
-  instance: AxiosInstance,
-  node: NodeBuiltins,
-  agent: HttpsAgent | undefined,
-  attempt: Attempt,
-) {
+function sendNode(dispatch: Dispatch, node: NodeBuiltins, agent: HttpsAgent | undefined, attempt: Attempt) {
   const { request, subscriber, watchdog } = attempt;
   let sourceError: unknown;
   const total = (): number | undefined => body?.total;
@@ -275,28 +275,26 @@ function sendNode(
   const headers = requestHeaders(request, prepared.headers, prepared.forcedContentType);
   if (findHeader(headers, 'User-Agent') === undefined) headers['User-Agent'] = 'cvat-rx';
 
-  instance
-    .request<Readable>({
-      url: attempt.url,
-      method: request.method,
-      headers,
-      data: prepared.data,
-      responseType: 'stream',
-      transport,
-      httpsAgent: agent,
-    })
-    .then(
-      (response) => onNodeResponse(attempt, response, contentEncoding !== undefined),
-      (error: unknown) => {
-        if (attempt.done) return;
-        fail(
-          attempt,
-          sourceError !== undefined
-            ? networkError(attempt, sourceError, 'reading the request body failed')
-            : networkError(attempt, error),
-        );
-      },
-    );
+  dispatch<Readable>({
+    url: attempt.url,
+    method: request.method,
+    headers,
+    data: prepared.data,
+    responseType: 'stream',
+    transport,
+    httpsAgent: agent,
+  }).then(
+    (response) => onNodeResponse(attempt, response, contentEncoding !== undefined),
+    (error: unknown) => {
+      if (attempt.done) return;
+      fail(
+        attempt,
+        sourceError !== undefined
+          ? networkError(attempt, sourceError, 'reading the request body failed')
+          : networkError(attempt, error),
+      );
+    },
+  );
 }
 
 function onNodeResponse(attempt: Attempt, response: AxiosResponse<Readable>, encoded: boolean): void {
