@@ -1,15 +1,14 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import http from 'node:http';
-import https from 'node:https';
-import stream from 'node:stream';
-import zlib from 'node:zlib';
 import axios from 'axios';
 import type { AxiosRequestConfig } from 'axios';
 import type { Readable } from 'node:stream';
 import { directDispatch } from '../../src/transport/direct-dispatch';
 import { createNodeAdapter } from '../../src/transport/node-adapter';
+import { detectNodeModules } from '../../src/transport/runtime';
+
+const node = detectNodeModules()!;
 
 describe('directDispatch', () => {
   let server: Server;
@@ -32,7 +31,7 @@ describe('directDispatch', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const make = () => {
-    const adapter = createNodeAdapter({ http, https, stream, zlib });
+    const adapter = createNodeAdapter({ ...node, zlib: node.zlib! });
     const instance = axios.create({
       transformRequest: [],
       transformResponse: [],
