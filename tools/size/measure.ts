@@ -20,7 +20,10 @@ import { gzipSync } from 'node:zlib';
 // content, webhook deliveries, access tokens, guides, server): measured 89.8 KiB after the merge.
 // Raised to 93 KiB with #17.8's samples (cache folder, offline, sample(i), samplesInfo, project
 // samples) bound on every Task and Project: main measured 93 572 B, with samples 94 780 B (+1.2 KiB).
-export const BUDGET_GZIP_BYTES = 93 * 1024;
+// Raised to 94 KiB with #19: `task.frames()` reading whole chunks (chunked-frames.ts, media-type.ts)
+// and the Node path's direct dispatch (direct-dispatch.ts; Node is detected at run time, so the
+// universal entry carries it): 95 727 B measured after both.
+export const BUDGET_GZIP_BYTES = 94 * 1024;
 
 /**
  * Codecs the measured app never uses: present, they would mean tree-shaking broke (for example
