@@ -51,6 +51,8 @@ const MAX_PART_HEADERS = 64 * 1024;
  * Bigger parts are streamed to disk as they arrive.
  */
 const SMALL_FILE = 1024 * 1024;
+/** What a streamed part may hold in memory before the socket waits for the disk (see tusPatch). */
+const WRITE_BUFFER = 4 * 1024 * 1024;
 const MAX_WRITES = 8;
 
 const tooLarge = (what: string): HttpError => detail(413, `Request body is too large: ${what}.`);
@@ -133,7 +135,7 @@ export async function parseMultipart(
       }
       if (!file.stream) {
         // Grown past SMALL_FILE: stream the rest, after what was held.
-        const stream = createWriteStream(file.entry.path);
+        const stream = createWriteStream(file.entry.path, { highWaterMark: WRITE_BUFFER });
         stream.on('error', (e) => (fileError = e));
         file.stream = stream;
         for (const held of file.held ?? []) stream.write(held);

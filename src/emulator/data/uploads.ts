@@ -178,7 +178,9 @@ export class Uploads {
     if (declared !== undefined && offset + Number(declared) > f.length)
       throw new EmptyError(413, TUS_HEADERS);
     f.busy = true;
-    const out = createWriteStream(f.path, { flags: 'r+', start: offset });
+    // A buffer of several socket reads: writes queue up and go to disk together while the socket
+    // keeps being read (with the default 16 KiB, every 64 KiB read waited for its own write).
+    const out = createWriteStream(f.path, { flags: 'r+', start: offset, highWaterMark: WRITE_BUFFER });
     let writeError: Error | undefined;
     out.on('error', (e) => (writeError = e));
     let written = 0;
@@ -209,6 +211,9 @@ export class Uploads {
     ctx.empty(204, { ...TUS_HEADERS, 'Upload-Offset': f.offset, 'Upload-Filename': f.name });
   }
 }
+
+/** What an upload written to disk may hold in memory before the socket waits (see tusPatch). */
+const WRITE_BUFFER = 4 * 1024 * 1024;
 
 function parseMetadata(raw: string): Map<string, string> {
   const out = new Map<string, string>();
