@@ -19,8 +19,9 @@ const noop: DetectionFunction = { spec: { labels: [{ id: 0, name: 'car' }] }, de
 
 /**
  * annotateTask with a no-op function over an image task against the same frames read with
- * task.frames() alone (the driver reads chunks with prefetch; frames() asks frame by frame), both
- * with `concurrency` frames at once, in the bench's process, runs alternating.
+ * task.frames() alone (the driver reads chunks with prefetch; frames() reads whole chunks too since
+ * #19's second round, `concurrency` chunks at once), both with `concurrency` frames at once, in the
+ * bench's process, runs alternating.
  */
 export async function autoAnnotateSuite(
   frames: number,
