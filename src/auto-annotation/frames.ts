@@ -3,7 +3,7 @@ import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import type { ClientContext } from '../entities/context';
 import { chunk, frameData } from '../entities/operations/frames';
-import { unzip } from '../entities/operations/unzip';
+import { chunkImages } from '../entities/operations/unzip';
 import { sniffMediaType } from '../entities/operations/media-type';
 import type { DataMetaRead } from '../models';
 import type { FrameImage, ImageDecoder, RgbaImage } from './function';
@@ -101,13 +101,13 @@ export class ChunkReader {
   }
 
   private async framesOf(bytes: Uint8Array, first: number): Promise<FrameImage[]> {
-    if (bytes[0] !== 0x50 || bytes[1] !== 0x4b)
+    const images = await chunkImages(bytes);
+    if (!images)
       throw new UsageError(`Task ${this.taskId} has video chunks; auto-annotation reads image tasks`);
-    const entries = (await unzip(bytes)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return entries.flatMap((entry, i) => {
+    return images.flatMap((data, i) => {
       const frame = first + i;
       return frame < this.size && this.wanted.has(frame)
-        ? [frameImage(frame, this.info, entry.data, this.decoder)]
+        ? [frameImage(frame, this.info, data, this.decoder)]
         : [];
     });
   }

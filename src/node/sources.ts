@@ -53,7 +53,7 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
     // Made when a multipart request needs it: a File under the stored name, so that a form keeps
     // it as it is, read whole by readFileWhole (a file-backed Blob's own reader costs more CPU).
     blob: async () => {
-      await checkUnchanged(path, chosen, await stat(path));
+      checkUnchanged(path, chosen, await stat(path));
       const file = new File([await openAsBlob(path)], name);
       setWholeReader(file, () => readFileWhole(path, chosen));
       return file;
@@ -78,7 +78,7 @@ const FILE_READ_SIZE = 512 * 1024;
 async function openFileRange(path: string, chosen: Stats, start: number, end: number): Promise<Readable> {
   const handle = await open(path, 'r');
   try {
-    await checkUnchanged(path, chosen, await handle.stat());
+    checkUnchanged(path, chosen, await handle.stat());
   } catch (error) {
     await handle.close();
     throw error;
@@ -95,7 +95,7 @@ const changed = (chosen: Stats, now: Stats): boolean =>
 const changedError = (path: string): UsageError =>
   new UsageError(`"${path}" changed after it was chosen for upload`);
 
-async function checkUnchanged(path: string, chosen: Stats, now: Stats): Promise<void> {
+function checkUnchanged(path: string, chosen: Stats, now: Stats): void {
   if (changed(chosen, now)) throw changedError(path);
 }
 

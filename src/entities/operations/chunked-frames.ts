@@ -1,11 +1,11 @@
-import { EMPTY, concat, from, mergeMap, of, switchMap } from 'rxjs';
+import { EMPTY, concat, concatMap, from, mergeMap, of, switchMap } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { TaskRead } from '../../models';
 import type { ClientContext } from '../context';
 import { tasks } from '../descriptors';
 import { retrieveData } from '../resource';
 import { sniffMediaType } from './media-type';
-import { unzip } from './unzip';
+import { chunkImages } from './unzip';
 
 /**
  * Lists of at least this many frames may be read through chunks; shorter ones are not worth the
@@ -105,22 +105,18 @@ function chunkFrames(
   single: (frame: number) => Observable<ChunkedFrame>,
 ): Observable<ChunkedFrame> {
   return chunk$.pipe(
-    switchMap((bytes) => {
-      if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) return from(frames).pipe(mergeMap(single, 1));
-      return from(unzip(bytes)).pipe(
-        switchMap((entries) => {
-          const files = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-          const found: ChunkedFrame[] = [];
-          const missing: number[] = [];
-          for (const frame of frames) {
-            const data = files[frame - first]?.data;
-            const contentType = data && sniffMediaType(data, undefined);
-            if (data && contentType) found.push({ frame, data, contentType });
-            else missing.push(frame);
-          }
-          return concat(of(...found), missing.length ? from(missing).pipe(mergeMap(single, 1)) : EMPTY);
-        }),
-      );
+    switchMap((bytes) => chunkImages(bytes)),
+    switchMap((files) => {
+      if (!files) return from(frames).pipe(concatMap(single));
+      const found: ChunkedFrame[] = [];
+      const missing: number[] = [];
+      for (const frame of frames) {
+        const data = files[frame - first];
+        const contentType = data && sniffMediaType(data, undefined);
+        if (data && contentType) found.push({ frame, data, contentType });
+        else missing.push(frame);
+      }
+      return concat(of(...found), missing.length ? from(missing).pipe(concatMap(single)) : EMPTY);
     }),
   );
 }

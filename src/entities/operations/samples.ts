@@ -6,7 +6,7 @@ import type { FrameQuality } from './frames';
 import type { OperationsContext } from '../context';
 import { projectTaskIds, sampleSource } from './sample-source';
 import type { SampleSource, SamplesCacheOptions } from './sample-source';
-import { unzip } from './unzip';
+import { chunkImages } from './unzip';
 
 export type { SamplesCacheOptions } from './sample-source';
 
@@ -67,12 +67,10 @@ function chunkSizeOf(taskId: number, info: DataMetaRead): number {
 }
 
 /** A chunk's images in frame order; video chunks are a UsageError. */
-async function chunkImages(taskId: number, bytes: Uint8Array): Promise<Uint8Array[]> {
-  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
-    throw new UsageError(`Task ${taskId} has video chunks; samples() reads image tasks`);
-  }
-  const entries = (await unzip(bytes)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return entries.map((entry) => entry.data);
+async function imagesOf(taskId: number, bytes: Uint8Array): Promise<Uint8Array[]> {
+  const images = await chunkImages(bytes);
+  if (!images) throw new UsageError(`Task ${taskId} has video chunks; samples() reads image tasks`);
+  return images;
 }
 
 /** The data every sample of a task needs: the source, meta and (maybe) annotations. */
@@ -138,7 +136,7 @@ export function samples(
         mergeMap(
           (index) =>
             source.chunk(index).pipe(
-              mergeMap((bytes) => chunkImages(taskId, bytes)),
+              mergeMap((bytes) => imagesOf(taskId, bytes)),
               mergeMap((images) =>
                 from(
                   images.flatMap((image, i): Sample[] => {
@@ -178,7 +176,7 @@ export function sample(
       const chunkSize = chunkSizeOf(taskId, info);
       const chunkIndex = Math.floor(frame / chunkSize);
       return source.chunk(chunkIndex).pipe(
-        mergeMap((bytes) => chunkImages(taskId, bytes)),
+        mergeMap((bytes) => imagesOf(taskId, bytes)),
         map((images) => {
           const image = images[frame - chunkIndex * chunkSize];
           if (image === undefined)

@@ -118,3 +118,14 @@ async function inflate(raw: Uint8Array, size: number, name: string): Promise<Uin
   if (filled !== size) throw fail(`${name}: inflates to ${filled} bytes, not the declared ${size}`);
   return out;
 }
+
+/**
+ * The files of an image chunk in frame order (CVAT names them `000000.jpeg`, `000001.jpeg`, …);
+ * undefined when the chunk is not a zip (a video segment).
+ */
+export async function chunkImages(bytes: Uint8Array): Promise<Uint8Array[] | undefined> {
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) return undefined;
+  const entries = await unzip(bytes);
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries.map((entry) => entry.data);
+}
