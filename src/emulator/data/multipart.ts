@@ -48,7 +48,9 @@ const MAX_PART_HEADERS = 64 * 1024;
  * File parts up to this size are held until they end and written in one go, without waiting for
  * the write before parsing on (at most MAX_WRITES at a time): a bulk upload of many small files
  * would otherwise wait for an open, a write and a close per file, one file after the other.
- * Bigger parts are streamed to disk as they arrive.
+ * Bigger parts are streamed to disk as they arrive. Storage only: nothing the client sees changes
+ * (Django likewise keeps small uploads in memory, MemoryFileUploadHandler, and larger ones in
+ * temporary files).
  */
 const SMALL_FILE = 1024 * 1024;
 /** What a streamed part may hold in memory before the socket waits for the disk (see tusPatch). */
