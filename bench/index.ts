@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curlVersion } from './lib/curl';
+import { checkHost, describeHostCheck } from './lib/host-check';
+import type { HostCheck } from './lib/host-check';
 import { describeMachine } from './lib/machine';
 import { BENCH_DIR, enableProfiles } from './lib/spawn';
 import { renderTable } from './lib/table';
@@ -125,6 +127,8 @@ async function main(): Promise<void> {
     `cvat-rx bench — ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
       `load ${machine.loadAverageAtStart.join(' ')}${options.quick ? ' — QUICK run (smaller sizes, not the reference figures)' : ''}`,
   );
+  const host: { start: HostCheck; end?: HostCheck } = { start: checkHost(tmp) };
+  console.log(`host check at the start: ${describeHostCheck(host.start)}`);
   try {
     if (options.only.has('decode')) {
       console.log('decode…');
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
       rows.push(...r.rows);
       raw.autoAnnotate = r.raw;
     }
+    host.end = checkHost(tmp);
   } finally {
     cleanup();
   }
@@ -177,6 +182,8 @@ async function main(): Promise<void> {
   const table = renderTable(rows);
   console.log(`\n${table}\n`);
   for (const n of notes) console.log(`note: ${n}`);
+  console.log(`host check at the start: ${describeHostCheck(host.start)}`);
+  if (host.end) console.log(`host check at the end:   ${describeHostCheck(host.end)}`);
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(
     `${rows.filter((r) => r.met === false).length} goal(s) missed; ${seconds} s. Results: ${options.out}`,
@@ -187,6 +194,7 @@ async function main(): Promise<void> {
       {
         date: new Date().toISOString(),
         machine,
+        host,
         options: { ...options, only: [...options.only] },
         sizes,
         seconds,
