@@ -1,4 +1,12 @@
-import { close as fsClose, constants, fstat, open as fsOpen, openAsBlob, read as fsRead } from 'node:fs';
+import {
+  close as fsClose,
+  constants,
+  fstat,
+  open as fsOpen,
+  openAsBlob,
+  read as fsRead,
+  statSync,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -51,11 +59,13 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
     seekable: true,
     identity: `path:${resolve(path)}|${chosen.size}|${chosen.mtimeMs}`,
     // Made when a multipart request needs it: a File under the stored name, so that a form keeps
-    // it as it is, read whole by readFileWhole (a file-backed Blob's own reader costs more CPU).
+    // it as it is, read whole by readFileInto (a file-backed Blob's own reader costs more CPU).
     blob: async () => {
-      checkUnchanged(path, chosen, await stat(path));
+      // Synchronous, as openAsBlob's own stat: for a bulk upload's small files a trip through the
+      // thread pool costs more than the system call.
+      checkUnchanged(path, chosen, statSync(path));
       const file = new File([await openAsBlob(path)], name);
-      setWholeReader(file, () => readFileWhole(path, chosen));
+      setWholeReader(file, (target) => readFileInto(path, chosen, target));
       return file;
     },
     // Ranges are streamed straight from the file (what TUS chunks use); multipart requests take the Blob.
@@ -100,26 +110,26 @@ function checkUnchanged(path: string, chosen: Stats, now: Stats): void {
 }
 
 /**
- * A whole (small) file in one read, checked like openFileRange. Node's callback API: for many
- * small files the promise API's FileHandle costs several times the CPU per file.
+ * A whole (small) file read into `target` (its chosen size), checked like openFileRange. Node's
+ * callback API: for many small files the promise API's FileHandle costs several times the CPU per
+ * file.
  */
-function readFileWhole(path: string, chosen: Stats): Promise<Uint8Array> {
+function readFileInto(path: string, chosen: Stats, target: Uint8Array): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     fsOpen(path, 'r', (openError, fd) => {
       if (openError) return reject(openError);
-      const finish = (error: unknown, bytes?: Uint8Array): void =>
+      const finish = (error?: unknown): void =>
         fsClose(fd, (closeError) => {
           const failure = error ?? closeError;
           if (failure) reject(failure);
-          else resolvePromise(bytes!);
+          else resolvePromise();
         });
       fstat(fd, (statError, now) => {
         if (statError) return finish(statError);
-        if (changed(chosen, now)) return finish(changedError(path));
-        const bytes = Buffer.allocUnsafe(chosen.size);
+        if (changed(chosen, now) || target.byteLength !== chosen.size) return finish(changedError(path));
         const readFrom = (at: number): void => {
-          if (at === bytes.length) return finish(undefined, bytes);
-          fsRead(fd, bytes, at, bytes.length - at, at, (readError, bytesRead) => {
+          if (at === target.byteLength) return finish();
+          fsRead(fd, target, at, target.byteLength - at, at, (readError, bytesRead) => {
             if (readError) return finish(readError);
             if (bytesRead === 0) return finish(new UsageError(`"${path}" was cut short while it was read`));
             readFrom(at + bytesRead);
