@@ -87,6 +87,51 @@ describe('emulator units', () => {
     }
   });
 
+  it('finds every delimiter wherever chunks split it, with part data that nearly matches one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-'));
+    try {
+      const boundary = 'Bnd-42';
+      // Contents that hold a delimiter's first bytes, so that a tail held back may or may not be one.
+      const files = [
+        Buffer.from('\r\n--Bnd-4\r\n--Bnd-4xx\r\n-'),
+        Buffer.concat([Buffer.alloc(40, 1), Buffer.from('\r\n--Bnd-')]),
+        Buffer.from('\r'),
+      ];
+      const body = Buffer.concat([
+        ...files.map((bytes, i) =>
+          Buffer.concat([
+            Buffer.from(
+              `--${boundary}\r\nContent-Disposition: form-data; name="client_files[${i}]"; filename="f${i}.bin"\r\n\r\n`,
+            ),
+            bytes,
+            Buffer.from('\r\n'),
+          ]),
+        ),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="q"\r\n\r\n70\r\n--${boundary}--\r\n`,
+        ),
+      ]);
+      const splits: Buffer[][] = [];
+      for (let at = 1; at < body.length; at++) splits.push([body.subarray(0, at), body.subarray(at)]);
+      for (let size = 9; size <= 24; size++) {
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < body.length; i += size) chunks.push(body.subarray(i, i + size));
+        splits.push(chunks);
+      }
+      for (const [n, chunks] of splits.entries()) {
+        const res = await parseMultipart(
+          Readable.from(chunks) as unknown as IncomingMessage,
+          boundary,
+          (_f, name) => join(dir, `${n}-${name}`),
+        );
+        expect(res.fields).toEqual([['q', '70']]);
+        expect(res.files.map((f) => readFileSync(f.path))).toEqual(files);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes many small file parts and big ones alike; a repeated name keeps the last part', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-'));
     try {

@@ -1,6 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { close, createWriteStream, open, writev } from 'node:fs';
 import type { WriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { badRequest, detail } from '../errors';
 import type { HttpError } from '../errors';
@@ -56,6 +55,34 @@ const SMALL_FILE = 1024 * 1024;
 /** What a streamed part may hold in memory before the socket waits for the disk (see tusPatch). */
 const WRITE_BUFFER = 4 * 1024 * 1024;
 const MAX_WRITES = 8;
+
+/** A small file's pieces written as they are (views of the socket's chunks), not joined first. */
+function writeParts(path: string, parts: readonly Buffer[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, 'w', (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null): void =>
+        close(fd, (closeError) => ((error ?? closeError) ? reject(error ?? closeError) : resolve()));
+      const writeFrom = (left: readonly Buffer[]): void => {
+        if (left.length === 0) return finish(null);
+        writev(fd, left, (writeError, written) => {
+          if (writeError) return finish(writeError);
+          // A short write (rare for files): go on from the first byte not written.
+          const rest: Buffer[] = [];
+          for (const part of left) {
+            if (written >= part.length) written -= part.length;
+            else {
+              rest.push(written > 0 ? part.subarray(written) : part);
+              written = 0;
+            }
+          }
+          writeFrom(rest);
+        });
+      };
+      writeFrom(parts.filter((part) => part.length > 0));
+    });
+  });
+}
 
 const tooLarge = (what: string): HttpError => detail(413, `Request body is too large: ${what}.`);
 
@@ -168,7 +195,7 @@ export async function parseMultipart(
         const { path } = f.entry;
         if (writes.size >= MAX_WRITES || writes.has(path))
           await (writes.get(path) ?? Promise.race(writes.values()));
-        const write: Promise<void> = writeFile(path, Buffer.concat(f.held ?? [])).then(
+        const write: Promise<void> = writeParts(path, f.held ?? []).then(
           () => void writes.delete(path),
           (error: unknown) => {
             writes.delete(path);
@@ -190,8 +217,25 @@ export async function parseMultipart(
     for await (const chunk of req) {
       bodySize += chunk.length;
       if (bodySize > limits.maxBodyBytes) throw tooLarge(`over ${limits.maxBodyBytes} bytes`);
-      meter.work += buf.length + chunk.length;
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      if (
+        state === 'body' &&
+        buf.length > 0 &&
+        buf.length < delimiter.length &&
+        chunk.length >= delimiter.length
+      ) {
+        // The tail held back from the last chunk is shorter than a delimiter: unless a delimiter
+        // starts in it, it is part data. Sent on, the new chunk is parsed where it is, not copied.
+        const joint = Buffer.concat([buf, chunk.subarray(0, delimiter.length - 1)]);
+        meter.work += joint.length;
+        const at = joint.indexOf(delimiter);
+        if (at < 0 || at >= buf.length) {
+          await emit(buf);
+          buf = chunk;
+        } else buf = Buffer.concat([buf, chunk]);
+      } else {
+        meter.work += buf.length + chunk.length;
+        buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      }
       for (;;) {
         if (state === 'preamble') {
           const i = find(delimiter);
