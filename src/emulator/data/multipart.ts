@@ -231,7 +231,10 @@ export async function parseMultipart(
         if (at < 0 || at >= buf.length) {
           await emit(buf);
           buf = chunk;
-        } else buf = Buffer.concat([buf, chunk]);
+        } else {
+          meter.work += buf.length + chunk.length;
+          buf = Buffer.concat([buf, chunk]);
+        }
       } else {
         meter.work += buf.length + chunk.length;
         buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
