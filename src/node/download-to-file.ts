@@ -1,9 +1,8 @@
-import { createWriteStream, existsSync, openSync, rmSync } from 'node:fs';
+import { existsSync, openSync, rmSync } from 'node:fs';
 import { link, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import type { TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { Observable, defer, from, switchMap } from 'rxjs';
 import { CvatError, NetworkError, TimeoutError, UsageError } from '../errors';
 import type { TransportRequest } from '../transport/types';
@@ -12,13 +11,8 @@ import { header, integerHeader, isSuccess, unexpectedResponse } from '../transfe
 import type { TransferTransport } from '../transfer/http';
 import type { TransferEvent } from '../transfer/progress';
 import { redactUrl } from '../transport/redact';
+import { FileWriter } from './file-writer';
 import { tempPathFor } from './temp-name';
-
-/**
- * Bytes the file stream may hold before the socket is paused. Node's 16 KiB default pauses the
- * socket at every 64 KiB read until the disk write returns; 1 MiB lets both run at once.
- */
-const WRITE_BUFFER = 2 ** 20;
 
 export interface DownloadToFileOptions {
   /** The file to write. Give this or `directory`. */
@@ -91,7 +85,7 @@ function write(
     let temp: string | undefined;
     let committed = false;
     let body: Readable | undefined;
-    let output: ReturnType<typeof createWriteStream> | undefined;
+    let output: FileWriter | undefined;
     let idle: ReturnType<typeof setTimeout> | undefined;
     const idleMs = options.idleTimeoutMs ?? transport.configuration.timeouts?.idleMs ?? 300_000;
     // The transport hands a streamed body over at its headers; its silence is ours to watch. A
@@ -117,13 +111,18 @@ function write(
     const discard = (): void => {
       clearTimeout(idle);
       body?.destroy();
-      output?.destroy();
-      if (temp !== undefined && !committed) {
+      const partial = temp !== undefined && !committed ? temp : undefined;
+      output?.destroy(() => {
+        // Once closed (a write the thread pool is doing comes first); systems that cannot remove
+        // an open file remove it here.
+        if (partial !== undefined) rmSync(partial, { force: true });
+      });
+      if (partial !== undefined) {
         // Synchronous, so that no partial file outlives the unsubscribe or the error.
         try {
-          rmSync(temp, { force: true });
+          rmSync(partial, { force: true });
         } catch {
-          output?.once('close', () => rmSync(temp ?? '', { force: true }));
+          // Removed once the file is closed, above.
         }
       }
     };
@@ -152,7 +151,7 @@ function write(
         temp = tempPathFor(final);
         try {
           // Opened synchronously so that an unsubscribe can never race the file's creation.
-          output = createWriteStream(temp, { fd: openSync(temp, 'wx'), highWaterMark: WRITE_BUFFER });
+          output = new FileWriter(openSync(temp, 'wx'), (error) => fail(cannotWrite(final, error)));
         } catch (error) {
           temp = undefined;
           return fail(new UsageError(`Cannot write into "${target.directory}"`, { cause: error }));
@@ -168,21 +167,36 @@ function write(
         });
         subscriber.next(progress());
         watchIdle();
-        const counter = new Transform({
-          highWaterMark: WRITE_BUFFER,
-          transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-            watchIdle();
-            loaded += chunk.length;
-            subscriber.next(progress());
-            callback(null, chunk);
-          },
-        });
-        const writing = output;
+        const writer = output;
         const reading = body;
-        let readFailed: unknown;
-        reading.once('error', (error) => (readFailed = error));
+        reading.on('data', (chunk: Buffer) => {
+          watchIdle();
+          try {
+            if (!writer.write(chunk)) {
+              reading.pause();
+              writer.onDrain(() => reading.resume());
+            }
+          } catch (error) {
+            return fail(cannotWrite(final, error));
+          }
+          loaded += chunk.length;
+          subscriber.next(progress());
+        });
 
-        pipeline(reading, counter, writing)
+        // `finished` also rejects when the connection closes before the body's end.
+        finished(reading)
+          .then(
+            () => writer.end(),
+            (error: unknown) => {
+              throw error instanceof CvatError
+                ? error
+                : new NetworkError('the download was interrupted', {
+                    method: request.method,
+                    url: request.url,
+                    cause: error,
+                  });
+            },
+          )
           .then(() => commit(temp ?? '', final, options.overwrite === true))
           .then(() => {
             committed = true;
@@ -195,17 +209,7 @@ function write(
           })
           .catch((error: unknown) => {
             if (subscriber.closed) return;
-            if (error instanceof CvatError) return fail(error);
-            if (readFailed !== undefined) {
-              return fail(
-                new NetworkError('the download was interrupted', {
-                  method: request.method,
-                  url: request.url,
-                  cause: error,
-                }),
-              );
-            }
-            fail(new UsageError(`Cannot write "${final}"`, { cause: error }));
+            fail(error instanceof CvatError ? error : cannotWrite(final, error));
           });
       },
       error: (error: unknown) => fail(error),
@@ -216,6 +220,10 @@ function write(
       discard();
     };
   });
+}
+
+function cannotWrite(final: string, cause: unknown): UsageError {
+  return new UsageError(`Cannot write "${final}"`, { cause });
 }
 
 /** Moves the finished temporary file into place; without overwrite, never replaces a file. */
