@@ -1,42 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { asObject, optArray } from '../body';
 import type { Ctx } from '../context';
-import { headerValue } from '../context';
 import { badRequest, detail } from '../errors';
 import type { JobRec, TaskRec } from '../model';
 import { now } from '../model';
 import { jobData as getJobData, sendJobPreview, sendTaskPreview, taskData as getTaskData } from './getter';
-
-const BIG_FILE = 8 * 1024 * 1024;
-const BIG_READ = 1024 * 1024;
-
-/** Streams one stored file with its content type. */
-export function sendFile(
-  ctx: Ctx,
-  path: string,
-  mime: string,
-  size: number,
-  extra: Record<string, string> = {},
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ctx.res.statusCode = 200;
-    ctx.res.setHeader('Content-Type', mime);
-    ctx.res.setHeader('Content-Length', size);
-    for (const [k, v] of Object.entries(extra)) ctx.res.setHeader(k, headerValue(v));
-    if (ctx.method === 'HEAD') {
-      ctx.res.end();
-      return resolve();
-    }
-    // Big files in big reads: fewer reads and socket writes per GiB (a 64 KiB default otherwise).
-    const stream = createReadStream(path, { highWaterMark: size >= BIG_FILE ? BIG_READ : undefined });
-    stream.on('error', reject);
-    ctx.res.on('close', () => {
-      stream.destroy();
-      resolve();
-    });
-    stream.pipe(ctx.res);
-  });
-}
 
 /** A task or job's preview: a JPEG thumbnail of its first frame (CVAT's PREVIEW_SIZE). */
 export function sendPreview(ctx: Ctx, task: TaskRec | null, frame = 0): Promise<void> {

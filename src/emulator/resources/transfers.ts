@@ -4,7 +4,7 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { getJob, getProject, getTask, requireCreate } from '../access';
 import type { Ctx } from '../context';
-import { sendFile } from '../data/frames';
+import { sendFile } from '../data/send-file';
 import type { UploadedFile } from '../data/uploads';
 import { dataParams, processData } from '../data/processing';
 import { isZip, readZip } from '../data/zip';
