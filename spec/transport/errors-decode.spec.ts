@@ -64,6 +64,14 @@ describe('redaction', () => {
     );
   });
 
+  it('finds secret parameters without userinfo, escaped names included, and keeps the rest as is', () => {
+    expect(redactUrl('http://h/api/x?page=2&TOKEN=t')).toBe('http://h/api/x?page=2&TOKEN=REDACTED');
+    expect(redactUrl('/api/x?%74oken=t&page=%32')).toBe('/api/x?%74oken=REDACTED&page=%32');
+    expect(redactUrl('/api/x?x-goog-credential=c')).toBe('/api/x?x-goog-credential=REDACTED');
+    const plain = '/api/tasks/1/data?type=frame&quality=original&number=7&search=tokens';
+    expect(redactUrl(plain)).toBe(plain);
+  });
+
   it('drops cookies and credentials from headers', () => {
     expect(
       redactHeaders({ 'set-cookie': 'a=1', authorization: 'x', 'content-type': 'application/json' }),

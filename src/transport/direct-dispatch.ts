@@ -51,7 +51,9 @@ export function directDispatch(instance: AxiosInstance, adapter: AxiosAdapter): 
     const method = (config.method ?? 'get').toLowerCase();
     const headers = AxiosHeaders.concat(headersFor(method), config.headers as RawAxiosHeaders);
     if (WITH_FORM_DEFAULT.has(method)) headers.setContentType('application/x-www-form-urlencoded', false);
-    const full = { ...base, ...config, method, headers } as InternalAxiosRequestConfig;
-    return adapter(full) as Promise<AxiosResponse<T>>;
+    // The defaults as the prototype, not copied: the adapter reads every option by name, and a
+    // copy of some thirty defaults per request was this function's main cost in the frames bench.
+    const full = Object.assign(Object.create(base) as object, config, { method, headers });
+    return adapter(full as InternalAxiosRequestConfig) as Promise<AxiosResponse<T>>;
   };
 }

@@ -4,6 +4,13 @@ import type { ResponseHeaders } from './types';
 const SECRET_QUERY =
   /^(key|token|access_token|auth|password|secret|sign|sig|signature|sessionid|csrftoken|x-amz-.*|x-goog-.*|se|sp|sv|skoid|sktid)$/i;
 
+/**
+ * A query that might hold one of them: a name above right after `?` or `&`, or any escape (an
+ * escaped name is decoded before it is compared).
+ */
+const MAYBE_SECRET_QUERY =
+  /[?&](key|token|access_token|auth|password|secret|sign|sig|signature|sessionid|csrftoken|x-amz-|x-goog-|se|sp|sv|skoid|sktid)|\?.*%/i;
+
 /** Headers never kept on errors or logs. */
 const SECRET_HEADERS = new Set([
   'authorization',
@@ -18,6 +25,8 @@ const SECRET_HEADERS = new Set([
  * readable. Also takes a host without a scheme (`user:pw@cvat:8080`, as `--server-host` may be).
  */
 export function redactUrl(url: string): string {
+  // Most URLs have neither: one scan instead of a split and a decode per parameter.
+  if (!url.includes('@') && !MAYBE_SECRET_QUERY.test(url)) return url;
   const queryStart = url.indexOf('?');
   const base = queryStart < 0 ? url : url.slice(0, queryStart);
   const query = queryStart < 0 ? '' : url.slice(queryStart + 1);
