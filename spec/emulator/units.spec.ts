@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, crc32 } from 'node:zlib';
@@ -165,12 +165,17 @@ describe('emulator units', () => {
         expect(readFileSync(join(dir, `f${i}.bin`)).equals(small[i]!)).toBe(true);
       expect(readFileSync(join(dir, 'big.bin')).equals(big)).toBe(true);
       expect(readFileSync(join(dir, 'f0.bin'), 'utf8')).toBe('second copy');
+      // A small file keeps its first 1,024 bytes (its type is told from them); a streamed one, none.
+      expect(res.files[39]!.head!.equals(small[39]!.subarray(0, 1024))).toBe(true);
+      expect(res.files[40]!.filename).toBe('big.bin');
+      expect(res.files[40]!.head).toBeUndefined();
+      expect(res.files[41]!.head!.toString('utf8')).toBe('second copy');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('fails a multipart body whose small file cannot be written, after every write has ended', async () => {
+  it('fails a multipart body at the first small file that cannot be written, writing nothing after it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-'));
     try {
       const body = Buffer.from(
@@ -182,7 +187,8 @@ describe('emulator units', () => {
           join(dir, name === 'a.bin' ? 'missing-folder' : '', name),
         ),
       ).rejects.toThrow(/ENOENT/);
-      expect(readFileSync(join(dir, 'b.bin'), 'utf8')).toBe('def');
+      // As Django's parser, which writes each file as it comes: the error ends the parse there.
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

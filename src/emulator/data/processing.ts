@@ -10,7 +10,7 @@ import type { Progress } from '../requests';
 import { cloudFiles } from '../resources/cloudstorages';
 import { createSegments, makeJob } from '../resources/jobs';
 import type { UploadedFile } from './uploads';
-import { probeFile } from './media';
+import { imageInfo, probeFile } from './media';
 import { checkRelativeName, resolveExistingUnder, resolveUnder, UnsafePathError } from '../safe-path';
 import { isZip, readZip } from './zip';
 import { checkUploadOrder, dataParams, frameStep } from './data-request';
@@ -110,7 +110,7 @@ async function head(path: string): Promise<Buffer> {
 async function expandArchives(files: UploadedFile[], dir: string): Promise<UploadedFile[]> {
   const out: UploadedFile[] = [];
   for (const f of files) {
-    if (!isZip(await head(f.path))) {
+    if (!isZip(f.head ?? (await head(f.path)))) {
       out.push(f);
       continue;
     }
@@ -197,7 +197,8 @@ export async function processData(
   const frames: FrameRec[] = [];
   for (let i = 0; i < files.length; i++) {
     const f = files[i]!;
-    const info = await probeFile(f.path);
+    // A header found in the kept first bytes is the one the file holds; else the file is read.
+    const info = (f.head ? imageInfo(f.head) : null) ?? (await probeFile(f.path));
     if (!info)
       throw new RequestFailure(
         `Unsupported media file: "${f.name}" is not an image the CVAT emulator can read (PNG, JPEG, GIF, BMP, WebP, TIFF).`,

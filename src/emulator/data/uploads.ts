@@ -15,6 +15,8 @@ import { resolveUnder } from '../safe-path';
 export interface UploadedFile {
   name: string;
   path: string;
+  /** The file's first bytes, when the upload kept them (multipart.ts): no read to tell its type. */
+  head?: Buffer;
 }
 
 interface TusFile {
@@ -123,7 +125,8 @@ export class Uploads {
         mkdirSync(dirname(path), { recursive: true });
         return path;
       });
-      for (const f of parsed.files) session.files.set(f.filename, { name: f.filename, path: f.path });
+      for (const f of parsed.files)
+        session.files.set(f.filename, { name: f.filename, path: f.path, head: f.head });
       return formParams(parsed.fields);
     }
     if (/^application\/x-www-form-urlencoded/i.test(type)) {

@@ -80,7 +80,7 @@ export async function zipToFile(target: string, entries: ZipSource[]): Promise<v
   try {
     let offset = 0;
     const write = async (b: Buffer): Promise<void> => {
-      for (let done = 0; done < b.length; ) done += (await out.write(b, done)).bytesWritten;
+      for (let done = 0; done < b.length;) done += (await out.write(b, done)).bytesWritten;
       offset += b.length;
     };
     const buffer = Buffer.allocUnsafeSlow(READ_SIZE);
