@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Ctx } from '../context';
@@ -97,7 +97,9 @@ function request(ctx: Ctx, job: boolean): Request {
 }
 
 async function frameBytes(task: TaskRec, frame: FrameRec, quality: Quality): Promise<Buffer> {
-  if (quality === 'original') return readFile(frame.path);
+  // In this thread: for a frame-sized file the thread pool's four hand-overs (open, stat, read,
+  // close) cost more than the reads (bench/README.md, fourth round).
+  if (quality === 'original') return readFileSync(frame.path);
   try {
     return await compressedFrame(frame, task.data!.image_quality);
   } catch (e) {
