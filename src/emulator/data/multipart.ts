@@ -63,7 +63,7 @@ const MAX_PART_HEADERS = 64 * 1024;
  * temporary files).
  */
 const SMALL_FILE = 1024 * 1024;
-/** What a streamed part may hold in memory before the socket waits for the disk (see tusPatch). */
+/** What a streamed part may hold in memory before the socket waits for the disk. */
 const WRITE_BUFFER = 4 * 1024 * 1024;
 
 /** A small file's pieces written as they are (views of the socket's chunks), not joined first. */
