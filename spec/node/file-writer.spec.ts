@@ -82,5 +82,6 @@ describe('FileWriter', () => {
     await closed;
     expect(isOpen(fd)).toBe(false);
     expect(() => writer.write(bytes('late'))).toThrow('write after the file was closed');
+    await expect(writer.end()).rejects.toThrow('end after the file was closed');
   });
 });

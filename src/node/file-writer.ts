@@ -85,6 +85,7 @@ export class FileWriter {
   end(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
+      if (this.destroyed) return reject(new Error('end after the file was closed'));
       this.flushed = { resolve, reject };
       this.flush();
     });

@@ -41,10 +41,14 @@ export function pipeFile(path: string, size: number, res: ServerResponse): Promi
       let position = 0;
       let reading = false;
       let stopped = false;
+      let outcome: Error | undefined;
+      const closeFile = (): void => close(fd, () => (outcome ? reject(outcome) : resolve()));
+      // Never closed under a read in flight: its descriptor's number could be reused meanwhile.
       const stop = (failure?: Error): void => {
         if (stopped) return;
         stopped = true;
-        close(fd, () => (failure ? reject(failure) : resolve()));
+        outcome = failure;
+        if (!reading) closeFile();
       };
       res.once('close', () => stop());
       const pump = (): void => {
@@ -58,14 +62,15 @@ export function pipeFile(path: string, size: number, res: ServerResponse): Promi
         reading = true;
         read(fd, buffer, 0, Math.min(READ_SIZE, size - position), position, (failure, bytes) => {
           reading = false;
+          if (stopped) return closeFile();
           if (failure) {
-            res.destroy(failure);
-            return stop(failure);
+            stop(failure);
+            return void res.destroy(failure);
           }
           if (bytes === 0) {
             // The file shrank under us: the response cannot reach its Content-Length.
-            res.destroy();
-            return stop(new Error(`${path} ended at byte ${position} of ${size}`));
+            stop(new Error(`${path} ended at byte ${position} of ${size}`));
+            return void res.destroy();
           }
           position += bytes;
           res.write(buffer.subarray(0, bytes), () => {
