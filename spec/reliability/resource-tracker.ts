@@ -1,6 +1,8 @@
 import { AsyncResource, createHook } from 'node:async_hooks';
 import type { AsyncHook } from 'node:async_hooks';
-import { globalAgent } from 'node:http';
+import http, { globalAgent } from 'node:http';
+import net from 'node:net';
+import { reusedBufferAgent } from '../../src/transport/http-agent';
 
 /** Resource types that keep a process alive or hold something open (timers, sockets, files). */
 const WATCHED = new Set([
@@ -30,7 +32,7 @@ interface Live {
  * triggerAsyncId), apart from everything else in the process (an in-process server's own
  * sockets and timers are triggered by its listening handle, not by the client). `leftovers()`
  * names the timers, sockets and file handles still alive; idle keep-alive sockets that
- * Node's global agent pools for reuse are not counted as leaks.
+ * Node's global agent or cvat-rx's own `http:` agent pool for reuse are not counted as leaks.
  */
 export class ResourceTracker {
   private readonly family = new Set<number>();
@@ -59,12 +61,14 @@ export class ResourceTracker {
   }
 
   /**
-   * What is still alive, as `TYPE` strings. Idle keep-alive sockets pooled by Node's global agent
-   * are reusable by design, not leaks: they are closed first (sockets in use are left alone).
+   * What is still alive, as `TYPE` strings. Idle keep-alive sockets pooled by an agent are
+   * reusable by design, not leaks: they are closed first (sockets in use are left alone).
    */
   async leftovers(): Promise<string[]> {
-    for (const sockets of Object.values(globalAgent.freeSockets)) {
-      for (const socket of sockets ?? []) socket.destroy();
+    for (const agent of [globalAgent, reusedBufferAgent(http, net)]) {
+      for (const sockets of Object.values(agent.freeSockets)) {
+        for (const socket of sockets ?? []) socket.destroy();
+      }
     }
     await settle(4);
     return [...this.live.values()]

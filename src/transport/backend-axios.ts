@@ -16,7 +16,7 @@
  */
 import axios from 'axios';
 import type { AxiosInstance, AxiosProgressEvent, AxiosResponse } from 'axios';
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
@@ -28,6 +28,7 @@ import { scrubValue, toNetworkError, secretsOf } from './failure';
 import { findHeader, normalizeResponseHeaders } from './headers';
 import { directDispatch } from './direct-dispatch';
 import type { Dispatch } from './direct-dispatch';
+import { reusedBufferAgent } from './http-agent';
 import { createNodeAdapter } from './node-adapter';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
@@ -65,7 +66,7 @@ interface Attempt {
   cleanup: Array<() => void>;
 }
 
-/** Creates the axios backend of one Transport (one axios instance, one HTTPS agent if needed). */
+/** Creates the axios backend of one Transport (one axios instance, its agents). */
 export function createAxiosBackend(configuration: Configuration, options: AxiosBackendOptions = {}): Handler {
   const node = options.node;
   const proxied = node !== undefined && proxyInEnvironment();
@@ -90,11 +91,13 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
   const dispatch: Dispatch = adapter
     ? directDispatch(instance, adapter)
     : (config) => instance.request(config);
+  // Only on cvat-rx's own adapter: axios' (used with a proxy) chooses its agents itself.
+  const httpAgent = adapter && node?.net ? reusedBufferAgent(node.http, node.net) : undefined;
   let insecureAgent: HttpsAgent | undefined;
-  const httpsAgent = (): HttpsAgent | undefined => {
-    if (!node || configuration.verifySsl) return undefined;
+  const agents = (): NodeAgents => {
+    if (!node || configuration.verifySsl) return { http: httpAgent };
     insecureAgent ??= new node.https.Agent({ rejectUnauthorized: false, keepAlive: true });
-    return insecureAgent;
+    return { http: httpAgent, https: insecureAgent };
   };
   const secrets = [configuration.password, configuration.token, configuration.accessToken];
 
@@ -117,7 +120,7 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
       };
       subscriber.next({ type: 'sent', attempt: 1 });
       attempt.watchdog.start();
-      if (node) sendNode(dispatch, node, httpsAgent(), attempt);
+      if (node) sendNode(dispatch, node, agents(), attempt);
       else sendBrowser(instance, attempt);
       return () => {
         if (!attempt.done) {
@@ -222,7 +225,13 @@ function totalOf(headers: ResponseHeaders, encoded: boolean): number | undefined
 
 // ---------------------------------------------------------------- Node
 
-function sendNode(dispatch: Dispatch, node: NodeBuiltins, agent: HttpsAgent | undefined, attempt: Attempt) {
+/** The agents of the Node path; undefined means Node's global agent. */
+interface NodeAgents {
+  readonly http?: HttpAgent;
+  readonly https?: HttpsAgent;
+}
+
+function sendNode(dispatch: Dispatch, node: NodeBuiltins, agents: NodeAgents, attempt: Attempt) {
   const { request, subscriber, watchdog } = attempt;
   let sourceError: unknown;
   const total = (): number | undefined => body?.total;
@@ -282,7 +291,8 @@ function sendNode(dispatch: Dispatch, node: NodeBuiltins, agent: HttpsAgent | un
     data: prepared.data,
     responseType: 'stream',
     transport,
-    httpsAgent: agent,
+    httpAgent: agents.http,
+    httpsAgent: agents.https,
   }).then(
     (response) => onNodeResponse(attempt, response, contentEncoding !== undefined),
     (error: unknown) => {

@@ -5,6 +5,7 @@
  */
 import type * as NodeHttp from 'node:http';
 import type * as NodeHttps from 'node:https';
+import type * as NodeNet from 'node:net';
 import type * as NodeStream from 'node:stream';
 import type * as NodeZlib from 'node:zlib';
 
@@ -15,6 +16,8 @@ export interface NodeBuiltins {
   readonly https: typeof NodeHttps;
   /** For decompressing responses on cvat-rx's own request path; without it axios' adapter is used. */
   readonly zlib?: typeof NodeZlib;
+  /** For the sockets of cvat-rx's own `http:` agent (http-agent.ts); without it Node's agent is used. */
+  readonly net?: typeof NodeNet;
 }
 
 /**
@@ -45,5 +48,6 @@ export function detectNodeModules(): NodeBuiltins | undefined {
   const http = load.call(proc, 'node:http') as typeof NodeHttp | undefined;
   const https = load.call(proc, 'node:https') as typeof NodeHttps | undefined;
   const zlib = load.call(proc, 'node:zlib') as typeof NodeZlib | undefined;
-  return stream && http && https ? { stream, http, https, zlib } : undefined;
+  const net = load.call(proc, 'node:net') as typeof NodeNet | undefined;
+  return stream && http && https ? { stream, http, https, zlib, net } : undefined;
 }
