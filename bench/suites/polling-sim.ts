@@ -1,4 +1,4 @@
-import { backoffDelay } from '../../src/lifecycle';
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MIN_DELAY_MS, backoffDelay } from '../../src/lifecycle';
 import type { BackoffSettings } from '../../src/lifecycle';
 import { median } from '../lib/stats';
 import { fmtMs } from '../lib/table';
@@ -17,7 +17,7 @@ function seeded(seed: number): () => number {
 }
 
 /**
- * The waiter's sleeps (src/lifecycle/backoff.ts, the client's defaults: 250 ms → 5 s, full
+ * The waiter's sleeps (src/lifecycle/backoff.ts, the client's defaults: 200 ms → 5 s, full
  * jitter) replayed without a server: polls at 0, then after each sleep; detection is the first
  * poll at or after the request's end (its duration drawn in [d, 1.1 d]). `proportional` applies the waiter's
  * `maxLateness` cap (default 0.1, src/lifecycle/waiter.ts): no sleep longer than 10% of the time
@@ -28,7 +28,12 @@ function simulate(
   proportional: boolean,
   random: () => number,
 ): { delay: number; polls: number } {
-  const settings: BackoffSettings = { minDelayMs: 250, maxDelayMs: 5000, jitter: 'full', random };
+  const settings: BackoffSettings = {
+    minDelayMs: DEFAULT_MIN_DELAY_MS,
+    maxDelayMs: DEFAULT_MAX_DELAY_MS,
+    jitter: 'full',
+    random,
+  };
   let t = 0;
   let polls = 1;
   for (let sleep = 1; t < durationMs; sleep++) {

@@ -24,7 +24,7 @@ export interface Logger {
 
 /**
  * Defaults of the waiters behind `status$` and `requests.watch` (see src/lifecycle): `minDelayMs`
- * (250), `maxDelayMs` (5,000), `maxWaitMs` (none), `jitter` (`full`), and `scheduler`/`random` for tests.
+ * (200), `maxDelayMs` (5,000), `maxWaitMs` (none), `jitter` (`full`), and `scheduler`/`random` for tests.
  */
 export type PollingOptions = WatchRequestOptions;
 

@@ -10,7 +10,10 @@ export type PollOutcome = 'pending' | 'finished' | 'failed';
 export interface WaiterOptions<S> {
   /** Decides whether `status` ends the wait. Required: the waiter knows nothing about S. */
   readonly classify: (status: S) => PollOutcome;
-  /** The first sleep and the floor of every sleep. Default 250 ms. */
+  /**
+   * The first sleep and the floor of every sleep. Default 200 ms: with one poll's round trip on
+   * top, a short request that ends is still noticed within 250 ms.
+   */
   readonly minDelayMs?: number;
   /** The cap of one sleep, a server's `Retry-After` included. Default 5,000 ms. */
   readonly maxDelayMs?: number;
@@ -40,7 +43,7 @@ export interface WaiterOptions<S> {
   readonly random?: () => number;
 }
 
-export const DEFAULT_MIN_DELAY_MS = 250;
+export const DEFAULT_MIN_DELAY_MS = 200;
 export const DEFAULT_MAX_DELAY_MS = 5_000;
 export const DEFAULT_MAX_CONSECUTIVE_ERRORS = 10;
 export const DEFAULT_MAX_LATENESS = 0.1;
