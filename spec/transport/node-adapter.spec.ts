@@ -274,24 +274,39 @@ describe('the adapter through axios', () => {
     }
   });
 
-  it('sends the headers axios hands it, with its defaults and stripped of characters not allowed', async () => {
+  /** The headers a server received for one GET through the adapter with `headers`. */
+  async function headersReceived(headers: Record<string, string | false | null>) {
     let seen: http.IncomingHttpHeaders = {};
     const server = await localServer((req, res) => {
       seen = req.headers;
       res.end();
     });
     try {
-      const response = await axios.get(`${server.host}/h`, {
-        adapter,
-        responseType: 'stream',
-        headers: { 'X-Test': 'a\u0001b\u2603c ' },
-      });
+      const response = await axios.get(`${server.host}/h`, { adapter, responseType: 'stream', headers });
       await readAll(response.data as NodeJS.ReadableStream);
-      expect(seen['x-test']).toBe('abc');
-      expect(seen['user-agent']).toMatch(/^axios\//);
-      expect(seen['accept-encoding']).toContain('gzip');
+      return seen;
     } finally {
       await server.close();
     }
+  }
+
+  it('sends the headers axios hands it, with its defaults and stripped of characters not allowed', async () => {
+    const seen = await headersReceived({ 'X-Test': 'a\u0001b\u2603c ' });
+    expect(seen['x-test']).toBe('abc');
+    expect(seen['user-agent']).toMatch(/^axios\//);
+    expect(seen['accept-encoding']).toContain('gzip');
+  });
+
+  it('keeps a header given as it is, and sends none for a default set to null or false', async () => {
+    const seen = await headersReceived({
+      'user-agent': 'mine/1.0',
+      'Accept-Encoding': false,
+      'X-Gone': null,
+      'X-Empty': '',
+    });
+    expect(seen['user-agent']).toBe('mine/1.0');
+    expect(seen).not.toHaveProperty('accept-encoding');
+    expect(seen).not.toHaveProperty('x-gone');
+    expect(seen['x-empty']).toBe('');
   });
 });

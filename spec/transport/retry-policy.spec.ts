@@ -1,4 +1,4 @@
-import { from, throwError, type Observable } from 'rxjs';
+import { Observable, from, throwError, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { NetworkError, TimeoutError } from '../../src/errors';
 import { fullJitterDelay, parseRetryAfter, retryDelay, retryStep } from '../../src/transport/retry';
@@ -210,5 +210,72 @@ describe('the retry step', () => {
   it('does not retry other errors', () => {
     const boom = new Error('boom');
     expect(run({}, [boom, 200]).calls).toBe(1);
+  });
+
+  describe('the lifecycle of attempts', () => {
+    /** A backend whose attempts answer later (virtual time) and record their teardown. */
+    function lateBackend(statuses: readonly number[], answerAfterMs: number) {
+      const attempts: Array<{ tornDown: boolean }> = [];
+      const next = (): Observable<TransportEvent> =>
+        new Observable<TransportEvent>((subscriber) => {
+          const record = { tornDown: false };
+          const status = statuses[Math.min(attempts.length, statuses.length - 1)]!;
+          attempts.push(record);
+          subscriber.next({ type: 'sent', attempt: 1 });
+          // A retried status's attempt would only complete much later (a body still coming):
+          // the step must stop it rather than wait for it.
+          const answer = timer(answerAfterMs).subscribe(() => subscriber.next(response(status)));
+          const end = timer(answerAfterMs + (status === 200 ? 0 : 1000)).subscribe(() =>
+            subscriber.complete(),
+          );
+          return () => {
+            record.tornDown = true;
+            answer.unsubscribe();
+            end.unsubscribe();
+          };
+        });
+      return { attempts, next };
+    }
+
+    it('tears down an attempt whose status is retried, and ignores its completion', () => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      scheduler.run(({ expectObservable }) => {
+        const { attempts, next } = lateBackend([503, 200], 10);
+        const step = retryStep(policy, { random: () => 1, now: () => scheduler.now() });
+        const events = new Observable<string>((subscriber) =>
+          step({ method: 'GET', url: '/x' }, next).subscribe({
+            next: (event) =>
+              subscriber.next(
+                event.type === 'sent'
+                  ? `s${event.attempt}`
+                  : `r${event.type === 'response' ? event.response.status : ''}`,
+              ),
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => {
+              // The retried attempt was stopped before the next one began.
+              expect(attempts[0]!.tornDown).toBe(true);
+              subscriber.complete();
+            },
+          }),
+        );
+        // s1 at 0; 503 at 10 ms is retried after 100 ms: s2 at 110, its 200 at 120.
+        expectObservable(events, '^ 200ms !').toBe('a 109ms b 9ms (c|)', { a: 's1', b: 's2', c: 'r200' });
+      });
+    });
+
+    it('unsubscribing during the wait before a retry makes no further attempt', () => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      let attemptsMade = 0;
+      scheduler.run(({ expectObservable }) => {
+        const { attempts, next } = lateBackend([503], 10);
+        const step = retryStep(policy, { random: () => 1, now: () => scheduler.now() });
+        // Unsubscribed at 50 ms: the 503 came at 10 ms, the retry was due at 110 ms.
+        expectObservable(step({ method: 'GET', url: '/x' }, next), '^ 50ms !').toBe('a', {
+          a: { type: 'sent', attempt: 1 },
+        });
+        scheduler.schedule(() => (attemptsMade = attempts.length), 500);
+      });
+      expect(attemptsMade).toBe(1);
+    });
   });
 });

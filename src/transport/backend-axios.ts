@@ -56,7 +56,8 @@ interface Attempt {
   readonly limits: Pick<Configuration, 'maxResponseBytes' | 'maxBinaryResponseBytes'>;
   readonly url: string;
   readonly safeUrl: string;
-  readonly secrets: readonly string[];
+  /** The secrets to scrub from error messages and error bodies; worked out on first use. */
+  readonly secrets: () => readonly string[];
   readonly subscriber: Subscriber<TransportEvent>;
   /** Stops the request in flight: the Node path destroys its ClientRequest, browsers abort a signal. */
   abort: () => void;
@@ -99,7 +100,7 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
     insecureAgent ??= new node.https.Agent({ rejectUnauthorized: false, keepAlive: true });
     return { http: httpAgent, https: insecureAgent };
   };
-  const secrets = [configuration.password, configuration.token, configuration.accessToken];
+  const configured = [configuration.password, configuration.token, configuration.accessToken];
 
   return (request) =>
     new Observable<TransportEvent>((subscriber) => {
@@ -110,7 +111,8 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
         limits: configuration,
         url,
         safeUrl: redactUrl(url),
-        secrets: secretsOf(request.headers, secrets),
+        // Only an error or an error status needs them: most requests never do.
+        secrets: lazily(() => secretsOf(request.headers, configured)),
         subscriber,
         abort: () => undefined,
         watchdog: new Watchdog(timeouts, (phase, ms) => fail(attempt, timeoutError(attempt, phase, ms))),
@@ -130,6 +132,11 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
         finish(attempt);
       };
     });
+}
+
+function lazily<T>(compute: () => T): () => T {
+  let value: { readonly of: T } | undefined;
+  return () => (value ??= { of: compute() }).of;
 }
 
 /** The variables axios' proxy lookup (proxy-from-env) reads, in either case. */
@@ -172,7 +179,7 @@ function networkError(attempt: Attempt, error: unknown, what?: string): NetworkE
   return toNetworkError(error, {
     method: attempt.request.method,
     url: attempt.url,
-    secrets: attempt.secrets,
+    secrets: attempt.secrets(),
     what,
   });
 }
@@ -193,7 +200,7 @@ function respond(
     headers,
     // Error pages may echo the request's credentials (Django's DEBUG page lists HTTP_AUTHORIZATION
     // and HTTP_COOKIE); the body ends up in ApiError's message, JSON and inspect output.
-    body: isOk(status) ? body : scrubValue(body, attempt.secrets),
+    body: isOk(status) ? body : scrubValue(body, attempt.secrets()),
     method: attempt.request.method,
     url: attempt.safeUrl,
   };

@@ -69,16 +69,26 @@ function byteString(value: string): string {
 
 /** The request headers as Node wants them: a plain object of byte strings, defaults added. */
 function wireHeaders(config: InternalAxiosRequestConfig): OutgoingHttpHeaders {
-  const headers = AxiosHeaders.from(config.headers);
-  if (!headers.has('User-Agent')) headers.set('User-Agent', `axios/${axios.VERSION}`);
-  if (!headers.has('Accept-Encoding')) headers.set('Accept-Encoding', ACCEPT_ENCODING);
+  // An AxiosHeaders keeps each header as an own property: read them in one pass (as its toJSON
+  // does, without the intermediate object), noting the two defaults on the way.
+  const headers = AxiosHeaders.from(config.headers) as unknown as Readonly<Record<string, unknown>>;
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers.toJSON())) {
-    if (value === undefined || value === null) continue;
+  let userAgent = false;
+  let acceptEncoding = false;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    // A default set to null or false is not sent at all, as with axios' own adapter.
+    const lower = name.toLowerCase();
+    if (lower === 'user-agent') userAgent = true;
+    else if (lower === 'accept-encoding') acceptEncoding = true;
+    if (value === null || value === false) continue;
     out[name] = Array.isArray(value)
       ? value.map((item) => byteString(String(item)))
       : byteString(String(value));
   }
+  if (!userAgent) out['User-Agent'] = `axios/${axios.VERSION}`;
+  if (!acceptEncoding) out['Accept-Encoding'] = ACCEPT_ENCODING;
   return out;
 }
 
