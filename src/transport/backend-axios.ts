@@ -134,9 +134,9 @@ export function createAxiosBackend(configuration: Configuration, options: AxiosB
     });
 }
 
-function lazily<T>(compute: () => T): () => T {
-  let value: { readonly of: T } | undefined;
-  return () => (value ??= { of: compute() }).of;
+function lazily<T extends object>(compute: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= compute());
 }
 
 /** The variables axios' proxy lookup (proxy-from-env) reads, in either case. */

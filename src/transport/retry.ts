@@ -13,7 +13,7 @@
  *
  * The state of one request's retries lives in the closures of its subscription, never on the request.
  */
-import { Observable, timer, type Subscription } from 'rxjs';
+import { defer, map, retry, throwError, timer, type Observable } from 'rxjs';
 import { NetworkError, TimeoutError } from '../errors';
 import { findHeader } from './headers';
 import { isReplayable } from './body';
@@ -111,10 +111,6 @@ export interface RetryStepOptions {
  * The retry step of the chain. Every attempt re-runs everything inside it (the backend) and emits
  * its own `sent` event, numbered. A retryable status of an attempt that is not the last is turned
  * into a retry; the last attempt's response is emitted as it is.
- *
- * One Observable that subscribes to the next handler again for each attempt, rather than
- * `defer` + `map` + `retry`: this runs for every call, and those operators' subscribers were a
- * measurable share of a small request's allocations (bench/README.md, fifth round).
  */
 export function retryStep(defaults: RetryPolicy, options: RetryStepOptions = {}) {
   const random = options.random ?? Math.random;
@@ -123,55 +119,36 @@ export function retryStep(defaults: RetryPolicy, options: RetryStepOptions = {})
     const policy = effectivePolicy(defaults, request);
     if (policy.maxAttempts === 1 || !isReplayable(request.body)) return next(request);
     const retryable = isIdempotent(request);
-    return new Observable<TransportEvent>((subscriber) => {
-      let attempts = 0;
-      /** The attempt in flight, or the wait before the next one. */
-      let current: Subscription | undefined;
-      const afterFailure = (error: unknown, attempt: number): void => {
-        if (attempt >= policy.maxAttempts || !shouldRetry(request, error)) {
-          subscriber.error(error);
-          return;
-        }
-        const retryAfter =
-          error instanceof RetryableResponse
-            ? parseRetryAfter(findHeader(error.response.headers, 'retry-after'), now())
-            : undefined;
-        current = timer(retryDelay(attempt - 1, policy, retryAfter, random)).subscribe(() => start());
-      };
-      const start = (): void => {
-        const attempt = ++attempts;
-        // Assigned once `subscribe` returns: an attempt may answer while it is being subscribed.
-        let subscription: Subscription | undefined = undefined;
-        // Set when this attempt is given up for a retryable status: what it sends next is ignored.
-        let abandoned = false;
-        subscription = next(request).subscribe({
-          next: (event) => {
-            if (abandoned) return;
-            if (event.type === 'sent') subscriber.next({ ...event, attempt });
-            else if (
-              event.type === 'response' &&
-              retryable &&
-              attempt < policy.maxAttempts &&
-              RETRYABLE_STATUSES.has(event.response.status)
-            ) {
-              abandoned = true;
-              subscription?.unsubscribe();
-              afterFailure(new RetryableResponse(event.response), attempt);
-            } else subscriber.next(event);
-          },
-          error: (error: unknown) => {
-            if (!abandoned) afterFailure(error, attempt);
-          },
-          complete: () => {
-            if (!abandoned) subscriber.complete();
-          },
-        });
-        // Given up while it was being subscribed (a synchronous response): stop it now.
-        if (abandoned) subscription.unsubscribe();
-        else if (!subscription.closed) current = subscription;
-      };
-      start();
-      return () => current?.unsubscribe();
+    let attempt = 0;
+    const once = defer(() => {
+      const current = ++attempt;
+      return next(request).pipe(
+        map((event): TransportEvent => {
+          if (event.type === 'sent') return { ...event, attempt: current };
+          if (
+            event.type === 'response' &&
+            retryable &&
+            current < policy.maxAttempts &&
+            RETRYABLE_STATUSES.has(event.response.status)
+          ) {
+            throw new RetryableResponse(event.response);
+          }
+          return event;
+        }),
+      );
     });
+    return once.pipe(
+      retry({
+        count: policy.maxAttempts - 1,
+        delay: (error: unknown, retryCount: number) => {
+          if (!shouldRetry(request, error)) return throwError(() => error);
+          const retryAfter =
+            error instanceof RetryableResponse
+              ? parseRetryAfter(findHeader(error.response.headers, 'retry-after'), now())
+              : undefined;
+          return timer(retryDelay(retryCount - 1, policy, retryAfter, random));
+        },
+      }),
+    );
   };
 }
