@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curlVersion } from './lib/curl';
+import { BenchEmulator, chooseEmulatorRoot } from './lib/emulator';
 import { checkHost, describeHostCheck } from './lib/host-check';
 import type { HostCheck } from './lib/host-check';
 import { describeMachine } from './lib/machine';
@@ -34,11 +35,13 @@ interface Options {
   chunkMiB: number | undefined;
   curl: boolean;
   profile: boolean;
+  /** Emulator files on disk even where memory could hold them. */
+  emulatorOnDisk: boolean;
   out: string;
 }
 
 const USAGE = `npm run bench -- [--quick] [--runs N] [--only ${SUITES.join(',')}] [--poll-scale X]
-                   [--chunk-mib N] [--no-curl] [--profile] [--out FILE]`;
+                   [--chunk-mib N] [--no-curl] [--profile] [--emulator-on-disk] [--out FILE]`;
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = {
@@ -49,6 +52,7 @@ function parseArgs(argv: readonly string[]): Options {
     chunkMiB: undefined,
     curl: true,
     profile: false,
+    emulatorOnDisk: false,
     out: join(BENCH_DIR, 'results.json'),
   };
   let runsGiven = false;
@@ -70,6 +74,7 @@ function parseArgs(argv: readonly string[]): Options {
     } else if (a === '--chunk-mib') o.chunkMiB = Number(value());
     else if (a === '--no-curl') o.curl = false;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--emulator-on-disk') o.emulatorOnDisk = true;
     else if (a === '--out') o.out = value();
     else if (a === '--only') {
       const wanted = value().split(',');
@@ -104,6 +109,11 @@ async function main(): Promise<void> {
   const shapes = options.quick ? 20_000 : 100_000;
   const durations = [1000, 10_000, 60_000].map((d) => Math.round(d * options.pollScale));
 
+  // Peak: a kept 1 GiB task, the upload under way, its backup, and room to spare.
+  const emulatorRoot = options.emulatorOnDisk
+    ? { dir: undefined, why: 'disk (--emulator-on-disk)' }
+    : chooseEmulatorRoot(4 * sizes.bigBytes + 2 * 1024 * MiB);
+  BenchEmulator.useWorkRoot(emulatorRoot.dir);
   const tmp = mkdtempSync(join(tmpdir(), 'cvat-rx-bench-'));
   const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -127,6 +137,7 @@ async function main(): Promise<void> {
     `cvat-rx bench — ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
       `load ${machine.loadAverageAtStart.join(' ')}${options.quick ? ' — QUICK run (smaller sizes, not the reference figures)' : ''}`,
   );
+  console.log(`emulator files in ${emulatorRoot.why}`);
   const host: { start: HostCheck; end?: HostCheck } = { start: checkHost(tmp) };
   console.log(`host check at the start: ${describeHostCheck(host.start)}`);
   try {
@@ -195,6 +206,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         machine,
         host,
+        emulatorFiles: emulatorRoot.why,
         options: { ...options, only: [...options.only] },
         sizes,
         seconds,

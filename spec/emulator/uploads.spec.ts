@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningEmulator } from '../../src/emulator';
@@ -285,5 +285,22 @@ describe('emulator: task data uploads', () => {
       server_files: ['set/x1.png'],
     });
     expect(again.status).toBe(400);
+  });
+});
+
+describe('emulator: working directory', () => {
+  it('lives under workRoot while running and is removed on close', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'emu-root-'));
+    try {
+      const { emu } = await withEmulator({ workRoot: root });
+      const [dir, ...others] = readdirSync(root);
+      expect(others).toEqual([]);
+      expect(dir).toMatch(/^cvat-emulator-/);
+      expect(emu.emulator.state.tempDir).toBe(join(root, dir!));
+      await emu.close();
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -38,6 +38,12 @@ export interface EmulatorOptions {
   /** Directory served as CVAT's share (`server_files`). */
   shareDir?: string;
   /**
+   * Folder in which the emulator makes its working directory (uploads, task media, exports),
+   * removed on close. Default: the system's temporary folder. A memory-backed one (`/dev/shm`)
+   * keeps disk costs out of measurements.
+   */
+  workRoot?: string;
+  /**
    * Directory backing cloud storages: a storage whose `resource` (bucket) is `images` lists and
    * reads `<cloudStorageDir>/images`. Default: a temporary folder removed on close.
    */
@@ -86,7 +92,7 @@ export class Emulator {
   private closed = false;
 
   constructor(readonly options: EmulatorOptions) {
-    this.state = new State(mkdtempSync(join(tmpdir(), 'cvat-emulator-')));
+    this.state = new State(mkdtempSync(join(options.workRoot ?? tmpdir(), 'cvat-emulator-')));
     this.orgs = new Orgs(this.state);
     this.uploads = new Uploads(this.state.tempDir);
     this.faults = new Faults(options.faults ?? []);

@@ -1,14 +1,16 @@
 import {
+  access as fsAccess,
   close as fsClose,
   constants,
   fstat,
   open as fsOpen,
   openAsBlob,
   read as fsRead,
+  stat as fsStat,
   statSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { access, open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { defer } from 'rxjs';
@@ -39,20 +41,13 @@ export type NodeUploadInput =
  * read instead of sending mixed data.
  */
 export async function fromPath(path: string, name: string = basename(path)): Promise<UploadSource> {
-  let info;
+  let chosen: Stats;
   try {
-    info = await stat(path);
+    chosen = await checkedFile(path);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot upload "${path}": ${describeFsError(error)}`, { cause: error });
   }
-  if (info.isDirectory()) throw new UsageError(`Cannot upload "${path}": it is a directory`);
-  if (!info.isFile()) throw new UsageError(`Cannot upload "${path}": not a regular file`);
-  try {
-    await access(path, constants.R_OK);
-  } catch (error) {
-    throw new UsageError(`Cannot upload "${path}": ${describeFsError(error)}`, { cause: error });
-  }
-  const chosen = info;
   return {
     name,
     size: chosen.size,
@@ -71,6 +66,24 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
     // Ranges are streamed straight from the file (what TUS chunks use); multipart requests take the Blob.
     open: (start = 0, end = chosen.size) => openFileRange(path, chosen, start, end),
   };
+}
+
+/**
+ * A path's Stats once it is known to be a readable regular file. Node's callback API: for a bulk
+ * upload's thousands of files the promise API took twice the CPU (5,000 files: 75–168 ms against
+ * 43–72 ms, bench/README.md).
+ */
+function checkedFile(path: string): Promise<Stats> {
+  return new Promise((resolvePromise, reject) => {
+    fsStat(path, (statError, info) => {
+      if (statError) return reject(statError);
+      if (info.isDirectory()) return reject(new UsageError(`Cannot upload "${path}": it is a directory`));
+      if (!info.isFile()) return reject(new UsageError(`Cannot upload "${path}": not a regular file`));
+      fsAccess(path, constants.R_OK, (accessError) =>
+        accessError ? reject(accessError) : resolvePromise(info),
+      );
+    });
+  });
 }
 
 /**
