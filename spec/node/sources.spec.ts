@@ -7,6 +7,7 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { UsageError } from '../../src/errors';
 import { fromPath, fromReadable, resolveNodeSources, uploadFiles } from '../../src/node';
 import { Configuration } from '../../src/transport/configuration';
+import { encodeForm } from '../../src/transport/multipart';
 import { Transport } from '../../src/transport/transport';
 
 let dir: string;
@@ -51,6 +52,31 @@ describe('fromPath', () => {
     writeFileSync(file, 'after, and longer');
     await expect(source.open(0, 3)).rejects.toThrow(/changed after it was chosen/);
     await expect(source.blob!().then((blob) => blob.text())).rejects.toThrow();
+  });
+
+  it('fails to send a file changed after its Blob was made, rather than sending mixed data', async () => {
+    const file = join(dir, 'a.bin');
+    writeFileSync(file, 'before');
+    const source = await fromPath(file);
+    const form = new FormData();
+    form.append('f0', await source.blob!());
+    writeFileSync(file, 'after');
+    const chunks = encodeForm(form).chunks();
+    await expect(chunks.next()).rejects.toThrow(/changed after it was chosen/);
+  });
+
+  it('sends a file read whole into the form, byte for byte', async () => {
+    const file = join(dir, 'a.bin');
+    writeFileSync(file, 'hello world');
+    const source = await fromPath(file);
+    const form = new FormData();
+    form.append('f0', await source.blob!());
+    const parts: Uint8Array[] = [];
+    for await (const chunk of encodeForm(form, 'B').chunks()) parts.push(chunk);
+    expect(Buffer.concat(parts).toString()).toBe(
+      '--B\r\nContent-Disposition: form-data; name="f0"; filename="a.bin"\r\n' +
+        'Content-Type: application/octet-stream\r\n\r\nhello world\r\n--B--\r\n',
+    );
   });
 
   it.each([

@@ -22,10 +22,13 @@ type Part = Uint8Array | Blob;
  * small file). The read goes straight into the piece that will be sent, so a small file costs no
  * buffer of its own and no copy. Only the encoder below reads them.
  */
-const wholeReaders = new WeakMap<Blob, (target: Uint8Array) => Promise<void>>();
+const wholeReaders = new WeakMap<Blob, WholeReader>();
 
-/** Registers how `blob` is read whole: `read` fills `target` (`blob.size` bytes) or rejects. */
-export function setWholeReader(blob: Blob, read: (target: Uint8Array) => Promise<void>): void {
+/** Fills `target` (`blob.size` bytes) or fails: by returning, or by settling its Promise. */
+export type WholeReader = (target: Uint8Array) => void | Promise<void>;
+
+/** Registers how `blob` is read whole. A synchronous reader runs when its piece is filled. */
+export function setWholeReader(blob: Blob, read: WholeReader): void {
   wholeReaders.set(blob, read);
 }
 
