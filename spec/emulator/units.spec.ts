@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, crc32 } from 'node:zlib';
 import { imageInfo } from '../../src/emulator/data/media';
-import { parseMultipart } from '../../src/emulator/data/multipart';
+import { djangoFileName, parseMultipart } from '../../src/emulator/data/multipart';
 import { readZip, zipBuffers } from '../../src/emulator/data/zip';
 import { evaluate } from '../../src/emulator/jsonlogic';
 import { parseXml } from '../../src/emulator/formats/xml';
@@ -214,5 +214,23 @@ describe('emulator units', () => {
     expect(a.attrs.x).toBe('1 & 2');
     expect(a.children.map((c) => c.name)).toEqual(['b', 'c']);
     expect(a.children[1]!.text).toBe('t < u');
+  });
+});
+
+describe('djangoFileName (MultiPartParser.sanitize_file_name)', () => {
+  it.each([
+    ['photo 1.png', 'photo 1.png'],
+    ['dir/sub\\photo.png', 'photo.png'],
+    ['a&amp;b&#x41;&#66;.png', 'a&bAB.png'],
+    ['bell\u0007.png', 'bell.png'],
+    ['zero\u200bwidth.png', 'zerowidth.png'],
+    ['no\u00a0break\u2028line.png', 'nobreakline.png'],
+    ['emoji 😀.png', 'emoji 😀.png'],
+  ])('keeps %j as %j', (raw, kept) => {
+    expect(djangoFileName(raw)).toBe(kept);
+  });
+
+  it.each(['', 'dir/', '.', 'a/..', '\u0000', '\u00a0\u200b'])('skips %j', (raw) => {
+    expect(djangoFileName(raw)).toBeUndefined();
   });
 });

@@ -103,6 +103,9 @@ function firstBytes(parts: readonly Buffer[], count: number): Buffer {
 
 const tooLarge = (what: string): HttpError => detail(413, `Request body is too large: ${what}.`);
 
+const NOT_PRINTABLE = /[\p{C}\p{Z}]/u;
+const NOT_PRINTABLE_BUT_SPACE = /(?! )[\p{C}\p{Z}]/u;
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /**
@@ -120,8 +123,11 @@ export function djangoFileName(raw: string): string | undefined {
     return ENTITIES[e.toLowerCase()] ?? all;
   });
   const base = decoded.slice(Math.max(decoded.lastIndexOf('/'), decoded.lastIndexOf('\\')) + 1);
-  // Python's str.isprintable: no control, format, private, unassigned or separator but ' '.
-  const printable = [...base].filter((c) => c === ' ' || !/[\p{C}\p{Z}]/u.test(c)).join('');
+  // Python's str.isprintable: no control, format, private, unassigned or separator but ' '. Most
+  // names have none; they skip the per-character filter.
+  const printable = NOT_PRINTABLE_BUT_SPACE.test(base)
+    ? [...base].filter((c) => c === ' ' || !NOT_PRINTABLE.test(c)).join('')
+    : base;
   return printable === '' || printable === '.' || printable === '..' ? undefined : printable;
 }
 

@@ -119,9 +119,15 @@ export class Uploads {
     if (/^multipart\/form-data/i.test(type)) {
       const boundary = boundaryOf(type);
       if (!boundary) throw badRequest('Multipart form parse error - Invalid boundary in multipart: None');
+      // Each folder made once per body: a bulk upload's thousands of files share one or a few.
+      const folders = new Set<string>();
       const parsed = await parseMultipart(ctx.req, boundary, (_field, filename) => {
         const path = resolveUnder(session.dir, filename);
-        mkdirSync(dirname(path), { recursive: true });
+        const folder = dirname(path);
+        if (!folders.has(folder)) {
+          mkdirSync(folder, { recursive: true });
+          folders.add(folder);
+        }
         return path;
       });
       for (const f of parsed.files)
