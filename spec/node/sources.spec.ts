@@ -54,23 +54,24 @@ describe('fromPath', () => {
     await expect(source.blob!().then((blob) => blob.text())).rejects.toThrow();
   });
 
-  it('fails to send a file changed after its Blob was made, rather than sending mixed data', async () => {
+  /** A form holding one file `a.bin` of the given content, as a bulk upload builds it. */
+  const formOfFile = async (content: string): Promise<{ file: string; form: FormData }> => {
     const file = join(dir, 'a.bin');
-    writeFileSync(file, 'before');
-    const source = await fromPath(file);
+    writeFileSync(file, content);
     const form = new FormData();
-    form.append('f0', await source.blob!());
+    form.append('f0', await (await fromPath(file)).blob!());
+    return { file, form };
+  };
+
+  it('fails to send a file changed after its Blob was made, rather than sending mixed data', async () => {
+    const { file, form } = await formOfFile('before');
     writeFileSync(file, 'after');
     const chunks = encodeForm(form).chunks();
     await expect(chunks.next()).rejects.toThrow(/changed after it was chosen/);
   });
 
   it('sends a file read whole into the form, byte for byte', async () => {
-    const file = join(dir, 'a.bin');
-    writeFileSync(file, 'hello world');
-    const source = await fromPath(file);
-    const form = new FormData();
-    form.append('f0', await source.blob!());
+    const { form } = await formOfFile('hello world');
     const parts: Uint8Array[] = [];
     for await (const chunk of encodeForm(form, 'B').chunks()) parts.push(chunk);
     expect(Buffer.concat(parts).toString()).toBe(
