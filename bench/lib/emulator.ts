@@ -14,10 +14,10 @@ const SHARED_MEMORY = '/dev/shm';
 
 /**
  * Where the bench's emulators keep what they receive. On this project's bench machine (ext4 on a
- * virtual disk), creating 5,000 small files took 95 ms of system time back to back but
- * 1,100–1,190 ms after as little as a second of idleness, so the bulk rows measured when the
- * client happened to start rather than the client (bench/README.md, seventh round). In memory the
- * cost stays at ~95 ms. Chosen when the folder and the machine's free memory hold `neededBytes`.
+ * virtual disk), creating 5,000 small files took 9–16 times the system time it took in
+ * `/dev/shm`, and more after idleness, so the bulk rows measured the disk and when each client
+ * happened to start (bench/README.md, seventh round). Chosen when the folder and the machine's
+ * free memory hold `neededBytes`.
  */
 export function chooseEmulatorRoot(neededBytes: number): { dir: string | undefined; why: string } {
   if (!existsSync(SHARED_MEMORY)) return { dir: undefined, why: `disk (no ${SHARED_MEMORY})` };

@@ -217,6 +217,8 @@ describe('emulator units', () => {
   });
 });
 
+// Each case checked against django/http/multipartparser.py MultiPartParser.sanitize_file_name's
+// steps (html.unescape, the part after the last slash or backslash, str.isprintable) run in Python 3.11.
 describe('djangoFileName (MultiPartParser.sanitize_file_name)', () => {
   it.each([
     ['photo 1.png', 'photo 1.png'],
