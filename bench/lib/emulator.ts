@@ -14,7 +14,7 @@ const SHARED_MEMORY = '/dev/shm';
 
 /**
  * Where the bench's emulators keep what they receive. On this project's bench machine (ext4 on a
- * virtual disk), creating 5,000 small files took 9–16 times the system time it took in
+ * virtual disk), creating 5,000 small files took 8–16 times the system time it took in
  * `/dev/shm`, and more after idleness, so the bulk rows measured the disk and when each client
  * happened to start (bench/README.md, seventh round). Chosen when the folder and the machine's
  * free memory hold `neededBytes`.
