@@ -8,7 +8,7 @@ import { downloadToFile, uploadFiles } from '../../src/node';
 import { isResultEvent } from '../../src/transfer';
 import { Configuration, Transport } from '../../src/transport';
 import { PASSWORD, USER } from '../lib/emulator';
-import { peakRss, rssNow } from '../lib/memory';
+import { minorFaults, peakRss, rssNow } from '../lib/memory';
 import { profiled } from '../lib/profile';
 import type { MemoryFigures } from '../lib/memory';
 import { cpuMsSince, nowMs } from '../lib/stats';
@@ -17,6 +17,8 @@ export interface TransferResult extends MemoryFigures {
   readonly ms: number;
   /** CPU time of the whole client process (all threads) during the measured section. */
   readonly cpuMs?: number;
+  /** The client's minor page faults during the measured section (memory it got from the kernel). */
+  readonly pageFaults?: number;
   /** CPU time of the emulator (the parent process) during the measured section; set by the parent. */
   readonly serverCpuMs?: number;
   readonly bytes: number;
@@ -47,6 +49,7 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   const baselineRss = rssNow();
   const start = nowMs();
   const cpu = process.cpuUsage();
+  const faults = minorFaults();
   const result = await profiled(profileDir(job), 'upload', () =>
     lastValueFrom(
       uploadFiles(transport, inputs, {
@@ -60,6 +63,7 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   return {
     ms,
     cpuMs: cpuMsSince(cpu),
+    pageFaults: minorFaults() - faults,
     bytes,
     baselineRss,
     peakRss: peakRss(),
@@ -130,8 +134,17 @@ export async function runFrames(job: Record<string, unknown>): Promise<FramesRes
   const coldMs = nowMs() - coldStart;
   const start = nowMs();
   const cpu = process.cpuUsage();
+  const faults = minorFaults();
   const bytes = await profiled(profileDir(job), `frames-${client}`, pass);
-  return { ms: nowMs() - start, cpuMs: cpuMsSince(cpu), coldMs, bytes, baselineRss, peakRss: peakRss() };
+  return {
+    ms: nowMs() - start,
+    cpuMs: cpuMsSince(cpu),
+    pageFaults: minorFaults() - faults,
+    coldMs,
+    bytes,
+    baselineRss,
+    peakRss: peakRss(),
+  };
 }
 
 const profileDir = (job: Record<string, unknown>): string | undefined =>
@@ -150,6 +163,7 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
   const baselineRss = rssNow();
   const start = nowMs();
   const cpu = process.cpuUsage();
+  const faults = minorFaults();
   const result = await profiled(profileDir(job), 'download', () =>
     lastValueFrom(
       downloadToFile(
@@ -162,6 +176,7 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
   return {
     ms: nowMs() - start,
     cpuMs: cpuMsSince(cpu),
+    pageFaults: minorFaults() - faults,
     bytes: result.value.size,
     baselineRss,
     peakRss: peakRss(),

@@ -265,7 +265,13 @@ function cpuNote(results: readonly TransferResult[]): string {
   const cpu = results.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
   if (cpu.length === 0) return '';
   const wall = `${(median(results.map((r) => r.ms)) / 1000).toFixed(2)} s`;
-  return `, CPU ${(median(cpu) / 1000).toFixed(2)} s of ${wall}${emulatorNote(results.map((r) => r.serverCpuMs))}`;
+  return `, CPU ${(median(cpu) / 1000).toFixed(2)} s of ${wall}${faultNote(results)}${emulatorNote(results.map((r) => r.serverCpuMs))}`;
+}
+
+/** The client's median minor page faults, in thousands (4 KiB pages it got from the kernel). */
+function faultNote(results: readonly TransferResult[]): string {
+  const faults = results.flatMap((r) => (r.pageFaults === undefined ? [] : [r.pageFaults]));
+  return faults.length === 0 ? '' : `, ${(median(faults) / 1000).toFixed(0)}k page faults`;
 }
 
 /**

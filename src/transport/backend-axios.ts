@@ -29,6 +29,7 @@ import { findHeader, normalizeResponseHeaders } from './headers';
 import { directDispatch } from './direct-dispatch';
 import type { Dispatch } from './direct-dispatch';
 import { reusedBufferAgent } from './http-agent';
+import { keepFreedMemoryForReuse } from './malloc-trim';
 import { createNodeAdapter } from './node-adapter';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
@@ -70,6 +71,8 @@ interface Attempt {
 /** Creates the axios backend of one Transport (one axios instance, its agents). */
 export function createAxiosBackend(configuration: Configuration, options: AxiosBackendOptions = {}): Handler {
   const node = options.node;
+  // Body copies are freed and reallocated all the time: keep glibc from returning them (malloc-trim.ts).
+  if (node) keepFreedMemoryForReuse();
   const proxied = node !== undefined && proxyInEnvironment();
   const zlib = node?.zlib;
   const adapter =
