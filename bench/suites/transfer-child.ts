@@ -11,12 +11,14 @@ import { PASSWORD, USER } from '../lib/emulator';
 import { minorFaults, peakRss, rssNow } from '../lib/memory';
 import { profiled } from '../lib/profile';
 import type { MemoryFigures } from '../lib/memory';
-import { cpuMsSince, nowMs } from '../lib/stats';
+import { cpuMsSince, nowMs, systemMsSince } from '../lib/stats';
 
 export interface TransferResult extends MemoryFigures {
   readonly ms: number;
   /** CPU time of the whole client process (all threads) during the measured section. */
   readonly cpuMs?: number;
+  /** The kernel's share of `cpuMs` (system calls, page faults, copies into the page cache). */
+  readonly systemMs?: number;
   /** The client's minor page faults during the measured section (memory it got from the kernel). */
   readonly pageFaults?: number;
   /** CPU time of the emulator (the parent process) during the measured section; set by the parent. */
@@ -63,6 +65,7 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   return {
     ms,
     cpuMs: cpuMsSince(cpu),
+    systemMs: systemMsSince(cpu),
     pageFaults: minorFaults() - faults,
     bytes,
     baselineRss,
@@ -139,6 +142,7 @@ export async function runFrames(job: Record<string, unknown>): Promise<FramesRes
   return {
     ms: nowMs() - start,
     cpuMs: cpuMsSince(cpu),
+    systemMs: systemMsSince(cpu),
     pageFaults: minorFaults() - faults,
     coldMs,
     bytes,
@@ -176,6 +180,7 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
   return {
     ms: nowMs() - start,
     cpuMs: cpuMsSince(cpu),
+    systemMs: systemMsSince(cpu),
     pageFaults: minorFaults() - faults,
     bytes: result.value.size,
     baselineRss,
