@@ -26,11 +26,6 @@ export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
 
 /** Milliseconds of CPU (user + system, all threads) this process used since `start`. */
-/** The system (kernel) part of the CPU time since `start`, in ms. */
-export function systemMsSince(start: NodeJS.CpuUsage): number {
-  return process.cpuUsage(start).system / 1000;
-}
-
 export function cpuMsSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000;

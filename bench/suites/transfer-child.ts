@@ -8,18 +8,18 @@ import { downloadToFile, uploadFiles } from '../../src/node';
 import { isResultEvent } from '../../src/transfer';
 import { Configuration, Transport } from '../../src/transport';
 import { PASSWORD, USER } from '../lib/emulator';
-import { minorFaults, peakRss, rssNow } from '../lib/memory';
+import { peakRss, rssNow, startSection } from '../lib/memory';
 import { profiled } from '../lib/profile';
 import type { MemoryFigures } from '../lib/memory';
-import { cpuMsSince, nowMs, systemMsSince } from '../lib/stats';
+import { nowMs } from '../lib/stats';
 
 export interface TransferResult extends MemoryFigures {
   readonly ms: number;
   /** CPU time of the whole client process (all threads) during the measured section. */
   readonly cpuMs?: number;
-  /** The kernel's share of `cpuMs` (system calls, page faults, copies into the page cache). */
+  /** The kernel's share of `cpuMs` (see SectionCost). */
   readonly systemMs?: number;
-  /** The client's minor page faults during the measured section (memory it got from the kernel). */
+  /** The client's minor page faults during the measured section (see SectionCost). */
   readonly pageFaults?: number;
   /** CPU time of the emulator (the parent process) during the measured section; set by the parent. */
   readonly serverCpuMs?: number;
@@ -49,9 +49,7 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   const chunkSize = typeof job.chunkSize === 'number' ? job.chunkSize : undefined;
   await warm(transport);
   const baselineRss = rssNow();
-  const start = nowMs();
-  const cpu = process.cpuUsage();
-  const faults = minorFaults();
+  const section = startSection();
   const result = await profiled(profileDir(job), 'upload', () =>
     lastValueFrom(
       uploadFiles(transport, inputs, {
@@ -61,12 +59,8 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
       }).pipe(filter(isResultEvent)),
     ),
   );
-  const ms = nowMs() - start;
   return {
-    ms,
-    cpuMs: cpuMsSince(cpu),
-    systemMs: systemMsSince(cpu),
-    pageFaults: minorFaults() - faults,
+    ...section(),
     bytes,
     baselineRss,
     peakRss: peakRss(),
@@ -135,15 +129,10 @@ export async function runFrames(job: Record<string, unknown>): Promise<FramesRes
   const coldStart = nowMs();
   await pass();
   const coldMs = nowMs() - coldStart;
-  const start = nowMs();
-  const cpu = process.cpuUsage();
-  const faults = minorFaults();
+  const section = startSection();
   const bytes = await profiled(profileDir(job), `frames-${client}`, pass);
   return {
-    ms: nowMs() - start,
-    cpuMs: cpuMsSince(cpu),
-    systemMs: systemMsSince(cpu),
-    pageFaults: minorFaults() - faults,
+    ...section(),
     coldMs,
     bytes,
     baselineRss,
@@ -165,9 +154,7 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
   const transport = transportFor(String(job.url));
   await warm(transport);
   const baselineRss = rssNow();
-  const start = nowMs();
-  const cpu = process.cpuUsage();
-  const faults = minorFaults();
+  const section = startSection();
   const result = await profiled(profileDir(job), 'download', () =>
     lastValueFrom(
       downloadToFile(
@@ -178,10 +165,7 @@ export async function runDownload(job: Record<string, unknown>): Promise<Transfe
     ),
   );
   return {
-    ms: nowMs() - start,
-    cpuMs: cpuMsSince(cpu),
-    systemMs: systemMsSince(cpu),
-    pageFaults: minorFaults() - faults,
+    ...section(),
     bytes: result.value.size,
     baselineRss,
     peakRss: peakRss(),

@@ -1,12 +1,12 @@
 /**
  * Keeps glibc's malloc from giving freed memory back to the kernel only to fault it in again.
  *
- * Why: node:http's parser copies every body chunk into a fresh malloc'd buffer of up to 64 KiB
- * (the socket's read), and the garbage collector frees those buffers in batches. By default glibc
+ * Why: node:http's parser copies every body chunk into a fresh malloc'd buffer (as large as the
+ * socket's read), and the garbage collector frees those buffers in batches. By default glibc
  * returns the top of its heap to the kernel as soon as 128 KiB there are free, so each batch went
- * back to the kernel and the next one was faulted in again, page by page: on a 1 GiB download,
- * ~190,000 page faults (most of the body's bytes) and about a third of the download's time in the
- * kernel (bench/README.md). Servers that receive large bodies (the emulator) pay the same.
+ * back to the kernel and the next one was faulted in again, page by page: a 1 GiB download took
+ * 154,000–238,000 page faults and 2.1–2.8 s, against 8,200–9,500 faults and 1.3–1.8 s once glibc
+ * keeps the memory (bench/README.md, eighth round).
  *
  * glibc raises that threshold by itself the first time a process frees a block large enough to
  * have been mmap()ed: to twice that block's size, for good, on the assumption that a program
