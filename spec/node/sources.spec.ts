@@ -7,7 +7,7 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { UsageError } from '../../src/errors';
 import { fromPath, fromReadable, resolveNodeSources, uploadFiles } from '../../src/node';
 import { Configuration } from '../../src/transport/configuration';
-import { encodeForm } from '../../src/transport/multipart';
+import { MultipartBody, encodeForm } from '../../src/transport/multipart';
 import { Transport } from '../../src/transport/transport';
 
 let dir: string;
@@ -54,30 +54,40 @@ describe('fromPath', () => {
     await expect(source.blob!().then((blob) => blob.text())).rejects.toThrow();
   });
 
-  /** A form holding one file `a.bin` of the given content, as a bulk upload builds it. */
-  const formOfFile = async (content: string): Promise<{ file: string; form: FormData }> => {
+  /** One file `a.bin` of the given content, in a body as a bulk upload builds it (read whole). */
+  const bodyOfFile = async (content: string): Promise<{ file: string; body: MultipartBody }> => {
     const file = join(dir, 'a.bin');
     writeFileSync(file, content);
-    const form = new FormData();
-    form.append('f0', await (await fromPath(file)).blob!());
-    return { file, form };
+    const source = await fromPath(file);
+    const body = new MultipartBody([
+      { name: 'f0', filename: source.name, content: { size: source.size, readInto: source.readInto! } },
+    ]);
+    return { file, body };
   };
 
-  it('fails to send a file changed after its Blob was made, rather than sending mixed data', async () => {
-    const { file, form } = await formOfFile('before');
-    writeFileSync(file, 'after');
-    const chunks = encodeForm(form).chunks();
-    await expect(chunks.next()).rejects.toThrow(/changed after it was chosen/);
+  it('fails to send a file changed after it was chosen, rather than sending mixed data', async () => {
+    const { file, body } = await bodyOfFile('before');
+    writeFileSync(file, 'after!');
+    await expect(encodeForm(body).chunks().next()).rejects.toThrow(/changed after it was chosen/);
   });
 
-  it('sends a file read whole into the form, byte for byte', async () => {
-    const { form } = await formOfFile('hello world');
+  it('sends a file read whole into the body, byte for byte', async () => {
+    const { body } = await bodyOfFile('hello world');
     const parts: Uint8Array[] = [];
-    for await (const chunk of encodeForm(form, 'B').chunks()) parts.push(chunk);
+    for await (const chunk of encodeForm(body, 'B').chunks()) parts.push(chunk);
     expect(Buffer.concat(parts).toString()).toBe(
       '--B\r\nContent-Disposition: form-data; name="f0"; filename="a.bin"\r\n' +
         'Content-Type: application/octet-stream\r\n\r\nhello world\r\n--B--\r\n',
     );
+  });
+
+  it('fails to send a file changed after its Blob was made (a big file of a bulk request)', async () => {
+    const file = join(dir, 'a.bin');
+    writeFileSync(file, 'before');
+    const form = new FormData();
+    form.append('f0', await (await fromPath(file)).blob!());
+    writeFileSync(file, 'after!');
+    await expect(encodeForm(form).chunks().next()).rejects.toThrow(/could not be read/);
   });
 
   it.each([

@@ -2,9 +2,12 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { ApiError, UsageError } from '../../src/errors';
 import { bulkUpload } from '../../src/transfer/bulk';
 import { fromBytes } from '../../src/transfer/source';
+import type { UploadSource } from '../../src/transfer/source';
 import { uploadSession } from '../../src/transfer/upload-session';
 import type { UploadSessionOptions, UploadSessionResult } from '../../src/transfer/upload-session';
 import type { TransferEvent } from '../../src/transfer/progress';
+import { WHOLE_READ_LIMIT, encodeForm } from '../../src/transport/multipart';
+import type { MultipartBody, MultipartFile } from '../../src/transport/multipart';
 import type { TransportRequest } from '../../src/transport/types';
 import { FakeTransport } from './support/fake-transport';
 import type { FakeReply } from './support/fake-transport';
@@ -83,12 +86,17 @@ describe('uploadSession', () => {
     expect(start.headers).toEqual({ 'Upload-Start': 'true' });
     expect(start.body).toBeUndefined();
     expect(bulk1.headers).toEqual({ 'Upload-Multiple': 'true' });
-    const form = bulk1.body as FormData;
-    expect([...form.keys()]).toEqual(['image_quality', 'client_files[0]', 'client_files[1]']);
-    expect(form.get('image_quality')).toBe('70');
-    expect((form.get('client_files[0]') as File).name).toBe('a.jpg');
-    expect((form.get('client_files[1]') as File).name).toBe('b.jpg');
-    expect(((bulk2.body as FormData).get('client_files[0]') as File).name).toBe('c.jpg');
+    const named = (body: unknown) =>
+      (body as MultipartBody).entries.map((e) => ('value' in e ? [e.name, e.value] : [e.name, e.filename]));
+    expect(named(bulk1.body)).toEqual([
+      ['image_quality', '70'],
+      ['client_files[0]', 'a.jpg'],
+      ['client_files[1]', 'b.jpg'],
+    ]);
+    expect(named(bulk2.body)).toEqual([
+      ['image_quality', '70'],
+      ['client_files[0]', 'c.jpg'],
+    ]);
 
     const finish = transport.requests[7].request;
     expect(finish.headers).toEqual({ 'Upload-Finish': 'true' });
@@ -238,6 +246,34 @@ describe('uploadSession', () => {
 });
 
 describe('bulkUpload', () => {
+  it('takes small files through readInto (read when encoded, no Blob) and bigger ones as Blobs', async () => {
+    const transport = new FakeTransport(cvat());
+    const calls: string[] = [];
+    const source = (name: string, size: number, type?: string): UploadSource => ({
+      ...fromBytes(bytes(size), name, type),
+      readInto: (target) => {
+        calls.push(`read ${name}`);
+        target.fill(49);
+      },
+      blob: () => {
+        calls.push(`blob ${name}`);
+        return Promise.resolve(new Blob([bytes(size)]));
+      },
+    });
+    const sources = [source('a.jpg', 3, 'image/jpeg'), source('big.png', WHOLE_READ_LIMIT + 1)];
+    await lastValueFrom(bulkUpload(transport, { url: URL_, sources }));
+    expect(calls).toEqual(['blob big.png']);
+    const body = transport.requests[0]!.request.body as MultipartBody;
+    const [small, big] = body.entries as MultipartFile[];
+    expect(small).toMatchObject({ filename: 'a.jpg', type: 'image/jpeg', content: { size: 3 } });
+    expect(small!.content).not.toBeInstanceOf(Blob);
+    expect(big!.content).toBeInstanceOf(Blob);
+    const encoded: Uint8Array[] = [];
+    for await (const chunk of encodeForm(body, 'B').chunks()) encoded.push(chunk);
+    expect(calls).toEqual(['blob big.png', 'read a.jpg']);
+    expect(Buffer.concat(encoded).toString('latin1')).toContain('Content-Type: image/jpeg\r\n\r\n111\r\n');
+  });
+
   it('rejects a one-shot source, which cannot become a Blob', async () => {
     const transport = new FakeTransport(cvat());
     const oneShot = { name: 's', size: 1, seekable: false, open: () => Promise.resolve(new Uint8Array(1)) };

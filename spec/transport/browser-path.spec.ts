@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { lastValueFrom } from 'rxjs';
-import { ApiError, UsageError } from '../../src/errors';
+import { ApiError, NetworkError, UsageError } from '../../src/errors';
+import { MultipartBody } from '../../src/transport/multipart';
 import { Readable } from 'node:stream';
 import type { TransportEvent } from '../../src/transport/types';
 import { collect, errorOf, HOST, makeTransport, types, useNock } from './helpers';
@@ -45,6 +46,43 @@ describe('the browser code path', () => {
     expect(
       (await lastValueFrom(browser().request({ method: 'GET', url: '/t', responseType: 'text' }))).body,
     ).toBe('hello');
+  });
+
+  it('sends a MultipartBody as the FormData it becomes, files read whole included', async () => {
+    let sent = '';
+    const scope = nock(HOST)
+      .post('/up', (body: unknown) => ((sent = String(body)), true))
+      .reply(200, {});
+    const body = new MultipartBody([
+      { name: 'image_quality', value: '70' },
+      {
+        name: 'client_files[0]',
+        filename: 'a.jpg',
+        content: { size: 3, readInto: (t) => t.set([97, 98, 99]) },
+      },
+    ]);
+    await lastValueFrom(browser().request({ method: 'POST', url: '/up', body }));
+    expect(scope.isDone()).toBe(true);
+    expect(sent).toMatch(/name="image_quality"\r\n\r\n70\r\n/);
+    expect(sent).toMatch(
+      /name="client_files\[0\]"; filename="a.jpg"\r\nContent-Type: application\/octet-stream\r\n\r\nabc\r\n/,
+    );
+  });
+
+  it('fails a MultipartBody whose file cannot be read, before sending anything', async () => {
+    const scope = nock(HOST).post('/up').reply(200, {});
+    const body = new MultipartBody([
+      {
+        name: 'f',
+        filename: 'a.jpg',
+        content: { size: 3, readInto: () => Promise.reject(new Error('disk gone')) },
+      },
+    ]);
+    const error = await errorOf(browser().request({ method: 'POST', url: '/up', body }));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toMatch(/reading the request body failed/);
+    expect(scope.isDone()).toBe(false);
+    nock.cleanAll();
   });
 
   it('refuses Node streams', async () => {

@@ -1,6 +1,8 @@
 import { EMPTY, defer, from, mergeMap, retry, switchMap, throwError, timer } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { ApiError, NetworkError, TimeoutError, UsageError } from '../errors';
+import { MultipartBody, WHOLE_READ_LIMIT } from '../transport/multipart';
+import type { MultipartEntry, WholeFileReader } from '../transport/multipart';
 import type { ApiResponse, QueryParams, TransportEvent } from '../transport/types';
 import { checkResponse } from './http';
 import type { TransferTransport } from './http';
@@ -61,18 +63,18 @@ export function bulkUpload(
       return [{ type: 'progress', phase: 'upload', loaded, total: size }];
     };
 
-    const attempt$ = defer(() => from(Promise.all(sources.map((source) => blobOf(source))))).pipe(
-      switchMap((blobs) => {
-        const form = new FormData();
-        for (const [key, value] of Object.entries(options.fields ?? {})) form.append(key, String(value));
-        blobs.forEach((blob, i) => {
-          const name = sources[i]!.name;
-          // A File already under its name goes in as it is (a new File would hide what the source
-          // set up for it, see setWholeReader).
-          if (typeof File !== 'undefined' && blob instanceof File && blob.name === name)
-            form.append(`client_files[${i}]`, blob);
-          else form.append(`client_files[${i}]`, blob, name);
+    const attempt$ = defer(() => from(Promise.all(sources.map(contentOf)))).pipe(
+      switchMap((contents) => {
+        const entries: MultipartEntry[] = Object.entries(options.fields ?? {}).map(([name, value]) => ({
+          name,
+          value: String(value),
+        }));
+        contents.forEach((content, i) => {
+          const { name: filename, type } = sources[i]!;
+          const file = { name: `client_files[${i}]`, filename, content };
+          entries.push(content instanceof Blob || type === undefined ? file : { ...file, type });
         });
+        const form = new MultipartBody(entries);
         return transport.events({
           method: 'POST',
           url: options.url,
@@ -111,7 +113,11 @@ export function bulkUpload(
   });
 }
 
-function blobOf(source: UploadSource): Promise<Blob> {
+/** A small file read whole when its turn comes, if the source can; its Blob otherwise. */
+function contentOf(source: UploadSource): Promise<Blob | WholeFileReader> {
+  const { readInto } = source;
+  if (readInto !== undefined && source.size <= WHOLE_READ_LIMIT)
+    return Promise.resolve({ size: source.size, readInto: (target) => readInto.call(source, target) });
   if (source.blob === undefined) {
     return Promise.reject(
       new UsageError(`"${source.name}" cannot go in a multipart request (a one-shot stream)`),

@@ -30,6 +30,7 @@ import { directDispatch } from './direct-dispatch';
 import type { Dispatch } from './direct-dispatch';
 import { reusedBufferAgent } from './http-agent';
 import { keepFreedMemoryForReuse } from './malloc-trim';
+import type { MultipartBody } from './multipart';
 import { createNodeAdapter } from './node-adapter';
 import { prepareNodeBody, type PreparedBody } from './node-body';
 import { ProgressMeter } from './progress';
@@ -386,6 +387,7 @@ function onNodeResponse(attempt: Attempt, response: AxiosResponse<Readable>, enc
 
 // ---------------------------------------------------------------- Browsers
 
+/** What axios sends in a browser; `data` is a Promise while a MultipartBody becomes FormData. */
 function browserData(request: TransportRequest): { data: unknown; total: number | undefined } {
   const body = request.body;
   switch (bodyKind(body)) {
@@ -395,6 +397,8 @@ function browserData(request: TransportRequest): { data: unknown; total: number 
       return { data: body, total: (body as Blob).size };
     case 'form':
       return { data: body, total: undefined };
+    case 'multipart':
+      return { data: (body as MultipartBody).toFormData(), total: undefined };
     case 'stream':
       throw new UsageError('stream bodies need Node; in a browser send a Blob or File');
     case 'json':
@@ -448,54 +452,59 @@ function sendBrowser(instance: AxiosInstance, attempt: Attempt): void {
     subscriber.next({ type: 'download_progress', loaded: downloaded, total: event.total });
   };
   const wantsBlob = request.responseType === 'blob' || request.responseType === 'stream';
-  instance
-    .request<ArrayBuffer | Blob>({
+  const send = (data: unknown) =>
+    instance.request<ArrayBuffer | Blob>({
       url: attempt.url,
       method: request.method,
       headers: { ...request.headers },
-      data: prepared.data,
+      data,
       signal: controller.signal,
       responseType: wantsBlob ? 'blob' : 'arraybuffer',
       withCredentials: request.withCredentials ?? false,
-      onUploadProgress: prepared.data === undefined ? undefined : onUpload,
+      onUploadProgress: data === undefined ? undefined : onUpload,
       onDownloadProgress: onDownload,
-    })
-    .then(
-      async (response) => {
-        if (attempt.done) return;
-        if (uploadTotal !== undefined && uploaded < uploadTotal && !attempt.headersSeen) {
-          uploaded = uploadTotal;
-          subscriber.next({ type: 'upload_progress', loaded: uploaded, total: uploadTotal });
-        }
-        attempt.headersSeen = true;
-        watchdog.connected();
-        const headers = normalizeResponseHeaders(response.headers as Record<string, unknown>);
-        const status = response.status;
-        subscriber.next({ type: 'response_headers', status, headers });
-        const ok = isOk(status);
-        const data = response.data;
-        if (ok && wantsBlob && data instanceof Blob) {
-          respond(attempt, status, response.statusText, headers, data);
-          return;
-        }
-        const bytes =
-          data instanceof ArrayBuffer
-            ? new Uint8Array(data)
-            : data instanceof Uint8Array
-              ? data
-              : data instanceof Blob
-                ? new Uint8Array(await data.arrayBuffer())
-                : new Uint8Array(0);
-        respond(
-          attempt,
-          status,
-          response.statusText,
-          headers,
-          decodeBody(bytes, headers['content-type'], request.responseType ?? 'json', ok),
-        );
-      },
-      (error: unknown) => {
-        if (!attempt.done) fail(attempt, networkError(attempt, error));
-      },
+    });
+  const onResponse = async (response: AxiosResponse<ArrayBuffer | Blob>): Promise<void> => {
+    if (attempt.done) return;
+    if (uploadTotal !== undefined && uploaded < uploadTotal && !attempt.headersSeen) {
+      uploaded = uploadTotal;
+      subscriber.next({ type: 'upload_progress', loaded: uploaded, total: uploadTotal });
+    }
+    attempt.headersSeen = true;
+    watchdog.connected();
+    const headers = normalizeResponseHeaders(response.headers as Record<string, unknown>);
+    const status = response.status;
+    subscriber.next({ type: 'response_headers', status, headers });
+    const ok = isOk(status);
+    const data = response.data;
+    if (ok && wantsBlob && data instanceof Blob) {
+      respond(attempt, status, response.statusText, headers, data);
+      return;
+    }
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : data instanceof Uint8Array
+          ? data
+          : data instanceof Blob
+            ? new Uint8Array(await data.arrayBuffer())
+            : new Uint8Array(0);
+    respond(
+      attempt,
+      status,
+      response.statusText,
+      headers,
+      decodeBody(bytes, headers['content-type'], request.responseType ?? 'json', ok),
     );
+  };
+  const onRequestError = (error: unknown): void => {
+    if (!attempt.done) fail(attempt, networkError(attempt, error));
+  };
+  // A MultipartBody's FormData is a Promise (its files read whole are read first).
+  Promise.resolve(prepared.data).then(
+    (data) => (attempt.done ? undefined : send(data).then(onResponse, onRequestError)),
+    (error: unknown) => {
+      if (!attempt.done) fail(attempt, networkError(attempt, error, 'reading the request body failed'));
+    },
+  );
 }

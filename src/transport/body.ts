@@ -1,11 +1,12 @@
+import { MultipartBody } from './multipart';
 import type { ReadableLike, RequestBody } from './types';
 
 /**
  * What a request body is, for serialization and progress:
  * `bytes` (Uint8Array, Buffer, ArrayBuffer), `text` (a string, sent as it is), `blob` (Blob or File),
- * `form` (FormData), `stream` (a Node Readable: one-shot, never retried), `json` (anything else).
+ * `form` (FormData), `multipart` (our MultipartBody), `stream` (a Node Readable: one-shot, never retried), `json` (anything else).
  */
-export type BodyKind = 'none' | 'bytes' | 'text' | 'blob' | 'form' | 'stream' | 'json';
+export type BodyKind = 'none' | 'bytes' | 'text' | 'blob' | 'form' | 'multipart' | 'stream' | 'json';
 
 const hasBlob = (): boolean => typeof Blob !== 'undefined';
 const hasFormData = (): boolean => typeof FormData !== 'undefined';
@@ -25,6 +26,7 @@ export function bodyKind(body: RequestBody | undefined): BodyKind {
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) return 'bytes';
   if (hasBlob() && body instanceof Blob) return 'blob';
   if (hasFormData() && body instanceof FormData) return 'form';
+  if (body instanceof MultipartBody) return 'multipart';
   if (isReadableLike(body)) return 'stream';
   return 'json';
 }

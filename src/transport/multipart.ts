@@ -1,10 +1,12 @@
 /**
- * FormData as `multipart/form-data`, with its exact length known before the first byte is sent
- * (so upload progress has a total and the server a Content-Length). Big files are streamed from
- * their Blob, never copied whole; small ones are read whole, a few ahead (see encodedParts). The
- * encoding follows the HTML standard: names and filenames escape `"`, CR and LF as `%22`, `%0D`,
- * `%0A`.
+ * Multipart bodies (`multipart/form-data`), with their exact length known before the first byte is
+ * sent (so upload progress has a total and the server a Content-Length). Big files are streamed
+ * from their Blob, never copied whole; small ones are read whole, a few ahead (see encodedParts).
+ * The encoding follows the HTML standard: names and filenames escape `"`, CR and LF as `%22`,
+ * `%0D`, `%0A`.
  */
+import { UsageError } from '../errors';
+
 const encoder = new TextEncoder();
 
 export interface EncodedForm {
@@ -14,28 +16,84 @@ export interface EncodedForm {
   chunks(): AsyncGenerator<Uint8Array>;
 }
 
-type Part = Uint8Array | Blob;
+/** Files up to this size are read whole, ahead of the socket; bigger Blobs are streamed. */
+export const WHOLE_READ_LIMIT = 1024 * 1024;
 
 /**
- * Faster ways to read some Blobs whole, by the Blob: a Node file source registers a direct file
- * read for the File it hands to a form (a file-backed Blob's own reader costs far more CPU per
- * small file). The read goes straight into the piece that will be sent, so a small file costs no
- * buffer of its own and no copy. Only the encoder below reads them.
+ * A file read whole, when the encoder comes to it, straight into the piece that will be sent: no
+ * Blob, no buffer of its own, no copy. What Node's file sources give a bulk upload, where a
+ * file-backed Blob per small file cost more CPU than the file's read. At most WHOLE_READ_LIMIT.
  */
-const wholeReaders = new WeakMap<Blob, WholeReader>();
-
-/** Fills `target` (`blob.size` bytes) or fails: by returning, or by settling its Promise. */
-export type WholeReader = (target: Uint8Array) => void | Promise<void>;
-
-/** Registers how `blob` is read whole. A synchronous reader runs when its piece is filled. */
-export function setWholeReader(blob: Blob, read: WholeReader): void {
-  wholeReaders.set(blob, read);
+export interface WholeFileReader {
+  readonly size: number;
+  /** Fills `target` (`size` bytes) or fails: by throwing, or by rejecting. */
+  readInto(target: Uint8Array): void | Promise<void>;
 }
 
-async function readWholeInto(blob: Blob, target: Uint8Array): Promise<void> {
-  const read = wholeReaders.get(blob);
-  if (read) return read(target);
-  const bytes = new Uint8Array(await blob.arrayBuffer());
+export interface MultipartField {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface MultipartFile {
+  readonly name: string;
+  readonly filename: string;
+  /** Sent as the part's Content-Type; default the Blob's type, else `application/octet-stream`. */
+  readonly type?: string;
+  readonly content: Blob | WholeFileReader;
+}
+
+export type MultipartEntry = MultipartField | MultipartFile;
+
+const isFile = (entry: MultipartEntry): entry is MultipartFile => 'content' in entry;
+
+/**
+ * A multipart body of fields and files, in order. Unlike FormData it takes files that are not
+ * Blobs (WholeFileReader), and says each file's name without wrapping its Blob in a new File.
+ * Node encodes it as it goes; a browser sends it as the FormData it becomes.
+ */
+export class MultipartBody {
+  readonly entries: readonly MultipartEntry[];
+
+  constructor(entries: readonly MultipartEntry[]) {
+    for (const entry of entries) {
+      if (!isFile(entry) || entry.content instanceof Blob) continue;
+      const { size } = entry.content;
+      if (!Number.isSafeInteger(size) || size < 0 || size > WHOLE_READ_LIMIT)
+        throw new UsageError(
+          `"${entry.filename}": a file read whole must have 0 to ${WHOLE_READ_LIMIT} bytes, not ${size}`,
+        );
+    }
+    this.entries = [...entries];
+  }
+
+  /** The same body as FormData (files read whole become Blobs), for a browser to send. */
+  async toFormData(): Promise<FormData> {
+    const form = new FormData();
+    for (const entry of this.entries) {
+      if (!isFile(entry)) {
+        form.append(entry.name, entry.value);
+        continue;
+      }
+      const type = entry.type ?? (entry.content instanceof Blob ? entry.content.type : '');
+      let blob: Blob;
+      if (entry.content instanceof Blob) blob = entry.content;
+      else {
+        const bytes = new Uint8Array(entry.content.size);
+        await entry.content.readInto(bytes);
+        blob = new Blob([bytes]);
+      }
+      form.append(entry.name, type === blob.type ? blob : new Blob([blob], { type }), entry.filename);
+    }
+    return form;
+  }
+}
+
+type Part = Uint8Array | Blob | WholeFileReader;
+
+async function readWholeInto(part: Blob | WholeFileReader, target: Uint8Array): Promise<void> {
+  if (!(part instanceof Blob)) return part.readInto(target);
+  const bytes = new Uint8Array(await part.arrayBuffer());
   if (bytes.byteLength !== target.byteLength) throw new Error('a file changed size while it was sent');
   target.set(bytes);
 }
@@ -52,23 +110,31 @@ function randomBoundary(): string {
   return `----cvat-rx-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-export function encodeForm(form: FormData, boundary: string = randomBoundary()): EncodedForm {
-  const parts: Part[] = [];
+/** FormData's entries as a MultipartBody's: a file keeps its own name (`blob` if it has none). */
+function entriesOf(form: FormData): MultipartEntry[] {
+  const entries: MultipartEntry[] = [];
   form.forEach((value, name) => {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(name)}"`;
-    if (typeof value === 'string') {
-      parts.push(encoder.encode(`${head}\r\n\r\n`), encoder.encode(value), encoder.encode('\r\n'));
-    } else {
-      const filename = (value as Partial<File>).name ?? 'blob';
-      head += `; filename="${escapeName(filename)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}`;
-      parts.push(encoder.encode(`${head}\r\n\r\n`), value, encoder.encode('\r\n'));
-    }
+    if (typeof value === 'string') entries.push({ name, value });
+    else entries.push({ name, filename: (value as Partial<File>).name ?? 'blob', content: value });
   });
+  return entries;
+}
+
+export function encodeForm(form: FormData | MultipartBody, boundary: string = randomBoundary()): EncodedForm {
+  const parts: Part[] = [];
+  const entries = form instanceof MultipartBody ? form.entries : entriesOf(form);
+  for (const entry of entries) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(entry.name)}"`;
+    if (!isFile(entry)) {
+      parts.push(encoder.encode(`${head}\r\n\r\n`), encoder.encode(entry.value), encoder.encode('\r\n'));
+      continue;
+    }
+    const type = entry.type || (entry.content instanceof Blob ? entry.content.type : '');
+    head += `; filename="${escapeName(entry.filename)}"\r\nContent-Type: ${type || 'application/octet-stream'}`;
+    parts.push(encoder.encode(`${head}\r\n\r\n`), entry.content, encoder.encode('\r\n'));
+  }
   parts.push(encoder.encode(`--${boundary}--\r\n`));
-  const length = parts.reduce(
-    (sum, part) => sum + (part instanceof Uint8Array ? part.byteLength : part.size),
-    0,
-  );
+  const length = parts.reduce((sum, part) => sum + sizeOf(part), 0);
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length,
@@ -76,8 +142,6 @@ export function encodeForm(form: FormData, boundary: string = randomBoundary()):
   };
 }
 
-/** Blobs up to this size are read whole, ahead of the socket; bigger ones are streamed. */
-const SMALL_BLOB = 1024 * 1024;
 /** Small parts are sent together in pieces of about this size: fewer socket writes per file. */
 const PIECE = 256 * 1024;
 /** How far pieces are filled ahead of the socket: at most this many, and this many bytes. */
@@ -85,7 +149,8 @@ const AHEAD_PIECES = 8;
 const AHEAD_BYTES = 8 * 1024 * 1024;
 
 const sizeOf = (part: Part): number => (part instanceof Uint8Array ? part.byteLength : part.size);
-const isSmall = (part: Part): boolean => part instanceof Uint8Array || part.size <= SMALL_BLOB;
+/** Read whole into a piece: bytes, readers, Blobs up to WHOLE_READ_LIMIT. Bigger Blobs are streamed. */
+const isSmall = (part: Part): boolean => !(part instanceof Blob) || part.size <= WHOLE_READ_LIMIT;
 
 /**
  * The form's parts in order. Runs of small parts (a bulk upload's heads, files and line breaks)

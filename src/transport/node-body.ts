@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import { bodyKind, bytesOf, destroyBody } from './body';
 import { blobChunks, encodeForm } from './multipart';
+import type { MultipartBody } from './multipart';
 import { PROGRESS_STEP } from './progress';
 import type { NodeBuiltins } from './runtime';
 import type { ReadableLike, TransportRequest } from './types';
@@ -76,8 +77,8 @@ export function prepareNodeBody(
     total = blob.size;
     source = blobChunks(blob);
     headers['Content-Type'] = blob.type || 'application/octet-stream';
-  } else if (kind === 'form') {
-    const form = encodeForm(body as FormData);
+  } else if (kind === 'form' || kind === 'multipart') {
+    const form = encodeForm(body as FormData | MultipartBody);
     total = form.length;
     source = form.chunks();
     forcedContentType = form.contentType;

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { MultipartBody } from './multipart';
 
 /** HTTP methods CVAT's API uses. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -28,10 +29,12 @@ export type JsonValue =
   string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
 
 /**
- * What a request may carry: raw bytes, a string, a Blob (or File), FormData, a Node stream
- * (give `bodySize` so progress has a total and the server a Content-Length), or JSON data.
+ * What a request may carry: raw bytes, a string, a Blob (or File), FormData or a MultipartBody,
+ * a Node stream (give `bodySize` so progress has a total and the server a Content-Length), or
+ * JSON data.
  */
-export type RequestBody = Uint8Array | ArrayBuffer | string | Blob | FormData | ReadableLike | JsonValue;
+export type RequestBody =
+  Uint8Array | ArrayBuffer | string | Blob | FormData | MultipartBody | ReadableLike | JsonValue;
 
 export type ResponseType = 'json' | 'text' | 'arraybuffer' | 'stream' | 'blob';
 
