@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { curlVersion } from './lib/curl';
 import { BenchEmulator, chooseEmulatorRoot } from './lib/emulator';
 import { checkHost, describeHostCheck } from './lib/host-check';
+import { setSettleMs } from './lib/settle';
 import type { HostCheck } from './lib/host-check';
 import { describeMachine } from './lib/machine';
 import { BENCH_DIR, enableProfiles } from './lib/spawn';
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
   const sizes = options.quick
     ? { bigBytes: 256 * MiB, smallCount: 1000, smallSize: 64 * 1024, frames: 200, frameConcurrency: 8 }
     : { bigBytes: 1024 * MiB, smallCount: 5000, smallSize: 64 * 1024, frames: 1000, frameConcurrency: 8 };
+  // Quick runs are for trying things out: no pause for memory to settle between samples.
+  if (options.quick) setSettleMs(0);
   const transferSizes = options.chunkMiB ? { ...sizes, chunkSize: options.chunkMiB * MiB } : sizes;
   const lists = { count: options.quick ? 2000 : 10_000, pageSize: 100, prefetch: 2 };
   const shapes = options.quick ? 20_000 : 100_000;

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MiB, median, nowMs } from './stats';
 
@@ -19,6 +19,14 @@ export interface HostCheck {
   readonly pageCacheWriteMibps: number;
   /** Milliseconds of a fixed integer loop (CPU speed and steal). */
   readonly cpuLoopMs: number;
+  /**
+   * MiB the kernel could give without swapping (Linux's MemAvailable; absent elsewhere). Files in
+   * a tmpfs such as /dev/shm hold memory until deleted, and the page-cache writes of a download
+   * are throttled sooner when less is available: in #19's eighth round, 11 GB of emulator roots
+   * left in /dev/shm by interrupted scratch runs went unnoticed, and the 1 GiB download measured
+   * 0.63-0.69x curl; with them gone, 1.32x (bench/README.md, ninth round).
+   */
+  readonly availableMemoryMib?: number;
 }
 
 const SAMPLES = 3;
@@ -30,6 +38,7 @@ export function checkHost(tmp: string, mib = 256): HostCheck {
       freshMemoryMibps: median(Array.from({ length: SAMPLES }, () => freshMemory(mib))),
       pageCacheWriteMibps: median(Array.from({ length: SAMPLES }, () => pageCacheWrite(dir, mib))),
       cpuLoopMs: median(Array.from({ length: SAMPLES }, cpuLoop)),
+      ...availableMemory(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -59,6 +68,15 @@ function pageCacheWrite(dir: string, mib: number): number {
   return mibps;
 }
 
+function availableMemory(): { availableMemoryMib?: number } {
+  try {
+    const kib = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+    return kib === undefined ? {} : { availableMemoryMib: Math.round(Number(kib) / 1024) };
+  } catch {
+    return {};
+  }
+}
+
 function cpuLoop(): number {
   const start = nowMs();
   let x = 1;
@@ -73,6 +91,9 @@ export function describeHostCheck(check: HostCheck): string {
   return (
     `fresh memory ${check.freshMemoryMibps.toFixed(0)} MiB/s, ` +
     `page-cache writes ${check.pageCacheWriteMibps.toFixed(0)} MiB/s, ` +
-    `CPU loop ${check.cpuLoopMs.toFixed(0)} ms`
+    `CPU loop ${check.cpuLoopMs.toFixed(0)} ms` +
+    (check.availableMemoryMib === undefined
+      ? ''
+      : `, memory available ${check.availableMemoryMib.toLocaleString('en')} MiB`)
   );
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { settleMemory } from '../lib/settle';
 import { BENCH_DIR, runChild, runMeasured, runProcess } from '../lib/spawn';
 import { BenchEmulator, PASSWORD, USER } from '../lib/emulator';
 import { writeImageFile, writeSmallImages } from '../lib/files';
@@ -85,6 +86,7 @@ export async function peerSuite(
     const order: Array<'rx' | 'sdk'> = r % 2 === 0 ? ['rx', 'sdk'] : ['sdk', 'rx'];
     const kept: Partial<Record<'rx' | 'sdk', number>> = {};
     for (const who of order) {
+      if (job !== 'frames' && job !== 'list') await settleMemory();
       // Each side writes its own download, removed at once (cvat-sdk refuses an existing file).
       const target = typeof args.target === 'string' ? `${args.target}.${who}` : undefined;
       const result = await (who === 'rx' ? rx : sdk)({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { curlBulkUpload, curlDownload, curlFrames, curlTusUpload } from '../lib/curl';
 import { BenchEmulator } from '../lib/emulator';
 import { writeImageFile, writeSmallImages } from '../lib/files';
+import { settleMemory } from '../lib/settle';
 import { runChild, withServerCpu } from '../lib/spawn';
 import { max, median } from '../lib/stats';
 import { fmtMibps, mib, mibps } from '../lib/table';
@@ -82,7 +83,7 @@ export async function transferSuite(
     await writeImageFile(big, sizes.bigBytes);
     let bigTask = 0;
     for (let r = 0; r < runs; r++) {
-      await rotated(r, [
+      await rotated(r, settleMemory, [
         async () => {
           const { taskId, result } = await inNewTask(`upload-big-rx-${r}`, r === 0, (id) =>
             runChild<TransferResult>({
@@ -130,7 +131,7 @@ export async function transferSuite(
     const manyBytes = sizes.smallCount * sizes.smallSize;
     let framesTask = 0;
     for (let r = 0; r < runs; r++) {
-      await rotated(r, [
+      await rotated(r, settleMemory, [
         async () => {
           const { taskId, result } = await inNewTask(`upload-many-rx-${r}`, r === 0, (id) =>
             runChild<TransferResult>({
@@ -166,7 +167,7 @@ export async function transferSuite(
         count: frames,
         concurrency: sizes.frameConcurrency,
       };
-      await rotated(r, [
+      await rotated(r, undefined, [
         async () =>
           void raw.frames.rx.push(await runChild<FramesResult>({ ...framesJob, client: 'cvat-rx' })),
         async () =>
@@ -189,7 +190,7 @@ export async function transferSuite(
     const backup = await emu.exportBackup(bigTask);
     const path = `/api/tasks/${bigTask}/backup/download?rq_id=${encodeURIComponent(backup.rqId)}`;
     for (let r = 0; r < runs; r++) {
-      await rotated(r, [
+      await rotated(r, settleMemory, [
         async () => {
           const target = join(tmp, 'download-rx.zip');
           raw.download1.rx.push(
@@ -254,10 +255,18 @@ export async function transferSuite(
 
 /**
  * One run's measurements, in an order rotated by the run index: no client always goes first (the
- * page cache, dirty pages being written back and the emulator's warmth then favour none).
+ * page cache, dirty pages being written back and the emulator's warmth then favour none). `before`
+ * runs before each (settleMemory for the rows that allocate a lot).
  */
-async function rotated(run: number, steps: ReadonlyArray<() => Promise<void>>): Promise<void> {
-  for (let k = 0; k < steps.length; k++) await steps[(run + k) % steps.length]!();
+async function rotated(
+  run: number,
+  before: (() => Promise<void>) | undefined,
+  steps: ReadonlyArray<() => Promise<void>>,
+): Promise<void> {
+  for (let k = 0; k < steps.length; k++) {
+    await before?.();
+    await steps[(run + k) % steps.length]!();
+  }
 }
 
 /** The client's median CPU time, beside its throughput: a client near its wall time is CPU-bound. */
