@@ -1,18 +1,18 @@
 import {
-  access as fsAccess,
+  accessSync,
   closeSync,
   constants,
   fstatSync,
   openAsBlob,
   openSync,
   readSync,
-  stat as fsStat,
   statSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { defer } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
@@ -42,7 +42,7 @@ export type NodeUploadInput =
 export async function fromPath(path: string, name: string = basename(path)): Promise<UploadSource> {
   let chosen: Stats;
   try {
-    chosen = await checkedFile(path);
+    chosen = checkedFile(path);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot upload "${path}": ${describeFsError(error)}`, { cause: error });
@@ -66,21 +66,17 @@ export async function fromPath(path: string, name: string = basename(path)): Pro
 }
 
 /**
- * A path's Stats once it is known to be a readable regular file. Node's callback API: for a bulk
- * upload's thousands of files the promise API took twice the CPU (5,000 files: 75–168 ms against
- * 43–72 ms, bench/README.md).
+ * A path's Stats once it is known to be a readable regular file. Synchronous: two system calls
+ * cost less than two trips through the thread pool, which for a bulk upload's 5,000 files took
+ * 135–251 ms (bench/README.md, ninth round). resolveNodeSources bounds how long it holds the
+ * event loop for many files.
  */
-function checkedFile(path: string): Promise<Stats> {
-  return new Promise((resolvePromise, reject) => {
-    fsStat(path, (statError, info) => {
-      if (statError) return reject(statError);
-      if (info.isDirectory()) return reject(new UsageError(`Cannot upload "${path}": it is a directory`));
-      if (!info.isFile()) return reject(new UsageError(`Cannot upload "${path}": not a regular file`));
-      fsAccess(path, constants.R_OK, (accessError) =>
-        accessError ? reject(accessError) : resolvePromise(info),
-      );
-    });
-  });
+function checkedFile(path: string): Stats {
+  const info = statSync(path);
+  if (info.isDirectory()) throw new UsageError(`Cannot upload "${path}": it is a directory`);
+  if (!info.isFile()) throw new UsageError(`Cannot upload "${path}": not a regular file`);
+  accessSync(path, constants.R_OK);
+  return info;
 }
 
 /**
@@ -222,8 +218,23 @@ export async function toNodeSource(input: NodeUploadInput): Promise<UploadSource
  * regular readable file) and names are unique, before any request is made.
  */
 export function resolveNodeSources(inputs: readonly NodeUploadInput[]): Observable<readonly UploadSource[]> {
-  return defer(async () => validateSources(await Promise.all(inputs.map(toNodeSource))));
+  return defer(async () => {
+    const sources: UploadSource[] = [];
+    let turnStarted = performance.now();
+    for (const input of inputs) {
+      sources.push(await toNodeSource(input));
+      // Files are checked synchronously (checkedFile): let other work run every few milliseconds.
+      if (performance.now() - turnStarted >= CHECKS_PER_TURN_MS) {
+        await nextTurn();
+        turnStarted = performance.now();
+      }
+    }
+    return validateSources(sources);
+  });
 }
+
+/** How long resolveNodeSources checks files before it lets the event loop run other work. */
+const CHECKS_PER_TURN_MS = 4;
 
 function describeFsError(error: unknown): string {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';

@@ -4,7 +4,8 @@ import type { ReadableLike, RequestBody } from './types';
 /**
  * What a request body is, for serialization and progress:
  * `bytes` (Uint8Array, Buffer, ArrayBuffer), `text` (a string, sent as it is), `blob` (Blob or File),
- * `form` (FormData), `multipart` (our MultipartBody), `stream` (a Node Readable: one-shot, never retried), `json` (anything else).
+ * `form` (FormData), `multipart` (a MultipartBody), `stream` (a Node Readable: one-shot, never
+ * retried), `json` (anything else).
  */
 export type BodyKind = 'none' | 'bytes' | 'text' | 'blob' | 'form' | 'multipart' | 'stream' | 'json';
 

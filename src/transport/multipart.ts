@@ -75,7 +75,7 @@ export class MultipartBody {
         form.append(entry.name, entry.value);
         continue;
       }
-      const type = entry.type ?? (entry.content instanceof Blob ? entry.content.type : '');
+      const type = entry.type || (entry.content instanceof Blob ? entry.content.type : '');
       let blob: Blob;
       if (entry.content instanceof Blob) blob = entry.content;
       else {
