@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals): void => {
     cleanup();
+    BenchEmulator.removeOpenFolders();
     process.kill(process.pid, signal);
   };
   process.once('SIGINT', onSignal);

@@ -32,6 +32,8 @@ export function chooseEmulatorRoot(neededBytes: number): { dir: string | undefin
 }
 
 let workRoot: string | undefined;
+/** The folders of the emulators still open: removed by `removeOpenFolders` on Ctrl-C. */
+const openFolders = new Set<string>();
 
 /** The emulator (in the bench's parent process) with the arranging shortcuts the benchmarks need. */
 export class BenchEmulator {
@@ -43,9 +45,18 @@ export class BenchEmulator {
   }
 
   static async start(processingDelayMs = 0): Promise<BenchEmulator> {
-    return new BenchEmulator(
-      await startEmulator({ port: 0, processingDelayMs, workRoot, onError: () => undefined }),
-    );
+    const running = await startEmulator({ port: 0, processingDelayMs, workRoot, onError: () => undefined });
+    openFolders.add(running.emulator.state.tempDir);
+    return new BenchEmulator(running);
+  }
+
+  /**
+   * Removes the open emulators' folders at once, for a bench stopped by a signal: in `/dev/shm`
+   * they would hold memory until deleted (ninth round, bench/README.md).
+   */
+  static removeOpenFolders(): void {
+    for (const dir of openFolders) rmSync(dir, { recursive: true, force: true });
+    openFolders.clear();
   }
 
   get url(): string {
@@ -172,6 +183,7 @@ export class BenchEmulator {
   }
 
   close(): Promise<void> {
+    openFolders.delete(this.running.emulator.state.tempDir);
     return this.running.close();
   }
 }

@@ -188,6 +188,19 @@ function networkError(attempt: Attempt, error: unknown, what?: string): NetworkE
   });
 }
 
+/** Answers with a body read whole, decoded as the request asks (JSON, text, bytes). */
+function respondDecoded(
+  attempt: Attempt,
+  status: number,
+  statusText: string,
+  headers: ResponseHeaders,
+  bytes: Uint8Array,
+  ok: boolean,
+): void {
+  const body = decodeBody(bytes, headers['content-type'], attempt.request.responseType ?? 'json', ok);
+  respond(attempt, status, statusText, headers, body);
+}
+
 function respond(
   attempt: Attempt,
   status: number,
@@ -359,14 +372,7 @@ function onNodeResponse(attempt: Attempt, response: AxiosResponse<Readable>, enc
   stream.once('end', () => {
     ended = true;
     if (meter.bytes > 0) meter.finish();
-    const bytes = concatBytes(chunks, meter.bytes);
-    respond(
-      attempt,
-      status,
-      response.statusText,
-      headers,
-      decodeBody(bytes, headers['content-type'], request.responseType ?? 'json', ok),
-    );
+    respondDecoded(attempt, status, response.statusText, headers, concatBytes(chunks, meter.bytes), ok);
   });
   stream.once('error', (error: unknown) =>
     fail(attempt, networkError(attempt, error, 'the response broke off')),
@@ -489,13 +495,7 @@ function sendBrowser(instance: AxiosInstance, attempt: Attempt): void {
           : data instanceof Blob
             ? new Uint8Array(await data.arrayBuffer())
             : new Uint8Array(0);
-    respond(
-      attempt,
-      status,
-      response.statusText,
-      headers,
-      decodeBody(bytes, headers['content-type'], request.responseType ?? 'json', ok),
-    );
+    respondDecoded(attempt, status, response.statusText, headers, bytes, ok);
   };
   const onRequestError = (error: unknown): void => {
     if (!attempt.done) fail(attempt, networkError(attempt, error));
