@@ -23,4 +23,6 @@ export { applyOrganization } from './organization';
 export { composeChain } from './chain';
 export { isJsonContentType } from './response';
 export type { NodeModules } from './runtime';
+export { MultipartBody } from './multipart';
+export type { MultipartEntry, MultipartField, MultipartFile, WholeFileReader } from './multipart';
 export type * from './types';
