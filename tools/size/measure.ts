@@ -23,7 +23,9 @@ import { gzipSync } from 'node:zlib';
 // Raised to 94 KiB with #19: `task.frames()` reading whole chunks (chunked-frames.ts, media-type.ts)
 // and the Node path's direct dispatch (direct-dispatch.ts; Node is detected at run time, so the
 // universal entry carries it): 95 727 B measured after both.
-export const BUDGET_GZIP_BYTES = 94 * 1024;
+// Raised to 95 KiB with #19's ninth round: bulk uploads send a MultipartBody (files read whole
+// without a Blob each; FormData for browsers): 96 467 B measured.
+export const BUDGET_GZIP_BYTES = 95 * 1024;
 
 /**
  * Codecs the measured app never uses: present, they would mean tree-shaking broke (for example
