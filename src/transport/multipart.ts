@@ -75,15 +75,16 @@ export class MultipartBody {
         form.append(entry.name, entry.value);
         continue;
       }
-      const type = entry.type || (entry.content instanceof Blob ? entry.content.type : '');
+      const { content } = entry;
+      const type = entry.type || (content instanceof Blob ? content.type : '');
       let blob: Blob;
-      if (entry.content instanceof Blob) blob = entry.content;
+      if (content instanceof Blob) blob = content.type === type ? content : new Blob([content], { type });
       else {
-        const bytes = new Uint8Array(entry.content.size);
-        await entry.content.readInto(bytes);
-        blob = new Blob([bytes]);
+        const bytes = new Uint8Array(content.size);
+        await content.readInto(bytes);
+        blob = new Blob([bytes], { type });
       }
-      form.append(entry.name, type === blob.type ? blob : new Blob([blob], { type }), entry.filename);
+      form.append(entry.name, blob, entry.filename);
     }
     return form;
   }
