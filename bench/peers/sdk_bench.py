@@ -22,7 +22,8 @@ MARK = "@@bench-mark "
 RESULT = "@@bench-result "
 
 # The status period of the waits in create_from_data and download_backup. The SDK's default is
-# 5 s; a short one keeps the comparison about the transfers (cvat-rx's first poll comes at 250 ms).
+# 5 s; a short one keeps the comparison about the transfers. cvat-rx's side polls at the same fixed
+# period (STATUS_PERIOD_MS in peer-child.ts).
 STATUS_PERIOD = 0.1
 
 

@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { count, lastValueFrom } from 'rxjs';
+import { count, lastValueFrom, take } from 'rxjs';
 import { makeNodeClient } from '../../src/node';
 import { PASSWORD, USER } from '../lib/emulator';
 import { profiled } from '../lib/profile';
@@ -23,13 +23,21 @@ export interface PeerResult {
 
 export type PeerJob = 'create-big' | 'create-many' | 'frames' | 'download' | 'list';
 
+/**
+ * The status period of both sides' waits (create_from_data's processing, the backup's export):
+ * cvat-sdk is given `status_check_period` 0.1 s (sdk_bench.py), so cvat-rx polls at the same fixed
+ * period, as its CLI's `--completion_verification_period` does, and the rows compare the transfers.
+ */
+const STATUS_PERIOD_MS = 100;
+
 /** One peer job, measured after a warm-up call (modules, socket, login). */
 export async function runPeer(job: Record<string, unknown>): Promise<PeerResult> {
   const client = makeNodeClient({
     host: String(job.url),
     credentials: { username: USER, password: PASSWORD },
+    config: { polling: { minDelayMs: STATUS_PERIOD_MS, maxDelayMs: STATUS_PERIOD_MS, jitter: 'none' } },
   });
-  await lastValueFrom(client.tasks.list({ pageSize: 1 }).pipe(count()));
+  await lastValueFrom(client.tasks.list({ pageSize: 1 }).pipe(take(1)), { defaultValue: undefined });
   const kind = job.job as PeerJob;
   const start = nowMs();
   const cpu = process.cpuUsage();

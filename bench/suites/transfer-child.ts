@@ -12,6 +12,7 @@ import { peakRss, rssNow, startSection } from '../lib/memory';
 import { profiled } from '../lib/profile';
 import type { MemoryFigures } from '../lib/memory';
 import { nowMs } from '../lib/stats';
+import { bareGetter } from './bare-http';
 
 export interface TransferResult extends MemoryFigures {
   readonly ms: number;
@@ -68,10 +69,18 @@ export async function runUpload(job: Record<string, unknown>): Promise<TransferR
   };
 }
 
-/** How a frame is fetched: through cvat-rx's ApiClient, or the baselines (plain axios, node:http). */
-type FrameClient = 'cvat-rx' | 'axios' | 'http';
+/**
+ * How a frame is fetched: through cvat-rx's ApiClient, or the baselines (plain axios, node:http,
+ * and the bare socket client of bare-http.ts).
+ */
+type FrameClient = 'cvat-rx' | 'axios' | 'http' | 'bare';
 
-function frameFetcher(client: FrameClient, url: string, id: number): (n: number) => Promise<number> {
+function frameFetcher(
+  client: FrameClient,
+  url: string,
+  id: number,
+  concurrency: number,
+): (n: number) => Promise<number> {
   const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
   const path = (n: number): string => `/api/tasks/${id}/data?type=frame&quality=original&number=${n}`;
   if (client === 'axios') {
@@ -82,6 +91,11 @@ function frameFetcher(client: FrameClient, url: string, id: number): (n: number)
     });
     return (n) =>
       ax.get<ArrayBuffer>(path(n), { responseType: 'arraybuffer' }).then((r) => byteLength(r.data));
+  }
+  if (client === 'bare') {
+    // One socket per frame in flight, as node:http's keep-alive agent ends up with.
+    const bare = bareGetter(url, auth, concurrency);
+    return (n) => bare.get(path(n)).then((body) => body.byteLength);
   }
   if (client === 'http') {
     const agent = new http.Agent({ keepAlive: true });
@@ -115,7 +129,7 @@ export interface FramesResult extends TransferResult {
  */
 export async function runFrames(job: Record<string, unknown>): Promise<FramesResult> {
   const client = (job.client ?? 'cvat-rx') as FrameClient;
-  const fetchFrame = frameFetcher(client, String(job.url), Number(job.taskId));
+  const fetchFrame = frameFetcher(client, String(job.url), Number(job.taskId), Number(job.concurrency));
   const count = Number(job.count);
   const pass = (): Promise<number> =>
     lastValueFrom(

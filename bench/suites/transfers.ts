@@ -36,6 +36,8 @@ export interface TransferRaw {
   /** The same frames through plain axios and node:http: where the gap to curl comes from. */
   framesAxios: FramesResult[];
   framesHttp: FramesResult[];
+  /** The same frames by hand over node:net (bare-http.ts): the floor of a Node process here. */
+  framesBare: FramesResult[];
   download1: Measured;
 }
 
@@ -58,6 +60,7 @@ export async function transferSuite(
     frames: { rx: [], curlMs: [], curlServerCpuMs: [] },
     framesAxios: [],
     framesHttp: [],
+    framesBare: [],
     download1: { rx: [], curlMs: [], curlServerCpuMs: [] },
   };
   const settle = async (taskId: number, keep: boolean): Promise<void> => {
@@ -173,6 +176,7 @@ export async function transferSuite(
         async () =>
           void raw.framesAxios.push(await runChild<FramesResult>({ ...framesJob, client: 'axios' })),
         async () => void raw.framesHttp.push(await runChild<FramesResult>({ ...framesJob, client: 'http' })),
+        async () => void raw.framesBare.push(await runChild<FramesResult>({ ...framesJob, client: 'bare' })),
         async () => {
           if (!withCurl) return;
           const { value, serverCpuMs } = await withServerCpu(() =>
@@ -332,7 +336,7 @@ function throughputRows(
   ];
 }
 
-/** Informational: plain axios and node:http on the same frames, against curl. */
+/** Informational: plain axios, node:http and the bare socket client on the same frames, against curl. */
 function frameBaselineRows(
   raw: TransferRaw,
   bytes: number,
@@ -359,6 +363,7 @@ function frameBaselineRows(
       [
         ['plain axios', raw.framesAxios],
         ['node:http', raw.framesHttp],
+        ['bare node:net', raw.framesBare],
       ] as const
     ).map(([client, results]): Row => {
       const v = median(results.map((x) => mibps(bytes, x.ms)));
