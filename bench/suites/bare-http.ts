@@ -1,5 +1,5 @@
 /**
- * The floor of any Node client on the frames row: HTTP/1.1 GETs written and parsed by hand over
+ * The fastest a Node client gets on the frames row: HTTP/1.1 GETs written and parsed by hand over
  * `node:net`, on keep-alive sockets, with none of `node:http` (no ClientRequest, agent or
  * response stream). Bench-only and deliberately narrow: 200 responses with a Content-Length,
  * anything else fails the sample. Its ratio to curl says how much of the frames gap any client in
@@ -40,10 +40,6 @@ class BareConnection {
   get(request: string, pending: Pending): void {
     this.pending = pending;
     this.socket.write(request, 'latin1');
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 
   private onData(data: Buffer): void {
@@ -89,12 +85,12 @@ class BareConnection {
   }
 }
 
-/** `get(path)` over at most `connections` sockets to `origin`; `close()` ends them. */
+/** `get(path)` over at most `connections` sockets to `origin` (the bench child exits to close them). */
 export function bareGetter(
   origin: string,
   authorization: string,
   connections: number,
-): { get: (path: string) => Promise<Buffer>; close: () => void } {
+): { get: (path: string) => Promise<Buffer> } {
   const url = new URL(origin);
   let idle: BareConnection[] = [];
   let all: BareConnection[] = [];
@@ -123,6 +119,5 @@ export function bareGetter(
       new Promise((resolve, reject) =>
         acquire((connection) => connection.get(`GET ${path} HTTP/1.1\r\n${headers}`, { resolve, reject })),
       ),
-    close: () => all.forEach((connection) => connection.close()),
   };
 }

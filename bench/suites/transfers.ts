@@ -36,7 +36,7 @@ export interface TransferRaw {
   /** The same frames through plain axios and node:http: where the gap to curl comes from. */
   framesAxios: FramesResult[];
   framesHttp: FramesResult[];
-  /** The same frames by hand over node:net (bare-http.ts): the floor of a Node process here. */
+  /** The same frames by hand over node:net (bare-http.ts): the best a Node process does here. */
   framesBare: FramesResult[];
   download1: Measured;
 }
