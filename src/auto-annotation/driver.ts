@@ -1,4 +1,5 @@
 import {
+  Observable,
   concat,
   defer,
   finalize,
@@ -12,7 +13,6 @@ import {
   switchMap,
   toArray,
 } from 'rxjs';
-import type { Observable } from 'rxjs';
 import { UsageError } from '../errors';
 import { annotationOperations } from '../entities/annotations';
 import type { ClientContext } from '../entities/context';
@@ -124,23 +124,51 @@ function collect(output: unknown, frame: number): Observable<readonly DetectedAn
   );
 }
 
-/** Runs the function on one frame and maps its output (errors name the frame). */
+type FrameFound = {
+  readonly shapes: readonly LabeledShapeRequest[];
+  readonly tags: readonly LabeledImageRequest[];
+};
+
+/** What most frames give: one shared value, not two new arrays per frame. */
+const NOTHING_FOUND: FrameFound = Object.freeze({ shapes: Object.freeze([]), tags: Object.freeze([]) });
+
+/**
+ * Runs the function on one frame and maps its output (errors name the frame): at once when it
+ * returns an array, else when its Promise or Observable ends.
+ */
 function detectOne(
   fn: DetectionFunction,
   mapper: AnnotationMapper,
   image: FrameImage,
   options: DetectOptions,
   signal: AbortSignal,
-): Observable<{ shapes: LabeledShapeRequest[]; tags: LabeledImageRequest[] }> {
+): FrameFound | Observable<FrameFound> {
   const context: DetectionContext = {
     frameName: image.name,
     confThreshold: options.confThreshold,
     convMaskToPoly: options.convMaskToPoly === true,
     signal,
   };
-  return defer(() => collect(fn.detect(context, image), image.frame)).pipe(
-    map((output) => mapper.remap(output, image.frame, image.name)),
-  );
+  const output = fn.detect(context, image);
+  if (Array.isArray(output))
+    return output.length === 0
+      ? NOTHING_FOUND
+      : mapper.remap(output as DetectedAnnotation[], image.frame, image.name);
+  return collect(output, image.frame).pipe(map((found) => mapper.remap(found, image.frame, image.name)));
+}
+
+/**
+ * `source`, with `controller` aborted as soon as it is unsubscribed (or ends), before its
+ * teardown runs: slots freed by the teardown then start no more frames.
+ */
+function abortingFirst<T>(source: Observable<T>, controller: AbortController): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const subscription = source.subscribe(subscriber);
+    return () => {
+      controller.abort();
+      subscription.unsubscribe();
+    };
+  });
 }
 
 function progress(loaded: number, total: number): TransferEvent<never> {
@@ -196,43 +224,36 @@ export function detectTask(
         const abort = new AbortController();
         const reader = new ChunkReader(ctx, taskId, info, new Set(frames), decoder, prefetch);
         const slots = new Slots(concurrency);
-        const found = new Map<number, { shapes: LabeledShapeRequest[]; tags: LabeledImageRequest[] }>();
+        // Frames done, and what was found on the ones where something was.
+        let done = 0;
+        const found = new Map<number, FrameFound>();
+        const detect = (image: FrameImage): FrameFound | Observable<FrameFound> =>
+          detectOne(fn, mapper, image, options, abort.signal);
         // Two chunks are processed at once, so the next chunk's frames take the slots the
         // current chunk's last frames free: `concurrency` frames stay in flight across chunks.
         const work$ = range(0, reader.count).pipe(
           mergeMap(
             (index) =>
-              reader
-                .chunk(index)
-                .pipe(
-                  mergeMap((images) =>
-                    from(images).pipe(
-                      mergeMap((image) =>
-                        slots
-                          .run(detectOne(fn, mapper, image, options, abort.signal))
-                          .pipe(map((result) => found.set(image.frame, result))),
-                      ),
-                    ),
-                  ),
-                ),
+              reader.chunk(index).pipe(mergeMap((images) => slots.each(images, abort.signal, detect))),
             2,
           ),
-          map(() => progress(found.size, frames.length)),
+          map(([image, result]) => {
+            done += 1;
+            if (result.shapes.length > 0 || result.tags.length > 0) found.set(image.frame, result);
+            return progress(done, frames.length);
+          }),
         );
         const result$ = defer(() => {
           const ordered = [...found.keys()].sort((a, b) => a - b).map((frame) => found.get(frame));
           const value: Detections = {
-            frames: found.size,
+            frames: done,
             shapes: ordered.flatMap((entry) => entry?.shapes ?? []),
             tags: ordered.flatMap((entry) => entry?.tags ?? []),
           };
           return of<TransferEvent<Detections>>({ type: 'result', value });
         });
-        return concat(of(progress(0, frames.length)), work$, result$).pipe(
-          finalize(() => {
-            abort.abort();
-            reader.close();
-          }),
+        return abortingFirst(concat(of(progress(0, frames.length)), work$, result$), abort).pipe(
+          finalize(() => reader.close()),
         );
       }),
     );
@@ -258,7 +279,10 @@ export function detectFrame(
           throw new UsageError(`Frame ${frame} does not exist in task ${taskId} (or is deleted)`);
         const abort = new AbortController();
         return singleFrame(ctx, taskId, info, frame, decoder).pipe(
-          mergeMap((image) => detectOne(fn, mapper, image, options, abort.signal)),
+          mergeMap((image) => {
+            const result = detectOne(fn, mapper, image, options, abort.signal);
+            return isObservable(result) ? result : of(result);
+          }),
           map((found): Detections => ({ frames: 1, ...found })),
           finalize(() => abort.abort()),
         );

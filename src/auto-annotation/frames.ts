@@ -104,12 +104,13 @@ export class ChunkReader {
     const images = await chunkImages(bytes);
     if (!images)
       throw new UsageError(`Task ${this.taskId} has video chunks; auto-annotation reads image tasks`);
-    return images.flatMap((data, i) => {
+    const wanted: FrameImage[] = [];
+    images.forEach((data, i) => {
       const frame = first + i;
-      return frame < this.size && this.wanted.has(frame)
-        ? [frameImage(frame, this.info, data, this.decoder)]
-        : [];
+      if (frame < this.size && this.wanted.has(frame))
+        wanted.push(frameImage(frame, this.info, data, this.decoder));
     });
+    return wanted;
   }
 }
 

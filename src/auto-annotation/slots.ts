@@ -1,9 +1,10 @@
-import { Observable, finalize } from 'rxjs';
+import { Observable, Subscription, finalize, isObservable } from 'rxjs';
 
 /**
- * A counting semaphore for Observables: at most `size` of the streams passed to `run` are
- * subscribed at once; the others wait, in order, for a slot. Unsubscribing a waiting stream
- * takes it out of the queue. `peak` is the most that ever ran at once (for tests and benches).
+ * A counting semaphore for Observables: at most `size` of the streams passed to `run`, and of the
+ * items of `each`, are running at once; the others wait, in order, for a slot. Unsubscribing a
+ * waiting stream takes it out of the queue. `peak` is the most that ever ran at once (for tests
+ * and benches).
  */
 export class Slots {
   private active = 0;
@@ -18,28 +19,129 @@ export class Slots {
 
   run<T>(work: Observable<T>): Observable<T> {
     return new Observable<T>((subscriber) => {
-      let started = false;
-      let inner: { unsubscribe(): void } | undefined;
-      const start = (): void => {
-        started = true;
-        this.active += 1;
-        this.highest = Math.max(this.highest, this.active);
+      let inner: Subscription | undefined;
+      const begin = (): void => {
         inner = work.pipe(finalize(() => this.release())).subscribe(subscriber);
       };
-      if (this.active < this.size) start();
-      else this.waiting.push(start);
+      let withdraw: (() => void) | undefined;
+      if (this.tryTake()) begin();
+      else withdraw = this.enqueue(begin);
       return () => {
-        if (!started) {
-          const at = this.waiting.indexOf(start);
-          if (at >= 0) this.waiting.splice(at, 1);
-        }
+        withdraw?.();
         inner?.unsubscribe();
       };
     });
   }
 
+  /**
+   * Runs `work` on each item, in order, each holding a slot while it runs, and emits each item
+   * with its result as it finishes. Work that answers at once (not an Observable) gives its slot
+   * back at once and costs no subscription: a detection function that returns its annotations
+   * directly runs a frame for the price of a call. Once `signal` is aborted no item starts, even
+   * one that a slot freed by another stream's teardown would start, and the stream completes
+   * when its running items end. Unsubscribing stops the running items.
+   */
+  each<T, R>(
+    items: readonly T[],
+    signal: AbortSignal,
+    work: (item: T) => R | Observable<R>,
+  ): Observable<readonly [T, R]> {
+    return new Observable<readonly [T, R]>((subscriber) => {
+      const running = new Subscription();
+      let next = 0;
+      let pending = 0;
+      let withdraw: (() => void) | undefined;
+      const stopped = (): boolean => subscriber.closed || signal.aborted;
+
+      const startAsync = (item: T, outcome: Observable<R>): void => {
+        pending += 1;
+        const entry = new Subscription();
+        running.add(entry);
+        entry.add(
+          outcome
+            .pipe(
+              // After the item's own teardown, as `run` does: the slot is free only once it is.
+              finalize(() => {
+                running.remove(entry);
+                pending -= 1;
+                this.release();
+                pump();
+              }),
+            )
+            .subscribe({
+              next: (value) => subscriber.next([item, value]),
+              error: (error: unknown) => subscriber.error(error),
+            }),
+        );
+      };
+
+      // Called holding a slot.
+      const start = (): void => {
+        if (stopped()) {
+          this.release();
+          return;
+        }
+        const item = items[next++] as T;
+        let outcome: R | Observable<R>;
+        try {
+          outcome = work(item);
+        } catch (error) {
+          subscriber.error(error);
+          this.release();
+          return;
+        }
+        if (isObservable(outcome)) {
+          startAsync(item, outcome);
+          return;
+        }
+        this.release();
+        subscriber.next([item, outcome]);
+      };
+
+      const resume = (): void => {
+        withdraw = undefined;
+        start();
+        pump();
+      };
+      const pump = (): void => {
+        while (next < items.length && withdraw === undefined && !stopped()) {
+          if (this.tryTake()) start();
+          else withdraw = this.enqueue(resume);
+        }
+        if ((next === items.length || signal.aborted) && pending === 0) subscriber.complete();
+      };
+
+      pump();
+      return () => {
+        withdraw?.();
+        running.unsubscribe();
+      };
+    });
+  }
+
+  private tryTake(): boolean {
+    if (this.active >= this.size) return false;
+    this.active += 1;
+    this.highest = Math.max(this.highest, this.active);
+    return true;
+  }
+
+  /** Queues `start`, to be called holding a slot; returns what withdraws it while it waits. */
+  private enqueue(start: () => void): () => void {
+    this.waiting.push(start);
+    return () => {
+      const at = this.waiting.indexOf(start);
+      if (at >= 0) this.waiting.splice(at, 1);
+    };
+  }
+
+  /** Gives a slot back: to the first waiting start, if any. */
   private release(): void {
-    this.active -= 1;
-    this.waiting.shift()?.();
+    const waiter = this.waiting.shift();
+    if (waiter === undefined) {
+      this.active -= 1;
+      return;
+    }
+    waiter();
   }
 }
