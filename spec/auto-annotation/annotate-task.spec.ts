@@ -119,6 +119,30 @@ describe('annotateTask', () => {
     expect(stats.inFlight).toBe(0);
   });
 
+  it('starts no frame once cancelled, not even on a slot its own teardown frees', async () => {
+    const small = await makeTask(fx.client, 10, 5, 'cancel-order');
+    let cancelled = false;
+    const late: number[] = [];
+    let firstStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (firstStarted = resolve));
+    const holding: DetectionFunction = {
+      spec: createColourBlobDetector().spec,
+      detect: (_context, image) => {
+        if (cancelled) late.push(image.frame);
+        firstStarted();
+        return new Promise<never>(() => undefined); // never ends: the frame keeps its slot
+      },
+    };
+    const subscription = annotateTask(fx.client, small.id, holding, { concurrency: 1 }).subscribe();
+    await started;
+    // The second chunk was read ahead; two round trips let its frames queue for the slot.
+    await firstValueFrom(small.getAnnotations());
+    await firstValueFrom(small.getAnnotations());
+    cancelled = true;
+    subscription.unsubscribe();
+    expect(late).toEqual([]);
+  });
+
   it('replaces existing annotations with clearExisting', async () => {
     const fn = createColourBlobDetector();
     const events = await lastValueFrom(task.autoAnnotate(fn).pipe(toArray()));

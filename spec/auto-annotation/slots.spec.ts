@@ -108,7 +108,7 @@ describe('Slots.each', () => {
     expect(seen).toEqual(['now 1', 'done 2', 'now 3']);
   });
 
-  it('starts nothing once the signal is aborted, even on a slot freed by a teardown, and then completes', () => {
+  it('starts nothing once the signal is aborted, even on a slot freed by a teardown, and then completes', async () => {
     const slots = new Slots(1);
     const c = controlled();
     const abort = new AbortController();
@@ -120,11 +120,59 @@ describe('Slots.each', () => {
     first.unsubscribe();
     expect(c.torn).toEqual([1]);
     expect(c.started()).toEqual([]);
+    await Promise.resolve();
     expect(completed).toBe(true);
     // The slot is free again for a stream with its own signal.
     const later: number[] = [];
     slots.each([7], never, (n) => n).subscribe(([n]) => later.push(n));
     expect(later).toEqual([7]);
+  });
+
+  it('completes when aborted while it waits, without another stream freeing a slot', async () => {
+    const slots = new Slots(1);
+    const c = controlled();
+    slots.each([1], never, c.work).subscribe();
+    const abort = new AbortController();
+    let completed = false;
+    slots.each([2], abort.signal, c.work).subscribe({ complete: () => (completed = true) });
+    abort.abort();
+    await Promise.resolve();
+    expect(completed).toBe(true);
+    c.finish(1);
+    expect(c.started()).toEqual([]);
+  });
+
+  it('serves the streams in the order they were subscribed, not in turns', () => {
+    const slots = new Slots(1);
+    const c = controlled();
+    slots.each([1, 2, 3], never, c.work).subscribe();
+    slots.each([4, 5], never, c.work).subscribe();
+    const order: number[] = [];
+    for (let step = 0; step < 5; step += 1) {
+      const [item] = c.started();
+      order.push(item!);
+      c.finish(item!);
+    }
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('runs many items that end at once without nesting a call per item', () => {
+    const slots = new Slots(1);
+    const count = 20_000;
+    let emitted = 0;
+    let completed = false;
+    slots
+      .each(
+        Array.from({ length: count }, (_, n) => n),
+        never,
+        (n) => of(n),
+      )
+      .subscribe({ next: () => (emitted += 1), complete: () => (completed = true) });
+    expect(emitted).toBe(count);
+    expect(completed).toBe(true);
+    const after: number[] = [];
+    slots.each([1], never, (n) => n).subscribe(([n]) => after.push(n));
+    expect(after).toEqual([1]);
   });
 
   it('unsubscribing tears down the running items, withdraws the waiting ones and frees the slots', () => {

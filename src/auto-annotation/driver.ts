@@ -163,11 +163,9 @@ function detectOne(
  */
 function abortingFirst<T>(source: Observable<T>, controller: AbortController): Observable<T> {
   return new Observable<T>((subscriber) => {
-    const subscription = source.subscribe(subscriber);
-    return () => {
-      controller.abort();
-      subscription.unsubscribe();
-    };
+    // Finalizers run in the order they were added: this one before the source's own.
+    subscriber.add(() => controller.abort());
+    return source.subscribe(subscriber);
   });
 }
 

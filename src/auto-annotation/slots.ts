@@ -1,15 +1,22 @@
 import { Observable, Subscription, finalize, isObservable } from 'rxjs';
 
+/** A start waiting for a slot; `order` is its stream's place (earlier streams are served first). */
+interface Waiter {
+  readonly order: number;
+  readonly start: () => void;
+}
+
 /**
  * A counting semaphore for Observables: at most `size` of the streams passed to `run`, and of the
- * items of `each`, are running at once; the others wait, in order, for a slot. Unsubscribing a
- * waiting stream takes it out of the queue. `peak` is the most that ever ran at once (for tests
- * and benches).
+ * items of `each`, are running at once; the others wait for a slot, in the order their streams
+ * were subscribed (an `each` stream's items in their own order). Unsubscribing a waiting stream
+ * takes it out of the queue. `peak` is the most that ever ran at once (for tests and benches).
  */
 export class Slots {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Waiter[] = [];
   private highest = 0;
+  private subscribed = 0;
 
   constructor(private readonly size: number) {}
 
@@ -25,7 +32,7 @@ export class Slots {
       };
       let withdraw: (() => void) | undefined;
       if (this.tryTake()) begin();
-      else withdraw = this.enqueue(begin);
+      else withdraw = this.enqueue({ order: this.subscribed++, start: begin });
       return () => {
         withdraw?.();
         inner?.unsubscribe();
@@ -39,7 +46,7 @@ export class Slots {
    * back at once and costs no subscription: a detection function that returns its annotations
    * directly runs a frame for the price of a call. Once `signal` is aborted no item starts, even
    * one that a slot freed by another stream's teardown would start, and the stream completes
-   * when its running items end. Unsubscribing stops the running items.
+   * when its running items end (at once if none are). Unsubscribing stops the running items.
    */
   each<T, R>(
     items: readonly T[],
@@ -47,11 +54,18 @@ export class Slots {
     work: (item: T) => R | Observable<R>,
   ): Observable<readonly [T, R]> {
     return new Observable<readonly [T, R]>((subscriber) => {
+      const order = this.subscribed++;
       const running = new Subscription();
       let next = 0;
       let pending = 0;
       let withdraw: (() => void) | undefined;
+      // While the loop in `pump` runs, an item that ends at once leaves the next ones to it:
+      // calling `pump` again from inside would nest one call per item.
+      let pumping = false;
       const stopped = (): boolean => subscriber.closed || signal.aborted;
+      const completeIfDone = (): void => {
+        if ((next === items.length || signal.aborted) && pending === 0) subscriber.complete();
+      };
 
       const startAsync = (item: T, outcome: Observable<R>): void => {
         pending += 1;
@@ -100,19 +114,39 @@ export class Slots {
 
       const resume = (): void => {
         withdraw = undefined;
-        start();
+        pumping = true;
+        try {
+          start();
+        } finally {
+          pumping = false;
+        }
         pump();
       };
       const pump = (): void => {
-        while (next < items.length && withdraw === undefined && !stopped()) {
-          if (this.tryTake()) start();
-          else withdraw = this.enqueue(resume);
+        if (pumping) return;
+        pumping = true;
+        try {
+          while (next < items.length && withdraw === undefined && !stopped()) {
+            if (this.tryTake()) start();
+            else withdraw = this.enqueue({ order, start: resume });
+          }
+        } finally {
+          pumping = false;
         }
-        if ((next === items.length || signal.aborted) && pending === 0) subscriber.complete();
+        completeIfDone();
+      };
+      // An abort while waiting ends the wait; the stream completes a microtask later, once a
+      // teardown that caused the abort (as the driver's does) has closed it, if it did.
+      const onAbort = (): void => {
+        withdraw?.();
+        withdraw = undefined;
+        queueMicrotask(completeIfDone);
       };
 
+      signal.addEventListener('abort', onAbort);
       pump();
       return () => {
+        signal.removeEventListener('abort', onAbort);
         withdraw?.();
         running.unsubscribe();
       };
@@ -126,11 +160,12 @@ export class Slots {
     return true;
   }
 
-  /** Queues `start`, to be called holding a slot; returns what withdraws it while it waits. */
-  private enqueue(start: () => void): () => void {
-    this.waiting.push(start);
+  /** Queues a start behind those of earlier streams; returns what withdraws it while it waits. */
+  private enqueue(waiter: Waiter): () => void {
+    const later = this.waiting.findIndex((other) => other.order > waiter.order);
+    this.waiting.splice(later < 0 ? this.waiting.length : later, 0, waiter);
     return () => {
-      const at = this.waiting.indexOf(start);
+      const at = this.waiting.indexOf(waiter);
       if (at >= 0) this.waiting.splice(at, 1);
     };
   }
@@ -142,6 +177,6 @@ export class Slots {
       this.active -= 1;
       return;
     }
-    waiter();
+    waiter.start();
   }
 }
