@@ -156,8 +156,13 @@ describe('Slots.each', () => {
     expect(order).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('runs many items that end at once without nesting a call per item', () => {
+  it.each([
+    ['at once', false],
+    ['after waiting for a slot', true],
+  ])('runs many items that end at once without nesting a call per item (%s)', (_, waits) => {
     const slots = new Slots(1);
+    const hold = new Subject<number>();
+    if (waits) slots.each([0], never, () => hold).subscribe();
     const count = 20_000;
     let emitted = 0;
     let completed = false;
@@ -168,6 +173,7 @@ describe('Slots.each', () => {
         (n) => of(n),
       )
       .subscribe({ next: () => (emitted += 1), complete: () => (completed = true) });
+    hold.complete();
     expect(emitted).toBe(count);
     expect(completed).toBe(true);
     const after: number[] = [];

@@ -114,12 +114,7 @@ export class Slots {
 
       const resume = (): void => {
         withdraw = undefined;
-        pumping = true;
-        try {
-          start();
-        } finally {
-          pumping = false;
-        }
+        start();
         pump();
       };
       const pump = (): void => {
